@@ -1,0 +1,260 @@
+package dev.streamcast.contracts.records;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.streamcast.contracts.json.JsonFields;
+import dev.streamcast.contracts.json.RecordCodec;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static dev.streamcast.contracts.json.JsonFields.fail;
+
+/**
+ * The JSON form of every record on every topic, one codec per record type. Reading is strict
+ * on the fields it knows and ignores the ones it does not (so producers may add fields).
+ * Timestamps are written as epoch milliseconds and read as epoch milliseconds or ISO-8601.
+ */
+public final class Codecs {
+
+    private Codecs() {
+    }
+
+    public static final RecordCodec<SensorReading> SENSOR_READING = new RecordCodec<>("sensor reading",
+            in -> new SensorReading(in.timestamp("ts"),
+                    in.finiteMap("values", 1, SensorReading.MAX_CHANNELS, SensorReading.MAX_CHANNEL_CHARS)),
+            (out, r) -> {
+                out.writeStartObject();
+                out.writeNumberField("ts", r.ts());
+                out.writeObjectFieldStart("values");
+                for (Map.Entry<String, Double> e : r.values().entrySet()) {
+                    out.writeNumberField(e.getKey(), e.getValue());
+                }
+                out.writeEndObject();
+                out.writeEndObject();
+            });
+
+    public static final RecordCodec<TextEvent> TEXT_EVENT = new RecordCodec<>("text event",
+            in -> new TextEvent(in.timestamp("ts"), in.string("text"),
+                    in.has("source") ? in.name("source", TextEvent.MAX_SOURCE_CHARS) : null),
+            (out, e) -> {
+                out.writeStartObject();
+                out.writeNumberField("ts", e.ts());
+                out.writeStringField("text", e.text());
+                if (e.source() != null) {
+                    out.writeStringField("source", e.source());
+                }
+                out.writeEndObject();
+            });
+
+    public static final RecordCodec<FeatureSpec> FEATURE_SPEC = new RecordCodec<>("feature spec",
+            in -> {
+                String id = in.string("id");
+                long step = in.integer("stepMillis", 1, Long.MAX_VALUE);
+                List<String> names = in.nameArray("names", 1, FeatureSpec.MAX_FEATURES, FeatureSpec.MAX_NAME_CHARS);
+                String expected = FeatureSpec.idOf(step, names);
+                if (!expected.equals(id)) {
+                    throw fail(in.at("id"), id, "does not match the names and step (expected " + expected + ")");
+                }
+                return new FeatureSpec(id, step, names);
+            },
+            Codecs::writeFeatureSpecTo);
+
+    public static final RecordCodec<FeatureVector> FEATURE_VECTOR = new RecordCodec<>("feature vector",
+            in -> {
+                String specId = in.name("specId", FeatureSpec.ID_HEX_CHARS * 4);
+                long start = in.timestamp("windowStart");
+                long end = in.timestamp("windowEnd");
+                if (end <= start) {
+                    throw fail(in.at("windowEnd"), end, "must be after windowStart " + start);
+                }
+                double[] values = in.finiteArray("values", 1, FeatureSpec.MAX_FEATURES);
+                List<JsonNode> flags = in.array("observed", values.length, values.length);
+                boolean[] observed = new boolean[flags.size()];
+                for (int i = 0; i < observed.length; i++) {
+                    if (!flags.get(i).isBoolean()) {
+                        throw fail(in.at("observed") + "[" + i + "]", flags.get(i), "expected true or false");
+                    }
+                    observed[i] = flags.get(i).booleanValue();
+                }
+                return new FeatureVector(specId, start, end, values, observed);
+            },
+            (out, v) -> {
+                out.writeStartObject();
+                out.writeStringField("specId", v.specId());
+                out.writeNumberField("windowStart", v.windowStart());
+                out.writeNumberField("windowEnd", v.windowEnd());
+                out.writeFieldName("values");
+                out.writeArray(v.values(), 0, v.values().length);
+                out.writeArrayFieldStart("observed");
+                for (boolean flag : v.observed()) {
+                    out.writeBoolean(flag);
+                }
+                out.writeEndArray();
+                out.writeEndObject();
+            });
+
+    public static final RecordCodec<Forecast> FORECAST = new RecordCodec<>("forecast", Codecs::readForecast,
+            Codecs::writeForecast);
+
+    public static final RecordCodec<ModelEvent> MODEL_EVENT = new RecordCodec<>("model event", Codecs::readModelEvent,
+            Codecs::writeModelEvent);
+
+    /** Writes a spec as a JSON object into a larger document (the bundle manifest embeds one). */
+    public static void writeFeatureSpecTo(JsonGenerator out, FeatureSpec spec) throws IOException {
+        out.writeStartObject();
+        out.writeStringField("id", spec.id());
+        out.writeNumberField("stepMillis", spec.stepMillis());
+        out.writeArrayFieldStart("names");
+        for (String name : spec.names()) {
+            out.writeString(name);
+        }
+        out.writeEndArray();
+        out.writeEndObject();
+    }
+
+    private static Forecast readForecast(JsonFields in) {
+        long origin = in.timestamp("origin");
+        String model = in.string("model");
+        if (!ModelNames.isVersionRef(model)) {
+            throw fail(in.at("model"), model, "expected name@version, e.g. etth1@3");
+        }
+        String specId = in.name("specId", FeatureSpec.ID_HEX_CHARS * 4);
+        List<String> targets = in.nameArray("targets", 1, FeatureSpec.MAX_FEATURES, FeatureSpec.MAX_NAME_CHARS);
+        double[] levels = in.has("quantileLevels") ? in.finiteArray("quantileLevels", 0, 99) : new double[0];
+        for (int i = 0; i < levels.length; i++) {
+            if (levels[i] <= 0 || levels[i] >= 1 || (i > 0 && levels[i] <= levels[i - 1])) {
+                throw fail(in.at("quantileLevels") + "[" + i + "]", levels[i], "quantile levels must be ascending within (0, 1)");
+            }
+        }
+        List<JsonNode> stepNodes = in.array("steps", 1, 100_000);
+        List<Forecast.Step> steps = new ArrayList<>(stepNodes.size());
+        long previousTs = origin;
+        for (int i = 0; i < stepNodes.size(); i++) {
+            JsonFields step = JsonFields.of(stepNodes.get(i), in.at("steps") + "[" + i + "]");
+            int h = (int) step.integer("h", i + 1, i + 1);
+            long ts = step.timestamp("ts");
+            if (ts <= previousTs) {
+                throw fail(step.at("ts"), ts, "must be after the origin and the previous step (" + previousTs + ")");
+            }
+            previousTs = ts;
+            Map<String, Double> point = step.finiteMap("point", targets.size(), targets.size(), FeatureSpec.MAX_NAME_CHARS);
+            if (!point.keySet().equals(new java.util.HashSet<>(targets))) {
+                throw fail(step.at("point"), point.keySet(), "expected exactly the targets " + targets);
+            }
+            Map<String, double[]> quantiles = new LinkedHashMap<>();
+            if (levels.length > 0) {
+                JsonFields q = step.object("quantiles");
+                for (String target : targets) {
+                    double[] values = q.finiteArray(target, levels.length, levels.length);
+                    quantiles.put(target, values);
+                }
+            }
+            steps.add(new Forecast.Step(h, ts, point, quantiles));
+        }
+        return new Forecast(origin, model, specId, targets, levels, steps);
+    }
+
+    private static void writeForecast(JsonGenerator out, Forecast f) throws IOException {
+        out.writeStartObject();
+        out.writeNumberField("origin", f.origin());
+        out.writeStringField("model", f.model());
+        out.writeStringField("specId", f.specId());
+        out.writeArrayFieldStart("targets");
+        for (String target : f.targets()) {
+            out.writeString(target);
+        }
+        out.writeEndArray();
+        out.writeFieldName("quantileLevels");
+        out.writeArray(f.quantileLevels(), 0, f.quantileLevels().length);
+        out.writeArrayFieldStart("steps");
+        for (Forecast.Step step : f.steps()) {
+            out.writeStartObject();
+            out.writeNumberField("h", step.h());
+            out.writeNumberField("ts", step.ts());
+            out.writeObjectFieldStart("point");
+            for (String target : f.targets()) {
+                out.writeNumberField(target, step.point().get(target));
+            }
+            out.writeEndObject();
+            if (f.quantileLevels().length > 0) {
+                out.writeObjectFieldStart("quantiles");
+                for (String target : f.targets()) {
+                    double[] values = step.quantiles().get(target);
+                    out.writeFieldName(target);
+                    out.writeArray(values, 0, values.length);
+                }
+                out.writeEndObject();
+            }
+            out.writeEndObject();
+        }
+        out.writeEndArray();
+        out.writeEndObject();
+    }
+
+    private static ModelEvent readModelEvent(JsonFields in) {
+        String typeText = in.string("type");
+        ModelEvent.Type type;
+        try {
+            type = ModelEvent.Type.valueOf(typeText);
+        } catch (IllegalArgumentException e) {
+            throw fail(in.at("type"), typeText, "expected one of " + List.of(ModelEvent.Type.values()));
+        }
+        String model = in.string("model");
+        if (!ModelNames.isName(model)) {
+            throw fail(in.at("model"), model, "not a safe model name " + ModelNames.NAME.pattern());
+        }
+        long version = in.integer("version", 1, Integer.MAX_VALUE);
+        String alias = in.optionalString("alias");
+        if (alias != null && !ModelNames.isName(alias)) {
+            throw fail(in.at("alias"), alias, "not a safe alias name " + ModelNames.NAME.pattern());
+        }
+        if (type == ModelEvent.Type.ALIAS_MOVED && alias == null) {
+            throw fail(in.at("alias"), null, "is required for ALIAS_MOVED");
+        }
+        Long previous = in.has("previousVersion") ? in.integer("previousVersion", 1, Integer.MAX_VALUE) : null;
+        String sha256 = in.optionalString("sha256");
+        if (sha256 != null && !sha256.matches("[0-9a-f]{64}")) {
+            throw fail(in.at("sha256"), sha256, "expected 64 lower-case hex digits");
+        }
+        long at = in.timestamp("at");
+        Map<String, Long> aliases = new TreeMap<>();
+        if (in.has("aliases")) {
+            JsonFields table = in.object("aliases");
+            for (String name : table.names()) {
+                if (!ModelNames.isName(name)) {
+                    throw fail(table.at(name), name, "not a safe alias name " + ModelNames.NAME.pattern());
+                }
+                aliases.put(name, table.integer(name, 1, Integer.MAX_VALUE));
+            }
+        }
+        return new ModelEvent(type, model, version, alias, previous, sha256, at, aliases);
+    }
+
+    private static void writeModelEvent(JsonGenerator out, ModelEvent e) throws IOException {
+        out.writeStartObject();
+        out.writeStringField("type", e.type().name());
+        out.writeStringField("model", e.model());
+        out.writeNumberField("version", e.version());
+        if (e.alias() != null) {
+            out.writeStringField("alias", e.alias());
+        }
+        if (e.previousVersion() != null) {
+            out.writeNumberField("previousVersion", e.previousVersion());
+        }
+        if (e.sha256() != null) {
+            out.writeStringField("sha256", e.sha256());
+        }
+        out.writeNumberField("at", e.at());
+        out.writeObjectFieldStart("aliases");
+        for (Map.Entry<String, Long> alias : new TreeMap<>(e.aliases()).entrySet()) {
+            out.writeNumberField(alias.getKey(), alias.getValue());
+        }
+        out.writeEndObject();
+        out.writeEndObject();
+    }
+}
