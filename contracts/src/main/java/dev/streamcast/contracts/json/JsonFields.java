@@ -203,7 +203,7 @@ public final class JsonFields {
             }
             millis = value.asLong();
         } else if (value != null && value.isTextual()) {
-            millis = parseIso(path, value.textValue());
+            millis = parseIso(path, value);
         } else {
             throw fail(path, value, "expected epoch milliseconds or an ISO-8601 string");
         }
@@ -214,14 +214,15 @@ public final class JsonFields {
         return millis;
     }
 
-    private static long parseIso(String path, String text) {
+    private static long parseIso(String path, JsonNode value) {
+        String text = value.textValue();
         try {
             return OffsetDateTime.parse(text).toInstant().toEpochMilli();
         } catch (DateTimeException | ArithmeticException withOffset) {
             try {
                 return LocalDateTime.parse(text).toInstant(ZoneOffset.UTC).toEpochMilli();
             } catch (DateTimeException | ArithmeticException withoutOffset) {
-                throw fail(path, text, "unparsable ISO-8601 timestamp (e.g. 2016-07-01T00:00:00Z)");
+                throw fail(path, value, "unparsable ISO-8601 timestamp (e.g. 2016-07-01T00:00:00Z)");
             }
         }
     }
@@ -241,9 +242,10 @@ public final class JsonFields {
         return value;
     }
 
+    /** The failure of one field; a JSON value is quoted as JSON, so "1" and 1 stay apart. */
     public static FieldException fail(String path, Object value, String reason) {
         String text = value == null ? null
-                : value instanceof JsonNode node ? (node.isTextual() ? node.textValue() : node.toString())
+                : value instanceof JsonNode node ? node.toString()
                 : value.toString();
         return new FieldException(new DecodeError(path, text, reason));
     }
