@@ -1,0 +1,146 @@
+package dev.streamcast.demo;
+
+import dev.streamcast.contracts.records.SensorReading;
+import dev.streamcast.contracts.records.TextEvent;
+
+import java.time.DayOfWeek;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Realistic synthetic telemetry of a fleet of power transformers, deterministic for a seed.
+ * Per entity and channel: a daily cycle, a weekly cycle (lower load at weekends), a slow trend,
+ * AR(1) noise and occasional anomalies (a spike lasting a while). Oil temperature follows load
+ * and ambient temperature, voltage sags under load. Text events are correlated: an ALARM line
+ * when a spike starts, a CLEARED line when it ends, and routine operator notes in between.
+ */
+public final class DemoSignals {
+
+    /** Channel names, in the order every reading carries them. */
+    public static final List<String> CHANNELS = List.of("load_mw", "ambient_c", "oil_c", "voltage_kv");
+    static final double OIL_ALARM_C = 85.0;
+
+    private static final long DAY = 86_400_000L;
+    private static final String[] NOTES = {
+            "routine inspection completed, no findings",
+            "cooling fan maintenance scheduled",
+            "operator shift handover",
+            "tap changer operation logged",
+            "oil sample taken for dissolved gas analysis",
+            "remote terminal unit heartbeat restored",
+    };
+
+    /** One reading and the text events it caused, for one entity at one instant. */
+    public record Step(String entity, SensorReading reading, List<TextEvent> texts) {
+    }
+
+    private final List<Entity> entities = new ArrayList<>();
+    private final double anomalyProbability;
+    private final double noteProbability;
+
+    /**
+     * @param anomalyProbability chance per reading that a spike starts
+     * @param noteProbability    chance per reading of a routine operator note
+     */
+    public DemoSignals(int entityCount, long seed, double anomalyProbability, double noteProbability) {
+        Random random = new Random(seed);
+        for (int i = 1; i <= entityCount; i++) {
+            entities.add(new Entity(String.format("transformer-%02d", i), random.nextLong(),
+                    0.6 + 0.8 * random.nextDouble(), random.nextDouble() * 2 * Math.PI / 12));
+        }
+        this.anomalyProbability = anomalyProbability;
+        this.noteProbability = noteProbability;
+    }
+
+    public List<String> entityIds() {
+        return entities.stream().map(e -> e.id).toList();
+    }
+
+    /** The next reading of every entity at {@code ts}; call with non-decreasing timestamps. */
+    public List<Step> next(long ts) {
+        List<Step> steps = new ArrayList<>(entities.size());
+        for (Entity entity : entities) {
+            steps.add(entity.next(ts));
+        }
+        return steps;
+    }
+
+    private final class Entity {
+        final String id;
+        final Random random;
+        final double scale;
+        final double phase;
+        double loadNoise;
+        double ambientNoise;
+        double oil = Double.NaN;
+        int spikeLeft;
+        double spikeSize;
+        boolean alarmed;
+
+        Entity(String id, long seed, double scale, double phase) {
+            this.id = id;
+            this.random = new Random(seed);
+            this.scale = scale;
+            this.phase = phase;
+        }
+
+        Step next(long ts) {
+            ZonedDateTime time = Instant.ofEpochMilli(ts).atZone(ZoneOffset.UTC);
+            double dayFraction = (ts % DAY) / (double) DAY;
+            boolean weekend = time.getDayOfWeek() == DayOfWeek.SATURDAY || time.getDayOfWeek() == DayOfWeek.SUNDAY;
+            double days = ts / (double) DAY;
+            // load peaks in the evening, dips at night; weekends are 25% lighter; slow growth
+            double daily = -Math.cos(2 * Math.PI * (dayFraction - 0.08) + phase);
+            loadNoise = 0.97 * loadNoise + random.nextGaussian() * 0.6;
+            double load = scale * (40 + 15 * daily) * (weekend ? 0.75 : 1.0) * (1 + 0.0005 * (days % 3650))
+                    + loadNoise;
+            ambientNoise = 0.99 * ambientNoise + random.nextGaussian() * 0.1;
+            double ambient = 14 + 7 * -Math.cos(2 * Math.PI * (dayFraction - 0.125)) + ambientNoise;
+
+            List<TextEvent> texts = new ArrayList<>(1);
+            if (spikeLeft == 0 && random.nextDouble() < anomalyProbability) {
+                spikeLeft = 20 + random.nextInt(40);
+                spikeSize = 30 + 20 * random.nextDouble();
+            }
+            double spike = 0;
+            if (spikeLeft > 0) {
+                spike = spikeSize;
+                spikeLeft--;
+            }
+            // oil temperature lags load and ambient (first-order response), plus the spike
+            double steadyOil = 25 + 0.55 * load + 0.6 * ambient;
+            oil = Double.isNaN(oil) ? steadyOil : oil + 0.15 * (steadyOil - oil);
+            double oilReading = oil + spike + random.nextGaussian() * 0.3;
+            double voltage = 110.5 - 0.025 * load + random.nextGaussian() * 0.15;
+
+            if (spike > 0 && oilReading >= OIL_ALARM_C && !alarmed) {
+                alarmed = true;
+                texts.add(new TextEvent(ts, String.format("ALARM oil temperature high on %s: %.1f C (threshold %.0f C)",
+                        id, oilReading, OIL_ALARM_C), "scada"));
+            } else if (alarmed && spikeLeft == 0) {
+                alarmed = false;
+                texts.add(new TextEvent(ts, String.format("CLEARED oil temperature back to normal on %s: %.1f C",
+                        id, oilReading), "scada"));
+            } else if (random.nextDouble() < noteProbability) {
+                texts.add(new TextEvent(ts, NOTES[random.nextInt(NOTES.length)], "operator"));
+            }
+
+            Map<String, Double> values = new LinkedHashMap<>();
+            values.put("load_mw", round(load));
+            values.put("ambient_c", round(ambient));
+            values.put("oil_c", round(oilReading));
+            values.put("voltage_kv", round(voltage));
+            return new Step(id, new SensorReading(ts, values), texts);
+        }
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 1000) / 1000.0;
+    }
+}

@@ -1,0 +1,186 @@
+package dev.streamcast.launcher;
+
+import dev.streamcast.contracts.topics.TopicSpec;
+import dev.streamcast.contracts.topics.Topics;
+import dev.streamcast.demo.DemoGenerator;
+import dev.streamcast.demo.DemoSignals;
+import dev.streamcast.local.LocalBroker;
+import dev.streamcast.local.Options;
+import dev.streamcast.local.PortInUseException;
+import dev.streamcast.local.Ports;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code ./streamcast quickstart}: the whole system on one machine. A real local broker with
+ * every topic, the services built so far, and the demo generator streaming live sensor and
+ * text records. {@code --exit-after N} stops everything after N seconds and prints a summary
+ * whose last line is {@code <topic>=<count>} for every topic.
+ */
+public final class Quickstart {
+
+    /** What a run did: the committed records per topic and when things became ready. */
+    public record Summary(Map<String, Long> counts, long brokerStartMillis, long firstRecordMillis,
+                          long sensorSent, long textSent, Exception generatorError) {
+    }
+
+    static final Map<String, String> OPTIONS = DemoGenerator.optionDefaults(Map.of(
+            "--exit-after", "0",
+            "--port", String.valueOf(LocalBroker.Settings.DEFAULT_PORT),
+            "--controller-port", String.valueOf(LocalBroker.Settings.DEFAULT_CONTROLLER_PORT),
+            "--host", "127.0.0.1",
+            "--data-dir", ".streamcast/quickstart",
+            "--keep-data", "false",
+            "--status-every-s", "10"));
+
+    private final Options options;
+    private final PrintStream out;
+    private final long t0;
+    private final CountDownLatch stop = new CountDownLatch(1);
+
+    Quickstart(Options options, PrintStream out, long t0) {
+        this.options = options;
+        this.out = out;
+        this.t0 = t0;
+    }
+
+    /** Asks a running {@link #run()} to stop as if its time were up. */
+    void requestStop() {
+        stop.countDown();
+    }
+
+    Summary run() throws Exception {
+        long exitAfter = options.getLong("--exit-after", 0, Long.MAX_VALUE);
+        String host = options.get("--host");
+        int port = choosePort(host, "--port");
+        int controllerPort = choosePort(host, "--controller-port");
+        Path dataDir = Path.of(options.get("--data-dir"));
+        if (!Boolean.parseBoolean(options.get("--keep-data"))) {
+            deleteRecursively(dataDir); // every quickstart starts from empty topics, so its counts are its own
+        }
+
+        say("starting a local Kafka broker on %s:%d (data in %s)", host, port, dataDir);
+        try (LocalBroker broker = LocalBroker.start(new LocalBroker.Settings(dataDir, host, port, controllerPort))) {
+            say("broker ready in %.1f s; topics: %s", broker.startMillis() / 1000.0,
+                    Topics.ALL.stream().map(TopicSpec::name).toList());
+
+            DemoGenerator.Settings generatorSettings = DemoGenerator.settingsFrom(options);
+            DemoGenerator generator = new DemoGenerator(broker.bootstrapServers(), generatorSettings);
+            Thread generatorThread = new Thread(generator, "demo-generator");
+            generatorThread.start();
+            say("demo generator: %d transformers, channels %s, a reading every %d ms of simulated time",
+                    generatorSettings.entities(), DemoSignals.CHANNELS, generatorSettings.interval().toMillis());
+            say("read the streams with any Kafka client at %s (topics %s, %s)", broker.bootstrapServers(),
+                    Topics.SENSOR_READINGS.name(), Topics.TEXT_EVENTS.name());
+            say(exitAfter > 0 ? "running for " + exitAfter + " s" : "running until Ctrl-C");
+
+            long statusEvery = options.getLong("--status-every-s", 1, 3600) * 1000;
+            long deadline = exitAfter > 0 ? System.currentTimeMillis() + exitAfter * 1000 : Long.MAX_VALUE;
+            boolean firstReported = false;
+            long nextStatus = System.currentTimeMillis() + statusEvery;
+            while (System.currentTimeMillis() < deadline && generator.error() == null
+                    && !stop.await(Math.min(200, Math.max(1, deadline - System.currentTimeMillis())), TimeUnit.MILLISECONDS)) {
+                if (!firstReported && generator.firstAckMillis() > 0) {
+                    firstReported = true;
+                    say("first record acknowledged %.1f s after the command started", (generator.firstAckMillis() - t0) / 1000.0);
+                }
+                if (System.currentTimeMillis() >= nextStatus) {
+                    nextStatus += statusEvery;
+                    say("sent %s=%d %s=%d", Topics.SENSOR_READINGS.name(), generator.sensorAcked(),
+                            Topics.TEXT_EVENTS.name(), generator.textAcked());
+                }
+            }
+            say("stopping");
+            generator.stop(Duration.ofSeconds(30));
+            generatorThread.join(30_000);
+            Map<String, Long> counts = TopicCounts.count(broker.bootstrapServers(), Topics.ALL, Duration.ofSeconds(60));
+            long firstMillis = generator.firstAckMillis() == 0 ? -1 : generator.firstAckMillis() - t0;
+            return new Summary(counts, broker.startMillis(), firstMillis, generator.sensorAcked(), generator.textAcked(),
+                    generator.error());
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options options;
+        try {
+            options = Options.parse(args, OPTIONS, "quickstart");
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Quickstart quickstart = new Quickstart(options, System.out, launcherStartMillis());
+        CountDownLatch finished = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            quickstart.requestStop();
+            try {
+                finished.await(60, TimeUnit.SECONDS); // let run() stop the generator and the broker cleanly
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "quickstart-shutdown"));
+        Summary summary;
+        try {
+            summary = quickstart.run();
+        } catch (PortInUseException e) {
+            System.err.println("streamcast quickstart: " + e.getMessage());
+            finished.countDown();
+            System.exit(2);
+            return;
+        }
+        System.out.printf("streamcast quickstart: done in %.0f s; broker started in %.1f s, first record %.1f s after the"
+                        + " command started; broker and generator stopped%n",
+                (System.currentTimeMillis() - quickstart.t0) / 1000.0, summary.brokerStartMillis() / 1000.0,
+                summary.firstRecordMillis() / 1000.0);
+        System.out.println(TopicCounts.line(summary.counts()));
+        finished.countDown();
+        if (summary.generatorError() != null) {
+            System.err.println("streamcast quickstart: the generator failed: " + summary.generatorError());
+            System.exit(1);
+        }
+        System.exit(0);
+    }
+
+    /** The requested port; when the default is taken and none was asked for, a free one instead. */
+    private int choosePort(String host, String option) {
+        int port = options.getInt(option);
+        if (!options.given(option) && !Ports.isFree(host, port)) {
+            int free = Ports.pickFree(host);
+            say("port %d is taken, using %d instead (choose one with %s)", port, free, option);
+            return free;
+        }
+        return port;
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+
+    /** When the launcher script started (it passes STREAMCAST_T0_MS), else when this JVM started. */
+    private static long launcherStartMillis() {
+        String t0 = System.getenv("STREAMCAST_T0_MS");
+        if (t0 != null && t0.matches("[0-9]{10,}")) {
+            return Long.parseLong(t0);
+        }
+        return java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
+    }
+
+    private void say(String format, Object... args) {
+        out.printf("streamcast quickstart: " + format + "%n", args);
+    }
+}

@@ -1,0 +1,46 @@
+package dev.streamcast.local;
+
+import dev.streamcast.contracts.topics.TopicSpec;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** Creates the topics that do not exist yet, with their declared partitions and cleanup policy. */
+public final class TopicProvisioner {
+
+    private TopicProvisioner() {
+    }
+
+    /** Returns the names of the topics it created (those that already existed are left as they are). */
+    public static List<String> ensure(Admin admin, Collection<TopicSpec> topics, short replicationFactor)
+            throws ExecutionException, InterruptedException, TimeoutException {
+        Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        List<NewTopic> missing = new ArrayList<>();
+        for (TopicSpec topic : topics) {
+            if (!existing.contains(topic.name())) {
+                missing.add(new NewTopic(topic.name(), topic.partitions(), replicationFactor).configs(topic.configs()));
+            }
+        }
+        List<String> created = new ArrayList<>();
+        for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<Void>> result : admin.createTopics(missing).values().entrySet()) {
+            try {
+                result.getValue().get(30, TimeUnit.SECONDS);
+                created.add(result.getKey());
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw e;
+                }
+            }
+        }
+        return created;
+    }
+}

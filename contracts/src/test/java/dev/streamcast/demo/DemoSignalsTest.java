@@ -1,0 +1,84 @@
+package dev.streamcast.demo;
+
+import dev.streamcast.contracts.records.Codecs;
+import dev.streamcast.contracts.records.TextEvent;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DemoSignalsTest {
+
+    private static final long MINUTE = 60_000L;
+    private static final long MONDAY = Instant.parse("2026-11-02T00:00:00Z").toEpochMilli();
+
+    /** Two weeks of one-minute readings. */
+    private static List<DemoSignals.Step> twoWeeks(DemoSignals signals) {
+        List<DemoSignals.Step> steps = new ArrayList<>();
+        for (long ts = MONDAY; ts < MONDAY + 14 * 1440 * MINUTE; ts += MINUTE) {
+            steps.addAll(signals.next(ts));
+        }
+        return steps;
+    }
+
+    @Test
+    void sameSeedSameStream() {
+        assertThat(twoWeeks(new DemoSignals(3, 7, 0.001, 0.001))).isEqualTo(twoWeeks(new DemoSignals(3, 7, 0.001, 0.001)));
+        assertThat(twoWeeks(new DemoSignals(3, 7, 0.001, 0.001))).isNotEqualTo(twoWeeks(new DemoSignals(3, 8, 0.001, 0.001)));
+    }
+
+    @Test
+    void loadHasADailyAndAWeeklyCycle() {
+        List<DemoSignals.Step> steps = twoWeeks(new DemoSignals(1, 1, 0, 0));
+        double[] byHour = new double[24];
+        double weekday = 0;
+        double weekend = 0;
+        for (DemoSignals.Step step : steps) {
+            long ts = step.reading().ts();
+            double load = step.reading().values().get("load_mw");
+            byHour[(int) ((ts / (60 * MINUTE)) % 24)] += load;
+            int day = (int) ((ts - MONDAY) / (1440 * MINUTE)) % 7;
+            if (day >= 5) {
+                weekend += load / 4;
+            } else {
+                weekday += load / 10;
+            }
+        }
+        double max = java.util.Arrays.stream(byHour).max().orElseThrow();
+        double min = java.util.Arrays.stream(byHour).min().orElseThrow();
+        assertThat(max / min).as("evening peak over night trough").isGreaterThan(1.5);
+        assertThat(weekend / weekday).as("weekends are lighter").isBetween(0.65, 0.85);
+    }
+
+    @Test
+    void everySpikeRaisesAnAlarmLineThatIsLaterCleared() {
+        List<DemoSignals.Step> steps = twoWeeks(new DemoSignals(4, 3, 0.002, 0));
+        List<TextEvent> alarms = new ArrayList<>();
+        int cleared = 0;
+        for (DemoSignals.Step step : steps) {
+            for (TextEvent text : step.texts()) {
+                assertThat(text.text()).contains(step.entity());
+                if (text.text().startsWith("ALARM")) {
+                    alarms.add(text);
+                    assertThat(step.reading().values().get("oil_c")).isGreaterThanOrEqualTo(DemoSignals.OIL_ALARM_C);
+                } else {
+                    assertThat(text.text()).startsWith("CLEARED");
+                    cleared++;
+                }
+            }
+        }
+        assertThat(alarms).hasSizeGreaterThan(20);
+        assertThat(cleared).isBetween(alarms.size() - 4, alarms.size());
+    }
+
+    @Test
+    void everyReadingHasAllChannelsAndSurvivesTheCodec() {
+        for (DemoSignals.Step step : twoWeeks(new DemoSignals(2, 5, 0.01, 0.01)).subList(0, 5000)) {
+            assertThat(step.reading().values().keySet()).containsExactlyElementsOf(DemoSignals.CHANNELS);
+            assertThat(Codecs.SENSOR_READING.decode(Codecs.SENSOR_READING.encode(step.reading())).value()).isEqualTo(step.reading());
+        }
+    }
+}

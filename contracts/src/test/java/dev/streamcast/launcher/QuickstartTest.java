@@ -1,0 +1,42 @@
+package dev.streamcast.launcher;
+
+import dev.streamcast.local.Options;
+import dev.streamcast.local.Ports;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The quickstart against its real broker: records flow, every one is counted, nothing keeps running. */
+class QuickstartTest {
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void streamsDemoRecordsCountsThemAndStopsTheBroker() throws Exception {
+        int port = Ports.pickFree("127.0.0.1");
+        int controllerPort = Ports.pickFree("127.0.0.1");
+        Options options = Options.parse(new String[]{"--exit-after", "6", "--port", "" + port,
+                "--controller-port", "" + controllerPort, "--data-dir", dataDir.toString(),
+                "--interval-ms", "100", "--entities", "5", "--note-probability", "0.05"}, Quickstart.OPTIONS, "quickstart");
+        ByteArrayOutputStream output = new ByteArrayOutputStream();
+
+        Quickstart.Summary summary = new Quickstart(options, new PrintStream(output, true, StandardCharsets.UTF_8),
+                System.currentTimeMillis()).run();
+
+        assertThat(summary.generatorError()).isNull();
+        assertThat(summary.counts().get("sensor-readings")).isEqualTo(summary.sensorSent()).isGreaterThan(100);
+        assertThat(summary.counts().get("text-events")).isEqualTo(summary.textSent()).isPositive();
+        assertThat(summary.counts()).containsKeys("features", "forecasts", "model-events", "ingest-dlq");
+        assertThat(summary.firstRecordMillis()).isPositive();
+        assertThat(output.toString(StandardCharsets.UTF_8)).contains("broker ready in").contains("first record acknowledged");
+        assertThat(Ports.isFree("127.0.0.1", port)).as("no broker left behind").isTrue();
+        assertThat(Ports.isFree("127.0.0.1", controllerPort)).isTrue();
+    }
+}
