@@ -1,7 +1,7 @@
 package dev.streamcast.contracts.json;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -17,11 +17,11 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
  *   <li>strings longer than {@value #MAX_STRING_CHARS} characters,</li>
  *   <li>number literals longer than {@value #MAX_NUMBER_CHARS} characters,</li>
  *   <li>documents larger than {@value #MAX_DOCUMENT_BYTES} bytes,</li>
- *   <li>duplicate field names, trailing tokens after the document, {@code NaN} and
- *       {@code Infinity} literals, and invalid UTF-8</li>
+ *   <li>duplicate field names, trailing tokens after the document and invalid UTF-8</li>
  * </ul>
- * are rejected. Unknown fields are ignored: producers may add fields without breaking
- * older consumers.
+ * are rejected. {@code NaN} and {@code Infinity} literals are parsed, so that the field
+ * readers can name them as non-finite values (which they always refuse). Unknown fields are
+ * ignored: producers may add fields without breaking older consumers.
  */
 public final class Json {
 
@@ -42,7 +42,7 @@ public final class Json {
                             .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
                             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                             .build())
-            .disable(JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS)
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)

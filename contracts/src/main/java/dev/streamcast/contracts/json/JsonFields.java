@@ -98,7 +98,11 @@ public final class JsonFields {
      * an offset (no offset means UTC). It must lie in {@link Timestamps#MIN}..{@link Timestamps#MAX}.
      */
     public long timestamp(String name) {
-        return timestampValue(at(name), required(name));
+        JsonNode value = node.get(name);
+        if (value == null || value.isNull()) {
+            throw fail(DecodeError.Kind.BAD_TIMESTAMP, at(name), value, "is required");
+        }
+        return timestampValue(at(name), value);
     }
 
     public List<JsonNode> array(String name, int minSize, int maxSize) {
@@ -190,7 +194,7 @@ public final class JsonFields {
         }
         double v = value.doubleValue();
         if (!Double.isFinite(v)) {
-            throw fail(path, value, "not a finite number (out of double range)");
+            throw fail(DecodeError.Kind.NON_FINITE, path, value, "not a finite number");
         }
         return v;
     }
@@ -199,16 +203,16 @@ public final class JsonFields {
         long millis;
         if (value != null && value.isNumber()) {
             if (!value.canConvertToExactIntegral() || !value.canConvertToLong()) {
-                throw fail(path, value, "expected epoch milliseconds as a whole number");
+                throw fail(DecodeError.Kind.BAD_TIMESTAMP, path, value, "expected epoch milliseconds as a whole number");
             }
             millis = value.asLong();
         } else if (value != null && value.isTextual()) {
             millis = parseIso(path, value);
         } else {
-            throw fail(path, value, "expected epoch milliseconds or an ISO-8601 string");
+            throw fail(DecodeError.Kind.BAD_TIMESTAMP, path, value, "expected epoch milliseconds or an ISO-8601 string");
         }
         if (millis < Timestamps.MIN || millis >= Timestamps.MAX) {
-            throw fail(path, value, "timestamp outside " + Instant.ofEpochMilli(Timestamps.MIN)
+            throw fail(DecodeError.Kind.BAD_TIMESTAMP, path, value, "timestamp outside " + Instant.ofEpochMilli(Timestamps.MIN)
                     + " .. " + Instant.ofEpochMilli(Timestamps.MAX));
         }
         return millis;
@@ -222,7 +226,7 @@ public final class JsonFields {
             try {
                 return LocalDateTime.parse(text).toInstant(ZoneOffset.UTC).toEpochMilli();
             } catch (DateTimeException | ArithmeticException withoutOffset) {
-                throw fail(path, value, "unparsable ISO-8601 timestamp (e.g. 2016-07-01T00:00:00Z)");
+                throw fail(DecodeError.Kind.BAD_TIMESTAMP, path, value, "unparsable ISO-8601 timestamp (e.g. 2016-07-01T00:00:00Z)");
             }
         }
     }
@@ -244,9 +248,13 @@ public final class JsonFields {
 
     /** The failure of one field; a JSON value is quoted as JSON, so "1" and 1 stay apart. */
     public static FieldException fail(String path, Object value, String reason) {
+        return fail(DecodeError.Kind.MALFORMED, path, value, reason);
+    }
+
+    public static FieldException fail(DecodeError.Kind kind, String path, Object value, String reason) {
         String text = value == null ? null
                 : value instanceof JsonNode node ? node.toString()
                 : value.toString();
-        return new FieldException(new DecodeError(path, text, reason));
+        return new FieldException(new DecodeError(kind, path, text, reason));
     }
 }

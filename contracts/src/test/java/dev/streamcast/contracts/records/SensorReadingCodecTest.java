@@ -90,9 +90,10 @@ class SensorReadingCodecTest {
             "{\"ts\":99999999999999999999999,\"values\":{\"OT\":1}} | ts | expected epoch milliseconds as a whole number",
             "{\"ts\":1e300,\"values\":{\"OT\":1}}                  | ts | expected epoch milliseconds as a whole number",
             // NaN, Infinity and huge numbers
-            "{\"ts\":1467331200000,\"values\":{\"OT\":NaN}}        | $ | malformed JSON",
-            "{\"ts\":1467331200000,\"values\":{\"OT\":Infinity}}   | $ | malformed JSON",
-            "{\"ts\":1467331200000,\"values\":{\"OT\":-Infinity}}  | $ | malformed JSON",
+            "{\"ts\":1467331200000,\"values\":{\"OT\":NaN}}        | values.OT | not a finite number",
+            "{\"ts\":1467331200000,\"values\":{\"OT\":Infinity}}   | values.OT | not a finite number",
+            "{\"ts\":1467331200000,\"values\":{\"OT\":-Infinity}}  | values.OT | not a finite number",
+            "{\"ts\":NaN,\"values\":{\"OT\":1}}                    | ts | expected epoch milliseconds as a whole number",
             "{\"ts\":1467331200000,\"values\":{\"OT\":1e400}}      | values.OT | not a finite number",
             "{\"ts\":1467331200000,\"values\":{\"OT\":-1e400}}     | values.OT | not a finite number",
     })
@@ -100,6 +101,17 @@ class SensorReadingCodecTest {
         DecodeError error = error(json);
         assertThat(error.field()).isEqualTo(field.isEmpty() ? "$" : field);
         assertThat(error.reason()).contains(reason);
+    }
+
+    @Test
+    void errorsAreClassifiedSoConsumersCanCountAndRouteThem() {
+        assertThat(error("{\"ts\":1467331200000,\"values\":{\"OT\":NaN}}").kind()).isEqualTo(DecodeError.Kind.NON_FINITE);
+        assertThat(error("{\"ts\":1467331200000,\"values\":{\"OT\":1e999}}").kind()).isEqualTo(DecodeError.Kind.NON_FINITE);
+        assertThat(error("{\"values\":{\"OT\":1}}").kind()).isEqualTo(DecodeError.Kind.BAD_TIMESTAMP);
+        assertThat(error("{\"ts\":\"noon\",\"values\":{\"OT\":1}}").kind()).isEqualTo(DecodeError.Kind.BAD_TIMESTAMP);
+        assertThat(error("{\"ts\":4102444800000000,\"values\":{\"OT\":1}}").kind()).isEqualTo(DecodeError.Kind.BAD_TIMESTAMP);
+        assertThat(error("{\"ts\":1467331200000,\"values\":{\"OT\":\"x\"}}").kind()).isEqualTo(DecodeError.Kind.MALFORMED);
+        assertThat(error("{\"ts\":1467331200000,").kind()).isEqualTo(DecodeError.Kind.MALFORMED);
     }
 
     @Test
