@@ -1,0 +1,309 @@
+package dev.streamcast.ingest.windowing;
+
+import dev.streamcast.contracts.json.DecodeError;
+import dev.streamcast.contracts.json.Decoded;
+import dev.streamcast.contracts.records.Codecs;
+import dev.streamcast.contracts.records.EntityKey;
+import dev.streamcast.contracts.records.FeatureVector;
+import dev.streamcast.contracts.records.SensorReading;
+import dev.streamcast.contracts.records.TextEvent;
+import dev.streamcast.contracts.topics.DlqHeaders;
+import dev.streamcast.contracts.topics.Topics;
+import dev.streamcast.ingest.IngestSettings;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Validates sensor readings and text events, aggregates them per entity into event-time
+ * tumbling windows, and emits exactly one feature vector per active entity per window, in
+ * window order, once the window has closed (end + grace reached by stream time).
+ *
+ * <p>Stream time is the largest accepted event timestamp of this task, kept in a changelogged
+ * store so a restart resumes with it. Windows are checked for closing whenever stream time
+ * crosses a window boundary, so an entity that fell silent still gets its vectors while others
+ * keep time moving; a wall-clock punctuator moves stream time on when the whole partition has
+ * been quiet for longer than the grace period (live streams), so windows close then too.
+ */
+final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+
+    static final String CLOCK_KEY = "stream-time";
+
+    private final IngestSettings settings;
+    private final FeatureLayout layout;
+    private final IngestMetrics metrics;
+    private final long size;
+    private final long grace;
+    private final long idle;
+
+    private ProcessorContext<byte[], byte[]> context;
+    private KeyValueStore<String, byte[]> windows;
+    private KeyValueStore<String, Long> clock;
+    private long streamTime = Long.MIN_VALUE;
+    private long nextScanAt = Long.MIN_VALUE;
+    private long wallAtLastRecord;
+    private long wallAtStreamTime;
+    private boolean specPublished;
+    private AtomicLong active;
+    private String taskId;
+    private final int[] imputed = new int[1];
+
+    WindowingProcessor(IngestSettings settings, FeatureLayout layout, IngestMetrics metrics) {
+        this.settings = settings;
+        this.layout = layout;
+        this.metrics = metrics;
+        this.size = settings.windowSize().toMillis();
+        this.grace = settings.grace().toMillis();
+        this.idle = settings.idleTimeout().toMillis();
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], byte[]> context) {
+        this.context = context;
+        this.windows = context.getStateStore(TopologyProducer.WINDOWS_STORE);
+        this.clock = context.getStateStore(TopologyProducer.CLOCK_STORE);
+        this.taskId = context.taskId().toString();
+        Long stored = clock.get(CLOCK_KEY);
+        streamTime = stored == null ? Long.MIN_VALUE : stored;
+        nextScanAt = nextBoundaryAfter(streamTime);
+        wallAtLastRecord = context.currentSystemTimeMs();
+        wallAtStreamTime = wallAtLastRecord;
+        active = metrics.activeEntities(taskId);
+        long entities = 0;
+        try (KeyValueIterator<String, byte[]> all = windows.all()) {
+            while (all.hasNext()) {
+                all.next();
+                entities++;
+            }
+        }
+        active.set(entities);
+        context.schedule(settings.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, this::onWallClock);
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        RecordMetadata source = context.recordMetadata().orElseThrow();
+        metrics.recordIn(source.topic());
+        publishSpecOnce();
+        try {
+            accept(record, source);
+        } catch (RuntimeException e) {
+            dlq(record, source, DlqReason.PROCESSING_ERROR, e.toString());
+        }
+    }
+
+    private void accept(Record<byte[], byte[]> record, RecordMetadata source) {
+        Decoded<String> key = EntityKey.decode(record.key());
+        if (!key.isOk()) {
+            dlq(record, source, DlqReason.BAD_KEY, key.error().reason());
+            return;
+        }
+        String entity = key.value();
+        long ts;
+        Map<String, Double> values = null;
+        String text = null;
+        if (Topics.TEXT_EVENTS.name().equals(source.topic())) {
+            Decoded<TextEvent> event = Codecs.TEXT_EVENT.decode(record.value());
+            if (!event.isOk()) {
+                dlq(record, source, event.error());
+                return;
+            }
+            text = event.value().text();
+            int length = text.length();
+            if (length > settings.maxTextChars()) {
+                dlq(record, source, DlqReason.TEXT_TOO_LONG, "field 'text': " + length
+                        + " characters, more than ingest.text.max-chars=" + settings.maxTextChars());
+                return;
+            }
+            ts = event.value().ts();
+        } else {
+            Decoded<SensorReading> reading = Codecs.SENSOR_READING.decode(record.value());
+            if (!reading.isOk()) {
+                dlq(record, source, reading.error());
+                return;
+            }
+            values = reading.value().values();
+            ts = reading.value().ts();
+        }
+        long now = context.currentSystemTimeMs();
+        if (ts < now - settings.maxPast().toMillis() || ts > now + settings.maxFuture().toMillis()) {
+            dlq(record, source, DlqReason.TIMESTAMP_OUT_OF_BOUNDS, "field 'ts': " + Instant.ofEpochMilli(ts)
+                    + " is outside now (" + Instant.ofEpochMilli(now) + ") minus " + settings.maxPast()
+                    + " .. plus " + settings.maxFuture() + " (ingest.timestamps.max-past, max-future)");
+            return;
+        }
+        if (values != null) {
+            List<String> unknown = values.keySet().stream().filter(c -> layout.channel(c) < 0).toList();
+            if (!unknown.isEmpty()) {
+                if (settings.dlqUnknownChannels()) {
+                    dlq(record, source, DlqReason.UNKNOWN_CHANNEL, "field 'values': channels " + unknown
+                            + " are not in ingest.channels " + settings.channels());
+                    return;
+                }
+                metrics.unknownChannelValues(unknown.size());
+                if (unknown.size() == values.size()) {
+                    return;
+                }
+            }
+        } else if (!settings.textEnabled()) {
+            return; // text features are off: the event is read and counted, nothing else
+        }
+
+        long windowStart = Math.floorDiv(ts, size) * size;
+        byte[] stored = windows.get(entity);
+        EntityWindows state = stored == null ? null : EntityWindows.fromBytes(stored, layout);
+        if ((state != null && windowStart < state.nextWindowStart) || closed(windowStart, streamTime)) {
+            dlq(record, source, DlqReason.LATE, "event time " + Instant.ofEpochMilli(ts) + ": window ["
+                    + Instant.ofEpochMilli(windowStart) + ", " + Instant.ofEpochMilli(windowStart + size)
+                    + ") already closed at stream time " + Instant.ofEpochMilli(streamTime) + " (grace " + settings.grace() + ")");
+            return;
+        }
+        if (state != null && windowStart > state.lastSeen + idle) {
+            flushSession(entity, state); // the entity had gone idle: finish that session, start afresh
+            state = null;
+        }
+        if (state == null) {
+            state = layout.newEntity(windowStart, ts);
+            if (stored == null) {
+                active.incrementAndGet();
+            }
+        }
+        WindowAccumulator acc = state.window(windowStart, layout);
+        if (values != null) {
+            for (Map.Entry<String, Double> v : values.entrySet()) {
+                int channel = layout.channel(v.getKey());
+                if (channel >= 0) {
+                    acc.add(channel, ts, v.getValue());
+                }
+            }
+        } else {
+            layout.addText(acc, text);
+        }
+        state.lastSeen = Math.max(state.lastSeen, ts);
+        windows.put(entity, state.toBytes(layout));
+
+        wallAtLastRecord = now;
+        if (ts > streamTime) {
+            setStreamTime(ts, now);
+        }
+        if (streamTime >= nextScanAt) {
+            closeWindows();
+        }
+    }
+
+    private boolean closed(long windowStart, long time) {
+        return time != Long.MIN_VALUE && windowStart + size + grace <= time;
+    }
+
+    private void setStreamTime(long time, long wallNow) {
+        streamTime = time;
+        wallAtStreamTime = wallNow;
+        clock.put(CLOCK_KEY, time);
+    }
+
+    private void onWallClock(long wallNow) {
+        publishSpecOnce();
+        if (settings.wallClockAdvance() && streamTime != Long.MIN_VALUE && wallNow - wallAtLastRecord > grace) {
+            setStreamTime(streamTime + (wallNow - wallAtStreamTime), wallNow);
+            if (streamTime >= nextScanAt) {
+                closeWindows();
+            }
+        }
+    }
+
+    /** Emits every closed window of every entity and drops the entities idle for too long. */
+    private void closeWindows() {
+        List<KeyValue<String, byte[]>> updates = new ArrayList<>();
+        List<String> removals = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> all = windows.all()) {
+            while (all.hasNext()) {
+                KeyValue<String, byte[]> entry = all.next();
+                EntityWindows state = EntityWindows.fromBytes(entry.value, layout);
+                if (state == null) {
+                    removals.add(entry.key); // written for another feature spec: configuration changed
+                    continue;
+                }
+                long before = state.nextWindowStart;
+                while (closed(state.nextWindowStart, streamTime) && inSession(state)) {
+                    emitNext(entry.key, state);
+                }
+                if (!inSession(state)) {
+                    removals.add(entry.key);
+                } else if (state.nextWindowStart != before) {
+                    updates.add(KeyValue.pair(entry.key, state.toBytes(layout)));
+                }
+            }
+        }
+        windows.putAll(updates);
+        for (String entity : removals) {
+            windows.delete(entity);
+        }
+        active.addAndGet(-removals.size());
+        nextScanAt = nextBoundaryAfter(streamTime);
+    }
+
+    /** Whether the next window still belongs to the entity's activity (not past the idle timeout). */
+    private boolean inSession(EntityWindows state) {
+        return state.nextWindowStart <= state.lastSeen + idle;
+    }
+
+    private void flushSession(String entity, EntityWindows state) {
+        while (inSession(state)) {
+            emitNext(entity, state);
+        }
+    }
+
+    private void emitNext(String entity, EntityWindows state) {
+        long start = state.nextWindowStart;
+        FeatureVector vector = layout.vector(state, start, state.take(start), imputed);
+        context.forward(new Record<>(entity.getBytes(StandardCharsets.UTF_8), Codecs.FEATURE_VECTOR.encode(vector),
+                vector.windowEnd()), TopologyProducer.FEATURES_SINK);
+        metrics.vectorOut(imputed[0]);
+        state.nextWindowStart = start + size;
+    }
+
+    /** The next stream time at which some window closes: windows are aligned, so k * size + grace. */
+    private long nextBoundaryAfter(long time) {
+        if (time == Long.MIN_VALUE) {
+            return Long.MIN_VALUE;
+        }
+        return (Math.floorDiv(time - grace, size) + 1) * size + grace;
+    }
+
+    private void publishSpecOnce() {
+        if (!specPublished) {
+            specPublished = true;
+            context.forward(new Record<>(layout.spec().id().getBytes(StandardCharsets.UTF_8),
+                    Codecs.FEATURE_SPEC.encode(layout.spec()), context.currentSystemTimeMs()), TopologyProducer.SPECS_SINK);
+        }
+    }
+
+    private void dlq(Record<byte[], byte[]> record, RecordMetadata source, DecodeError error) {
+        dlq(record, source, DlqReason.of(error), error.describe());
+    }
+
+    private void dlq(Record<byte[], byte[]> record, RecordMetadata source, DlqReason reason, String detail) {
+        RecordHeaders headers = new RecordHeaders(record.headers().toArray());
+        DlqHeaders.write(headers, reason.name(), detail, source.topic(), source.partition(), source.offset());
+        context.forward(record.withHeaders(headers), TopologyProducer.DLQ_SINK);
+        metrics.dlq(reason);
+    }
+
+    @Override
+    public void close() {
+        metrics.taskClosed(taskId);
+    }
+}
