@@ -6,6 +6,7 @@ import dev.streamcast.ingest.IngestSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -37,13 +38,13 @@ public class TopologyProducer {
     public static final String SPECS_SINK = "feature-specs-sink";
 
     @Produces
-    @ApplicationScoped
+    @Singleton
     IngestMetrics metrics(MeterRegistry registry) {
         return new IngestMetrics(registry);
     }
 
     @Produces
-    @ApplicationScoped
+    @Singleton
     IngestSettings settings(IngestConfig config) {
         return IngestSettings.from(config);
     }
