@@ -14,7 +14,9 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -39,7 +41,15 @@ public final class Quickstart {
             "--host", "127.0.0.1",
             "--data-dir", ".streamcast/quickstart",
             "--keep-data", "false",
-            "--status-every-s", "10"));
+            "--status-every-s", "10",
+            "--window", "PT10S",
+            "--grace", "PT2S",
+            "--ingest-port", "8081"));
+
+    /** Where the launcher built the ingest application; the quickstart runs it when present. */
+    static final Path INGEST_JAR = Path.of("ingest", "target", "quarkus-app", "quarkus-run.jar");
+
+    static final Path LOGS = Path.of(".streamcast", "logs");
 
     private final Options options;
     private final PrintStream out;
@@ -72,35 +82,66 @@ public final class Quickstart {
             say("broker ready in %.1f s; topics: %s", broker.startMillis() / 1000.0,
                     Topics.ALL.stream().map(TopicSpec::name).toList());
 
-            DemoGenerator.Settings generatorSettings = DemoGenerator.settingsFrom(options);
-            DemoGenerator generator = new DemoGenerator(broker.bootstrapServers(), generatorSettings);
-            Thread generatorThread = new Thread(generator, "demo-generator");
-            generatorThread.start();
-            say("demo generator: %d transformers, channels %s, a reading every %d ms of simulated time",
-                    generatorSettings.entities(), DemoSignals.CHANNELS, generatorSettings.interval().toMillis());
-            say("read the streams with any Kafka client at %s (topics %s, %s)", broker.bootstrapServers(),
-                    Topics.SENSOR_READINGS.name(), Topics.TEXT_EVENTS.name());
-            say(exitAfter > 0 ? "running for " + exitAfter + " s" : "running until Ctrl-C");
+            List<ServiceProcess> services = new ArrayList<>();
+            DemoGenerator generator;
+            try {
+                if (Files.isRegularFile(INGEST_JAR)) {
+                    int ingestPort = choosePort(host, "--ingest-port");
+                    services.add(ServiceProcess.start("ingest", INGEST_JAR, ingestPort, List.of(
+                            "kafka.bootstrap.servers=" + broker.bootstrapServers(),
+                            "ingest.window.size=" + options.get("--window"),
+                            "ingest.window.grace=" + options.get("--grace"),
+                            "streamcast.state-dir=" + dataDir.resolve("state")), LOGS.resolve("ingest.log")));
+                    say("starting ingest (windows of %s, grace %s; log %s)", options.get("--window"), options.get("--grace"),
+                            LOGS.resolve("ingest.log"));
+                } else {
+                    say("ingest is not built (%s missing): streaming raw records only", INGEST_JAR);
+                }
 
-            long statusEvery = options.getLong("--status-every-s", 1, 3600) * 1000;
-            long deadline = exitAfter > 0 ? System.currentTimeMillis() + exitAfter * 1000 : Long.MAX_VALUE;
-            boolean firstReported = false;
-            long nextStatus = System.currentTimeMillis() + statusEvery;
-            while (System.currentTimeMillis() < deadline && generator.error() == null
-                    && !stop.await(Math.min(200, Math.max(1, deadline - System.currentTimeMillis())), TimeUnit.MILLISECONDS)) {
-                if (!firstReported && generator.firstAckMillis() > 0) {
-                    firstReported = true;
-                    say("first record acknowledged %.1f s after the command started", (generator.firstAckMillis() - t0) / 1000.0);
+                DemoGenerator.Settings generatorSettings = DemoGenerator.settingsFrom(options);
+                generator = new DemoGenerator(broker.bootstrapServers(), generatorSettings);
+                Thread generatorThread = new Thread(generator, "demo-generator");
+                generatorThread.start();
+                say("demo generator: %d transformers, channels %s, a reading every %d ms of simulated time",
+                        generatorSettings.entities(), DemoSignals.CHANNELS, generatorSettings.interval().toMillis());
+                say("read the streams with any Kafka client at %s (topics %s, %s)", broker.bootstrapServers(),
+                        Topics.SENSOR_READINGS.name(), Topics.TEXT_EVENTS.name());
+                say(exitAfter > 0 ? "running for " + exitAfter + " s" : "running until Ctrl-C");
+
+                long statusEvery = options.getLong("--status-every-s", 1, 3600) * 1000;
+                long deadline = exitAfter > 0 ? System.currentTimeMillis() + exitAfter * 1000 : Long.MAX_VALUE;
+                boolean firstReported = false;
+                List<ServiceProcess> waiting = new ArrayList<>(services);
+                long nextStatus = System.currentTimeMillis() + statusEvery;
+                while (System.currentTimeMillis() < deadline && generator.error() == null
+                        && !stop.await(Math.min(200, Math.max(1, deadline - System.currentTimeMillis())), TimeUnit.MILLISECONDS)) {
+                    if (!firstReported && generator.firstAckMillis() > 0) {
+                        firstReported = true;
+                        say("first record acknowledged %.1f s after the command started", (generator.firstAckMillis() - t0) / 1000.0);
+                    }
+                    for (ServiceProcess service : List.copyOf(waiting)) {
+                        if (service.isReady()) {
+                            waiting.remove(service);
+                            say("%s ready %.1f s after the command started: %s (metrics %s)", service.name(),
+                                    (System.currentTimeMillis() - t0) / 1000.0, service.url("/q/health/ready"),
+                                    service.url("/q/metrics"));
+                        } else if (!service.isAlive()) {
+                            waiting.remove(service);
+                            say("%s exited; see %s", service.name(), service.log());
+                        }
+                    }
+                    if (System.currentTimeMillis() >= nextStatus) {
+                        nextStatus += statusEvery;
+                        say("sent %s=%d %s=%d", Topics.SENSOR_READINGS.name(), generator.sensorAcked(),
+                                Topics.TEXT_EVENTS.name(), generator.textAcked());
+                    }
                 }
-                if (System.currentTimeMillis() >= nextStatus) {
-                    nextStatus += statusEvery;
-                    say("sent %s=%d %s=%d", Topics.SENSOR_READINGS.name(), generator.sensorAcked(),
-                            Topics.TEXT_EVENTS.name(), generator.textAcked());
-                }
+                say("stopping");
+                generator.stop(Duration.ofSeconds(30));
+                generatorThread.join(30_000);
+            } finally {
+                services.forEach(ServiceProcess::close); // SIGTERM: each commits and leaves cleanly
             }
-            say("stopping");
-            generator.stop(Duration.ofSeconds(30));
-            generatorThread.join(30_000);
             Map<String, Long> counts = TopicCounts.count(broker.bootstrapServers(), Topics.ALL, Duration.ofSeconds(60));
             long firstMillis = generator.firstAckMillis() == 0 ? -1 : generator.firstAckMillis() - t0;
             return new Summary(counts, broker.startMillis(), firstMillis, generator.sensorAcked(), generator.textAcked(),
@@ -137,7 +178,7 @@ public final class Quickstart {
             return;
         }
         System.out.printf("streamcast quickstart: done in %.0f s; broker started in %.1f s, first record %.1f s after the"
-                        + " command started; broker and generator stopped%n",
+                        + " command started; broker, services and generator stopped%n",
                 (System.currentTimeMillis() - quickstart.t0) / 1000.0, summary.brokerStartMillis() / 1000.0,
                 summary.firstRecordMillis() / 1000.0);
         System.out.println(TopicCounts.line(summary.counts()));

@@ -47,8 +47,12 @@ public interface IngestConfig {
     @WithDefault("true")
     boolean wallClockAdvance();
 
-    /** The per-entity window store: rocksdb or in-memory (both changelogged). */
-    @WithDefault("rocksdb")
+    /**
+     * The per-entity window store: in-memory or rocksdb, both changelogged. In-memory is the
+     * default: window state is small (about half a KiB per entity) and it measured about 1.5
+     * times the records/s of RocksDB; choose rocksdb for millions of entities per instance.
+     */
+    @WithDefault("in-memory")
     String store();
 
     interface Window {

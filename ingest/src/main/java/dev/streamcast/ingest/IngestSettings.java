@@ -83,7 +83,7 @@ public record IngestSettings(
                 List.of("load_mw", "ambient_c", "oil_c", "voltage_kv"), List.of(Aggregate.values()), false,
                 Imputation.CARRY_FORWARD, Duration.ofMinutes(10), true, 16, 2,
                 List.of("alarm", "cleared", "trip", "fault", "maintenance"), 4096, Duration.ofDays(30),
-                Duration.ofMinutes(5), Duration.ofSeconds(1), true, false);
+                Duration.ofMinutes(5), Duration.ofSeconds(1), true, true);
     }
 
     private static <E extends Enum<E>> E parse(Class<E> type, String setting, String text) {

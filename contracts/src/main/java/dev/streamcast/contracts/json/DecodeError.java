@@ -27,7 +27,8 @@ public record DecodeError(Kind kind, String field, String value, String reason) 
         this(Kind.MALFORMED, field, value, reason);
     }
 
-    static String abbreviate(String text) {
+    /** Cuts quoted input as {@link #value()} is cut, for any message that quotes input. */
+    public static String abbreviate(String text) {
         if (text.length() <= MAX_VALUE_CHARS) {
             return text;
         }

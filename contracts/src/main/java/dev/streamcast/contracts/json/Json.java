@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -41,9 +42,12 @@ public final class Json {
                             // error messages must not echo the payload back into logs and headers
                             .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
                             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                            // exact (correctly rounded) and several times faster than the JDK's, on the hot paths
+                            .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+                            .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
                             .build())
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            // trailing data is checked by RecordCodec, which also reads values mid-document
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
             .build();

@@ -1,6 +1,7 @@
 package dev.streamcast.contracts.json;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -31,16 +32,37 @@ public final class RecordCodec<T> {
         T read(JsonFields root);
     }
 
+    /**
+     * Reads a record token by token from a parser positioned before the document, for hot
+     * paths: no tree is built. Fails through {@link JsonFields#fail} like a {@link Reader}.
+     */
+    @FunctionalInterface
+    public interface StreamingReader<T> {
+        T read(JsonParser in) throws IOException;
+    }
+
     @FunctionalInterface
     public interface Writer<T> {
         void write(JsonGenerator out, T value) throws IOException;
     }
 
     private final String recordName;
-    private final Reader<T> reader;
+    private final StreamingReader<T> reader;
     private final Writer<T> writer;
 
+    /** A codec that reads through a {@link JsonFields} view of the parsed document. */
     public RecordCodec(String recordName, Reader<T> reader, Writer<T> writer) {
+        this(writer, recordName, in -> {
+            JsonNode root = Json.MAPPER.readTree(in);
+            if (in.nextToken() != null) {
+                throw JsonFields.fail("$", null, "malformed JSON: trailing data after the document");
+            }
+            return reader.read(JsonFields.of(root, "$"));
+        });
+    }
+
+    /** A codec that reads the document token by token. */
+    public RecordCodec(Writer<T> writer, String recordName, StreamingReader<T> reader) {
         this.recordName = recordName;
         this.reader = reader;
         this.writer = writer;
@@ -57,9 +79,8 @@ public final class RecordCodec<T> {
         if (bytes.length == 0) {
             return Decoded.failed(new DecodeError("$", "", "empty value where a " + recordName + " was expected"), bytes);
         }
-        try {
-            JsonNode root = Json.MAPPER.readTree(bytes);
-            return Decoded.ok(reader.read(JsonFields.of(root, "$")));
+        try (JsonParser in = Json.MAPPER.createParser(bytes)) {
+            return Decoded.ok(reader.read(in));
         } catch (FieldException e) {
             return Decoded.failed(e.error, bytes);
         } catch (StreamConstraintsException e) {

@@ -23,7 +23,7 @@ class SensorReadingCodecTest {
 
     private static DecodeError error(String json) {
         Decoded<SensorReading> decoded = decode(json);
-        assertThat(decoded.isOk()).as("expected %s to be refused", json).isFalse();
+        assertThat(decoded.isOk()).as("expected %s to be refused", DecodeError.abbreviate(json)).isFalse();
         assertThat(((Decoded.Failed<SensorReading>) decoded).raw()).isEqualTo(json.getBytes(StandardCharsets.UTF_8));
         return decoded.error();
     }
@@ -180,6 +180,16 @@ class SensorReadingCodecTest {
             json.append(i == 0 ? "" : ",").append("\"c").append(i).append("\":1");
         }
         assertThat(error(json.append("}}").toString()).reason()).contains("expected between 1 and 1024 entries");
+    }
+
+    @Test
+    void duplicateFieldsAndChannelsAreRefused() {
+        assertThat(error("{\"ts\":1467331200000,\"values\":{\"OT\":1,\"OT\":2}}").reason())
+                .isEqualTo("malformed JSON: duplicate field 'values.OT'");
+        assertThat(error("{\"ts\":1467331200000,\"values\":{\"OT\":1},\"values\":{\"OT\":2}}").reason())
+                .isEqualTo("malformed JSON: duplicate field 'values'");
+        assertThat(error("{\"ts\":1467331200000,\"values\":{\"OT\":1},\"x\":{\"a\":1,\"a\":2}}").reason())
+                .startsWith("malformed JSON");
     }
 
     @Test

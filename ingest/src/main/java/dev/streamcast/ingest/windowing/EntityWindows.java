@@ -1,11 +1,7 @@
 package dev.streamcast.ingest.windowing;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,12 +13,12 @@ import java.util.List;
  */
 final class EntityWindows {
 
-    private static final byte FORMAT = 1;
+    private static final byte FORMAT = 2;
 
     final String specId;
     long nextWindowStart;
     long lastSeen;
-    final double[] lastValues; // [F], NaN until a value was observed
+    final double[] lastValues; // [value features], NaN until observed: what carry-forward fills gaps with
     final List<WindowAccumulator> open = new ArrayList<>();
 
     EntityWindows(String specId, long nextWindowStart, long lastSeen, double[] lastValues) {
@@ -54,51 +50,49 @@ final class EntityWindows {
         return null;
     }
 
-    byte[] toBytes(FeatureLayout layout) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128 + 64 * lastValues.length);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(FORMAT);
-            out.writeUTF(specId);
-            out.writeLong(nextWindowStart);
-            out.writeLong(lastSeen);
-            out.writeInt(lastValues.length);
-            for (double v : lastValues) {
-                out.writeDouble(v);
-            }
-            out.writeInt(open.size());
-            for (WindowAccumulator acc : open) {
-                acc.write(out);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    byte[] toBytes() {
+        byte[] id = specId.getBytes(StandardCharsets.UTF_8);
+        int size = 1 + 1 + id.length + 2 * Long.BYTES + Integer.BYTES + lastValues.length * Double.BYTES + Integer.BYTES;
+        for (WindowAccumulator acc : open) {
+            size += acc.serializedSize();
         }
-        return bytes.toByteArray();
+        ByteBuffer out = ByteBuffer.allocate(size);
+        out.put(FORMAT).put((byte) id.length).put(id);
+        out.putLong(nextWindowStart).putLong(lastSeen);
+        out.putInt(lastValues.length);
+        for (double v : lastValues) {
+            out.putDouble(v);
+        }
+        out.putInt(open.size());
+        for (WindowAccumulator acc : open) {
+            acc.write(out);
+        }
+        return out.array();
     }
 
     /** The stored state, or null if it was written for another feature spec (a configuration change). */
     static EntityWindows fromBytes(byte[] bytes, FeatureLayout layout) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-            if (in.readByte() != FORMAT) {
-                return null;
-            }
-            String specId = in.readUTF();
-            if (!specId.equals(layout.spec().id())) {
-                return null;
-            }
-            long next = in.readLong();
-            long lastSeen = in.readLong();
-            double[] lastValues = new double[in.readInt()];
-            for (int i = 0; i < lastValues.length; i++) {
-                lastValues[i] = in.readDouble();
-            }
-            EntityWindows state = new EntityWindows(specId, next, lastSeen, lastValues);
-            int windows = in.readInt();
-            for (int w = 0; w < windows; w++) {
-                state.open.add(WindowAccumulator.read(in, layout.channelCount(), layout.bucketCount(), layout.keywordCount()));
-            }
-            return state;
-        } catch (IOException e) {
-            throw new UncheckedIOException("corrupt ingest window state", e);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        if (in.get() != FORMAT) {
+            return null;
         }
+        byte[] id = new byte[in.get()];
+        in.get(id);
+        String specId = new String(id, StandardCharsets.UTF_8);
+        if (!specId.equals(layout.spec().id())) {
+            return null;
+        }
+        long next = in.getLong();
+        long lastSeen = in.getLong();
+        double[] lastValues = new double[in.getInt()];
+        for (int i = 0; i < lastValues.length; i++) {
+            lastValues[i] = in.getDouble();
+        }
+        EntityWindows state = new EntityWindows(specId, next, lastSeen, lastValues);
+        int windows = in.getInt();
+        for (int w = 0; w < windows; w++) {
+            state.open.add(WindowAccumulator.read(in, layout.channelCount(), layout.bucketCount(), layout.keywordCount()));
+        }
+        return state;
     }
 }

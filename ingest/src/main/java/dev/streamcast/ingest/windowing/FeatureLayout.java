@@ -28,6 +28,7 @@ public final class FeatureLayout {
     private final FeatureSpec spec;
     private final Map<String, Integer> channelIndex = new HashMap<>();
     private final TextFeatures text;
+    private final int valueFeatures;
 
     public FeatureLayout(IngestSettings settings) {
         this.settings = settings;
@@ -49,6 +50,8 @@ public final class FeatureLayout {
             }
         }
         this.spec = FeatureSpec.of(settings.windowSize().toMillis(), names);
+        long perChannel = settings.aggregates().stream().filter(a -> a != Aggregate.COUNT).count();
+        this.valueFeatures = (int) (settings.channels().size() * perChannel) + (settings.textEnabled() ? 1 : 0);
         this.text = settings.textEnabled()
                 ? new TextFeatures(settings.textBuckets(), settings.ngrams(), settings.keywords()) : null;
     }
@@ -80,7 +83,7 @@ public final class FeatureLayout {
     }
 
     EntityWindows newEntity(long firstWindowStart, long ts) {
-        double[] lastValues = new double[spec.size()];
+        double[] lastValues = new double[valueFeatures];
         Arrays.fill(lastValues, Double.NaN);
         return new EntityWindows(spec.id(), firstWindowStart, ts, lastValues);
     }
@@ -101,6 +104,7 @@ public final class FeatureLayout {
         double[] values = new double[f];
         boolean[] observed = new boolean[f];
         int i = 0;
+        int v = 0; // index into state.lastValues, which holds the value features only
         int missing = 0;
         List<Aggregate> aggregates = settings.aggregates();
         for (int c = 0; c < channelCount(); c++) {
@@ -118,8 +122,9 @@ public final class FeatureLayout {
                         case COUNT -> throw new AssertionError();
                     };
                     observed[i] = true;
+                    state.lastValues[v++] = values[i];
                 } else {
-                    values[i] = impute(state.lastValues[i]);
+                    values[i] = impute(state.lastValues[v++]);
                     missing++;
                 }
                 i++;
@@ -132,8 +137,9 @@ public final class FeatureLayout {
             if (count > 0) {
                 values[i] = acc.textChars / (double) count;
                 observed[i] = true;
+                state.lastValues[v] = values[i];
             } else {
-                values[i] = impute(state.lastValues[i]);
+                values[i] = impute(state.lastValues[v]);
                 missing++;
             }
             i++;
@@ -144,11 +150,6 @@ public final class FeatureLayout {
             for (int k = 0; k < keywordCount(); k++) {
                 values[i] = acc == null ? 0 : acc.keywords[k];
                 observed[i++] = true;
-            }
-        }
-        for (int j = 0; j < f; j++) {
-            if (observed[j]) {
-                state.lastValues[j] = values[j];
             }
         }
         imputed[0] = missing;

@@ -1,8 +1,6 @@
 package dev.streamcast.ingest.windowing;
 
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /** What one entity saw in one window: per channel count, sum, min, max and last; per text the counts. */
@@ -46,47 +44,59 @@ final class WindowAccumulator {
         }
     }
 
-    void write(DataOutput out) throws IOException {
-        out.writeLong(start);
+    /** Bytes {@link #write} takes: channels without data and windows without text cost almost nothing. */
+    int serializedSize() {
+        int size = Long.BYTES + 1;
+        for (long n : count) {
+            size += Integer.BYTES + (n > 0 ? 4 * Double.BYTES + Long.BYTES : 0);
+        }
+        if (textCount > 0) {
+            size += 2 * Long.BYTES + (hashed.length + keywords.length) * Double.BYTES;
+        }
+        return size;
+    }
+
+    void write(ByteBuffer out) {
+        out.putLong(start);
         for (int c = 0; c < count.length; c++) {
-            out.writeLong(count[c]);
+            out.putInt((int) count[c]);
             if (count[c] > 0) {
-                out.writeDouble(sum[c]);
-                out.writeDouble(min[c]);
-                out.writeDouble(max[c]);
-                out.writeDouble(last[c]);
-                out.writeLong(lastTs[c]);
+                out.putDouble(sum[c]).putDouble(min[c]).putDouble(max[c]).putDouble(last[c]).putLong(lastTs[c]);
             }
         }
-        out.writeLong(textCount);
-        out.writeLong(textChars);
-        for (double h : hashed) {
-            out.writeDouble(h);
-        }
-        for (double k : keywords) {
-            out.writeDouble(k);
+        out.put((byte) (textCount > 0 ? 1 : 0));
+        if (textCount > 0) {
+            out.putLong(textCount).putLong(textChars);
+            for (double h : hashed) {
+                out.putDouble(h);
+            }
+            for (double k : keywords) {
+                out.putDouble(k);
+            }
         }
     }
 
-    static WindowAccumulator read(DataInput in, int channels, int buckets, int keywordCount) throws IOException {
-        WindowAccumulator acc = new WindowAccumulator(in.readLong(), channels, buckets, keywordCount);
+    static WindowAccumulator read(ByteBuffer in, int channels, int buckets, int keywordCount) {
+        WindowAccumulator acc = new WindowAccumulator(in.getLong(), channels, buckets, keywordCount);
         for (int c = 0; c < channels; c++) {
-            acc.count[c] = in.readLong();
+            acc.count[c] = in.getInt();
             if (acc.count[c] > 0) {
-                acc.sum[c] = in.readDouble();
-                acc.min[c] = in.readDouble();
-                acc.max[c] = in.readDouble();
-                acc.last[c] = in.readDouble();
-                acc.lastTs[c] = in.readLong();
+                acc.sum[c] = in.getDouble();
+                acc.min[c] = in.getDouble();
+                acc.max[c] = in.getDouble();
+                acc.last[c] = in.getDouble();
+                acc.lastTs[c] = in.getLong();
             }
         }
-        acc.textCount = in.readLong();
-        acc.textChars = in.readLong();
-        for (int b = 0; b < buckets; b++) {
-            acc.hashed[b] = in.readDouble();
-        }
-        for (int k = 0; k < keywordCount; k++) {
-            acc.keywords[k] = in.readDouble();
+        if (in.get() == 1) {
+            acc.textCount = in.getLong();
+            acc.textChars = in.getLong();
+            for (int b = 0; b < buckets; b++) {
+                acc.hashed[b] = in.getDouble();
+            }
+            for (int k = 0; k < keywordCount; k++) {
+                acc.keywords[k] = in.getDouble();
+            }
         }
         return acc;
     }

@@ -60,6 +60,19 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
     private AtomicLong active;
     private String taskId;
     private final int[] imputed = new int[1];
+    /**
+     * The decoded state of recently active entities, so a record does not pay for decoding its
+     * entity's bytes again. Every change is still written to the store at once (the store, not
+     * this map, is what commits and restores); the map is dropped whenever the task is
+     * (re)initialised, so it never outlives the store it mirrors.
+     */
+    private final Map<String, EntityWindows> decoded = new java.util.LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, EntityWindows> eldest) {
+            return size() > DECODED_ENTITIES;
+        }
+    };
+    private static final int DECODED_ENTITIES = 50_000;
 
     WindowingProcessor(IngestSettings settings, FeatureLayout layout, IngestMetrics metrics) {
         this.settings = settings;
@@ -76,6 +89,7 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
         this.windows = context.getStateStore(TopologyProducer.WINDOWS_STORE);
         this.clock = context.getStateStore(TopologyProducer.CLOCK_STORE);
         this.taskId = context.taskId().toString();
+        decoded.clear();
         Long stored = clock.get(CLOCK_KEY);
         streamTime = stored == null ? Long.MIN_VALUE : stored;
         nextScanAt = nextBoundaryAfter(streamTime);
@@ -163,8 +177,8 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
         }
 
         long windowStart = Math.floorDiv(ts, size) * size;
-        byte[] stored = windows.get(entity);
-        EntityWindows state = stored == null ? null : EntityWindows.fromBytes(stored, layout);
+        EntityWindows state = load(entity);
+        boolean stored = state != null;
         if ((state != null && windowStart < state.nextWindowStart) || closed(windowStart, streamTime)) {
             dlq(record, source, DlqReason.LATE, "event time " + Instant.ofEpochMilli(ts) + ": window ["
                     + Instant.ofEpochMilli(windowStart) + ", " + Instant.ofEpochMilli(windowStart + size)
@@ -177,7 +191,7 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
         }
         if (state == null) {
             state = layout.newEntity(windowStart, ts);
-            if (stored == null) {
+            if (!stored) {
                 active.incrementAndGet();
             }
         }
@@ -193,7 +207,7 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
             layout.addText(acc, text);
         }
         state.lastSeen = Math.max(state.lastSeen, ts);
-        windows.put(entity, state.toBytes(layout));
+        save(entity, state);
 
         wallAtLastRecord = now;
         if (ts > streamTime) {
@@ -231,7 +245,10 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
         try (KeyValueIterator<String, byte[]> all = windows.all()) {
             while (all.hasNext()) {
                 KeyValue<String, byte[]> entry = all.next();
-                EntityWindows state = EntityWindows.fromBytes(entry.value, layout);
+                EntityWindows state = decoded.get(entry.key);
+                if (state == null) {
+                    state = EntityWindows.fromBytes(entry.value, layout);
+                }
                 if (state == null) {
                     removals.add(entry.key); // written for another feature spec: configuration changed
                     continue;
@@ -243,16 +260,36 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
                 if (!inSession(state)) {
                     removals.add(entry.key);
                 } else if (state.nextWindowStart != before) {
-                    updates.add(KeyValue.pair(entry.key, state.toBytes(layout)));
+                    updates.add(KeyValue.pair(entry.key, state.toBytes()));
+                    decoded.put(entry.key, state);
                 }
             }
         }
         windows.putAll(updates);
         for (String entity : removals) {
             windows.delete(entity);
+            decoded.remove(entity);
         }
         active.addAndGet(-removals.size());
         nextScanAt = nextBoundaryAfter(streamTime);
+    }
+
+    /** The entity's state, or null if it has none (or one written for another feature spec). */
+    private EntityWindows load(String entity) {
+        EntityWindows state = decoded.get(entity);
+        if (state == null) {
+            byte[] bytes = windows.get(entity);
+            state = bytes == null ? null : EntityWindows.fromBytes(bytes, layout);
+            if (state != null) {
+                decoded.put(entity, state);
+            }
+        }
+        return state;
+    }
+
+    private void save(String entity, EntityWindows state) {
+        windows.put(entity, state.toBytes());
+        decoded.put(entity, state);
     }
 
     /** Whether the next window still belongs to the entity's activity (not past the idle timeout). */
@@ -304,6 +341,7 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
 
     @Override
     public void close() {
+        decoded.clear();
         metrics.taskClosed(taskId);
     }
 }
