@@ -1,0 +1,22 @@
+package dev.streamcast.trainer.arch;
+
+import dev.streamcast.trainer.data.Dataset;
+
+/**
+ * One forecasting architecture, the plug-in shape every one of them has (Darts' and
+ * NeuralForecast's {@code fit}/{@code predict}, here plus ONNX export): it defines its model
+ * once, fits it on a {@link Dataset}, and the {@link TrainedModel} forecasts and exports its
+ * step and sequence graphs with its state spec. Adding an architecture is one class like this,
+ * registered in {@link Architectures}, plus its parity test.
+ */
+public interface Architecture {
+
+    String name();
+
+    /** Whether this is a baseline with nothing to learn (last value, seasonal naive). */
+    default boolean trivial() {
+        return false;
+    }
+
+    TrainedModel fit(Dataset data, TrainOptions options, TrainingProgress progress);
+}

@@ -1,0 +1,169 @@
+package dev.streamcast.trainer.onnx;
+
+import ai.onnx.proto.OnnxMl;
+import com.google.protobuf.ByteString;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * A small builder over the ONNX protobuf classes, so an architecture's export reads as its
+ * equations: {@code node("MatMul", h, w)}. Dimensions given as {@link #BATCH} or {@link #STEPS}
+ * are symbolic.
+ */
+public final class Graph {
+
+    public static final int OPSET = 17;
+    public static final long BATCH = -1;
+    public static final long STEPS = -2;
+
+    private final OnnxMl.GraphProto.Builder graph;
+    private int counter;
+
+    public Graph(String name) {
+        graph = OnnxMl.GraphProto.newBuilder().setName(name);
+    }
+
+    public String input(String name, long... dims) {
+        graph.addInput(valueInfo(name, dims));
+        return name;
+    }
+
+    public void output(String value, String name, long... dims) {
+        if (!value.equals(name)) {
+            node("Identity", new String[]{value}, name);
+        }
+        graph.addOutput(valueInfo(name, dims));
+    }
+
+    /** A float32 constant. */
+    public String constant(String name, float[] data, long... dims) {
+        ByteBuffer bytes = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asFloatBuffer().put(data);
+        graph.addInitializer(OnnxMl.TensorProto.newBuilder().setName(unique(name))
+                .setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
+                .addAllDims(java.util.Arrays.stream(dims).boxed().toList())
+                .setRawData(ByteString.copyFrom(bytes.array())));
+        return lastName;
+    }
+
+    /** An int64 constant (shapes, axes, indices). */
+    public String ints(String name, long... data) {
+        ByteBuffer bytes = ByteBuffer.allocate(data.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asLongBuffer().put(data);
+        graph.addInitializer(OnnxMl.TensorProto.newBuilder().setName(unique(name))
+                .setDataType(OnnxMl.TensorProto.DataType.INT64.getNumber())
+                .addDims(data.length)
+                .setRawData(ByteString.copyFrom(bytes.array())));
+        return lastName;
+    }
+
+    /** An int64 scalar constant. */
+    public String scalar(String name, long value) {
+        ByteBuffer bytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value);
+        graph.addInitializer(OnnxMl.TensorProto.newBuilder().setName(unique(name))
+                .setDataType(OnnxMl.TensorProto.DataType.INT64.getNumber())
+                .setRawData(ByteString.copyFrom(bytes.array())));
+        return lastName;
+    }
+
+    /** One node with one output; returns the output's name. */
+    public String node(String op, String[] inputs, Attr... attrs) {
+        return node(op, inputs, unique(op.toLowerCase(java.util.Locale.ROOT)), attrs);
+    }
+
+    public String node(String op, String[] inputs, String output, Attr... attrs) {
+        return nodeMulti(op, inputs, new String[]{output}, attrs)[0];
+    }
+
+    /** One node with several outputs (an empty name skips an optional output). */
+    public String[] nodeMulti(String op, String[] inputs, String[] outputs, Attr... attrs) {
+        OnnxMl.NodeProto.Builder node = OnnxMl.NodeProto.newBuilder().setOpType(op).setName("n" + (counter++));
+        for (String in : inputs) {
+            node.addInput(in);
+        }
+        for (String out : outputs) {
+            node.addOutput(out);
+        }
+        for (Attr attr : attrs) {
+            node.addAttribute(attr.proto);
+        }
+        graph.addNode(node);
+        return outputs;
+    }
+
+    /** A fresh value name with this prefix. */
+    public String name(String prefix) {
+        return unique(prefix);
+    }
+
+    public OnnxMl.ModelProto build() {
+        return OnnxMl.ModelProto.newBuilder()
+                .setIrVersion(8)
+                .setProducerName("streamcast-trainer")
+                .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                .setGraph(graph)
+                .build();
+    }
+
+    private String lastName;
+
+    private String unique(String prefix) {
+        lastName = prefix + "_" + (counter++);
+        return lastName;
+    }
+
+    private static OnnxMl.ValueInfoProto valueInfo(String name, long... dims) {
+        OnnxMl.TypeProto.Tensor.Builder tensor = OnnxMl.TypeProto.Tensor.newBuilder()
+                .setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber());
+        OnnxMl.TensorShapeProto.Builder shape = tensor.getShapeBuilder();
+        for (long d : dims) {
+            if (d == BATCH) {
+                shape.addDimBuilder().setDimParam("B");
+            } else if (d == STEPS) {
+                shape.addDimBuilder().setDimParam("S");
+            } else {
+                shape.addDimBuilder().setDimValue(d);
+            }
+        }
+        return OnnxMl.ValueInfoProto.newBuilder().setName(name)
+                .setType(OnnxMl.TypeProto.newBuilder().setTensorType(tensor)).build();
+    }
+
+    /** A node attribute. */
+    public record Attr(OnnxMl.AttributeProto proto) {
+        public static Attr i(String name, long value) {
+            return new Attr(OnnxMl.AttributeProto.newBuilder().setName(name)
+                    .setType(OnnxMl.AttributeProto.AttributeType.INT).setI(value).build());
+        }
+
+        public static Attr f(String name, float value) {
+            return new Attr(OnnxMl.AttributeProto.newBuilder().setName(name)
+                    .setType(OnnxMl.AttributeProto.AttributeType.FLOAT).setF(value).build());
+        }
+
+        public static Attr ints(String name, long... values) {
+            OnnxMl.AttributeProto.Builder a = OnnxMl.AttributeProto.newBuilder().setName(name)
+                    .setType(OnnxMl.AttributeProto.AttributeType.INTS);
+            for (long v : values) {
+                a.addInts(v);
+            }
+            return new Attr(a.build());
+        }
+
+        public static Attr s(String name, String value) {
+            return new Attr(OnnxMl.AttributeProto.newBuilder().setName(name)
+                    .setType(OnnxMl.AttributeProto.AttributeType.STRING)
+                    .setS(ByteString.copyFromUtf8(value)).build());
+        }
+
+        public static Attr strings(String name, String... values) {
+            OnnxMl.AttributeProto.Builder a = OnnxMl.AttributeProto.newBuilder().setName(name)
+                    .setType(OnnxMl.AttributeProto.AttributeType.STRINGS);
+            for (String v : values) {
+                a.addStrings(ByteString.copyFromUtf8(v));
+            }
+            return new Attr(a.build());
+        }
+    }
+}
