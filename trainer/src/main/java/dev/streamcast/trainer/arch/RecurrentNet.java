@@ -1,0 +1,280 @@
+package dev.streamcast.trainer.arch;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.recurrent.GRU;
+import ai.djl.nn.recurrent.LSTM;
+import ai.djl.nn.recurrent.RNN;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import ai.onnx.proto.OnnxMl;
+import dev.streamcast.contracts.bundle.BundleManifest;
+import dev.streamcast.contracts.bundle.StateTensor;
+import dev.streamcast.trainer.data.Dataset;
+import dev.streamcast.trainer.onnx.GateOrder;
+import dev.streamcast.trainer.onnx.Graph;
+import dev.streamcast.trainer.training.Fitter;
+import dev.streamcast.trainer.training.ForecastBlock;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Stacked recurrent networks ({@code rnn}: Elman with tanh, {@code lstm}, {@code gru}) with
+ * dropout between layers and a direct multi-horizon head on the last layer's hidden state:
+ * <pre>
+ *   h_t^(1..L) = cell(x_t, h_{t-1})      yhat_t = W_o h_t^(L) + b_o    [H * T] reshaped to [H, T]
+ * </pre>
+ * State: carry {@code h} [layers, hidden] (and {@code c} for the LSTM).
+ */
+public final class RecurrentNet implements Architecture {
+
+    private final GateOrder cell;
+
+    public RecurrentNet(GateOrder cell) {
+        this.cell = cell;
+    }
+
+    @Override
+    public String name() {
+        return cell.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    @Override
+    public TrainedModel fit(Dataset data, TrainOptions options, TrainingProgress progress) {
+        Net net = new Net(cell, options.hidden(), options.layers(), options.dropout(), data.horizon(), data.targets().size());
+        Fitter fitter = Fitter.fit(name(), net, data, options, progress);
+        return new Model(name(), cell, net, fitter, data.features(), data.horizon(), data.targets().size(), options, data.lookback());
+    }
+
+    /** The DJL definition, used for training and for the framework side of the parity check. */
+    static final class Net extends ForecastBlock {
+        final Block recurrent;
+        final Linear head;
+        private final int horizon;
+        private final int targets;
+
+        Net(GateOrder cell, int hidden, int layers, float dropout, int horizon, int targets) {
+            super((byte) 1);
+            this.horizon = horizon;
+            this.targets = targets;
+            float drop = layers > 1 ? dropout : 0f;
+            this.recurrent = addChildBlock("recurrent", switch (cell) {
+                case LSTM -> LSTM.builder().setStateSize(hidden).setNumLayers(layers).optDropRate(drop)
+                        .optBatchFirst(true).optReturnState(false).build();
+                case GRU -> GRU.builder().setStateSize(hidden).setNumLayers(layers).optDropRate(drop)
+                        .optBatchFirst(true).optReturnState(false).build();
+                case RNN -> RNN.builder().setStateSize(hidden).setNumLayers(layers).optDropRate(drop)
+                        .setActivation(RNN.Activation.TANH).optBatchFirst(true).optReturnState(false).build();
+            });
+            this.head = addChildBlock("head", Linear.builder().setUnits((long) horizon * targets).build());
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+            NDArray x = inputs.singletonOrThrow();                                         // [N, S, F]
+            NDArray hidden = recurrent.forward(store, new NDList(x), training).head();     // [N, S, hidden]
+            long n = x.getShape().get(0);
+            if (lastOnly) {
+                NDArray last = hidden.get(":, -1, :");                                     // [N, hidden]
+                return new NDList(head.forward(store, new NDList(last), training).head().reshape(n, horizon, targets));
+            }
+            long steps = x.getShape().get(1);
+            return new NDList(head.forward(store, new NDList(hidden), training).head().reshape(n, steps, horizon, targets));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] inputShapes) {
+            Shape in = inputShapes[0];
+            return lastOnly ? new Shape[]{new Shape(in.get(0), horizon, targets)}
+                    : new Shape[]{new Shape(in.get(0), in.get(1), horizon, targets)};
+        }
+
+        @Override
+        protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+            recurrent.initialize(manager, dataType, inputShapes[0]);
+            Shape out = recurrent.getOutputShapes(inputShapes)[0];
+            head.initialize(manager, dataType, new Shape(out.get(0), out.get(2)));
+        }
+    }
+
+    private record Model(String architecture, GateOrder cell, Net net, Fitter fitter, int features, int horizon,
+                         int targets, TrainOptions options, int lookback) implements TrainedModel {
+
+        @Override
+        public Map<String, Object> hyperParameters() {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("hidden", (long) options.hidden());
+            p.put("layers", (long) options.layers());
+            p.put("dropout", (double) options.dropout());
+            p.put("learningRate", (double) options.learningRate());
+            p.put("batchSize", (long) options.batchSize());
+            p.put("lookback", (long) lookback);
+            return p;
+        }
+
+        @Override
+        public long parameterCount() {
+            return fitter.parameterCount();
+        }
+
+        @Override
+        public List<StateTensor> state() {
+            List<StateTensor> state = new ArrayList<>();
+            state.add(StateTensor.carry("h", options.layers(), options.hidden()));
+            if (cell == GateOrder.LSTM) {
+                state.add(StateTensor.carry("c", options.layers(), options.hidden()));
+            }
+            return state;
+        }
+
+        @Override
+        public int warmUpSteps() {
+            return lookback;
+        }
+
+        @Override
+        public float[] forecast(float[] x, int batch, int steps, int features) {
+            return fitter.forecast(x, batch);
+        }
+
+        @Override
+        public float[] forwardSequence(float[] x, int batch, int steps, int features) {
+            return fitter.forwardSequence(x, batch, steps);
+        }
+
+        private float[] parameter(Block block, String name) {
+            return block.getParameters().get(name).getArray().toFloatArray();
+        }
+
+        /** ONNX W, R and B of one layer, gates reordered for ONNX. */
+        private String[] layerWeights(Graph g, int layer, int inputSize) {
+            int hd = options.hidden();
+            int gates = cell.gates();
+            String prefix = "l_" + layer + "_";
+            float[] w = cell.toOnnx(parameter(net.recurrent, prefix + "i2h_WEIGHT"), hd, inputSize);
+            float[] r = cell.toOnnx(parameter(net.recurrent, prefix + "h2h_WEIGHT"), hd, hd);
+            float[] wb = cell.toOnnx(parameter(net.recurrent, prefix + "i2h_BIAS"), hd, 1);
+            float[] rb = cell.toOnnx(parameter(net.recurrent, prefix + "h2h_BIAS"), hd, 1);
+            float[] b = new float[2 * gates * hd];
+            System.arraycopy(wb, 0, b, 0, wb.length);
+            System.arraycopy(rb, 0, b, wb.length, rb.length);
+            return new String[]{
+                    g.constant("W" + layer, w, 1, (long) gates * hd, inputSize),
+                    g.constant("R" + layer, r, 1, (long) gates * hd, hd),
+                    g.constant("B" + layer, b, 1, 2L * gates * hd)};
+        }
+
+        private Graph.Attr[] cellAttributes() {
+            List<Graph.Attr> attrs = new ArrayList<>();
+            attrs.add(Graph.Attr.i("hidden_size", options.hidden()));
+            if (cell == GateOrder.GRU) {
+                attrs.add(Graph.Attr.i("linear_before_reset", 1)); // PyTorch's GRU
+            }
+            if (cell == GateOrder.RNN) {
+                attrs.add(Graph.Attr.strings("activations", "Tanh"));
+            }
+            return attrs.toArray(Graph.Attr[]::new);
+        }
+
+        private String op() {
+            return switch (cell) {
+                case LSTM -> "LSTM";
+                case GRU -> "GRU";
+                case RNN -> "RNN";
+            };
+        }
+
+        /** The head's weight transposed, [hidden, H * T], and bias. */
+        private String[] headWeights(Graph g) {
+            int hd = options.hidden();
+            int out = horizon * targets;
+            float[] w = parameter(net.head, "weight");                                     // [H*T, hidden]
+            float[] wt = new float[w.length];
+            for (int o = 0; o < out; o++) {
+                for (int i = 0; i < hd; i++) {
+                    wt[i * out + o] = w[o * hd + i];
+                }
+            }
+            return new String[]{g.constant("head_w", wt, hd, out), g.constant("head_b", parameter(net.head, "bias"), out)};
+        }
+
+        @Override
+        public OnnxMl.ModelProto stepGraph() {
+            Graph g = new Graph(architecture + "_step");
+            int layers = options.layers();
+            int hd = options.hidden();
+            String x = g.input(BundleManifest.INPUT, Graph.BATCH, features);
+            String hIn = g.input("h", Graph.BATCH, layers, hd);
+            String hT = g.node("Transpose", new String[]{hIn}, Graph.Attr.ints("perm", 1, 0, 2));        // [layers, B, hidden]
+            String cT = null;
+            if (cell == GateOrder.LSTM) {
+                String cIn = g.input("c", Graph.BATCH, layers, hd);
+                cT = g.node("Transpose", new String[]{cIn}, Graph.Attr.ints("perm", 1, 0, 2));
+            }
+            String layerInput = g.node("Unsqueeze", new String[]{x, g.ints("axes", 0)});                 // [1, B, F]
+            String[] hOut = new String[layers];
+            String[] cOut = new String[layers];
+            for (int l = 0; l < layers; l++) {
+                String[] wrb = layerWeights(g, l, l == 0 ? features : hd);
+                String h0 = g.node("Slice", new String[]{hT, g.ints("start", l), g.ints("end", l + 1), g.ints("axes", 0)});
+                List<String> inputs = new ArrayList<>(List.of(layerInput, wrb[0], wrb[1], wrb[2], "", h0));
+                List<String> outputs = new ArrayList<>(List.of(g.name("y" + l), g.name("yh" + l)));
+                if (cell == GateOrder.LSTM) {
+                    inputs.add(g.node("Slice", new String[]{cT, g.ints("start", l), g.ints("end", l + 1), g.ints("axes", 0)}));
+                    outputs.add(g.name("yc" + l));
+                }
+                String[] out = g.nodeMulti(op(), inputs.toArray(String[]::new), outputs.toArray(String[]::new), cellAttributes());
+                layerInput = g.node("Squeeze", new String[]{out[0], g.ints("axes", 1)});                  // [1, B, hidden]
+                hOut[l] = out[1];
+                if (cell == GateOrder.LSTM) {
+                    cOut[l] = out[2];
+                }
+            }
+            String hNext = layers == 1 ? hOut[0] : g.node("Concat", hOut, Graph.Attr.i("axis", 0));
+            g.output(g.node("Transpose", new String[]{hNext}, Graph.Attr.ints("perm", 1, 0, 2)), "h.next", Graph.BATCH, layers, hd);
+            if (cell == GateOrder.LSTM) {
+                String cNext = layers == 1 ? cOut[0] : g.node("Concat", cOut, Graph.Attr.i("axis", 0));
+                g.output(g.node("Transpose", new String[]{cNext}, Graph.Attr.ints("perm", 1, 0, 2)), "c.next", Graph.BATCH, layers, hd);
+            }
+            String top = g.node("Squeeze", new String[]{hOut[layers - 1], g.ints("axes", 0)});           // [B, hidden]
+            String[] headWb = headWeights(g);
+            String flat = g.node("Add", new String[]{g.node("MatMul", new String[]{top, headWb[0]}), headWb[1]});
+            String yhat = g.node("Reshape", new String[]{flat, g.ints("shape", 0, horizon, targets)});   // [B, H, T]
+            g.output(yhat, BundleManifest.OUTPUT, Graph.BATCH, horizon, targets);
+            return g.build();
+        }
+
+        @Override
+        public OnnxMl.ModelProto sequenceGraph() {
+            Graph g = new Graph(architecture + "_sequence");
+            int hd = options.hidden();
+            String x = g.input(BundleManifest.INPUT, Graph.BATCH, Graph.STEPS, features);
+            String layerInput = g.node("Transpose", new String[]{x}, Graph.Attr.ints("perm", 1, 0, 2));  // [S, B, F]
+            for (int l = 0; l < options.layers(); l++) {
+                String[] wrb = layerWeights(g, l, l == 0 ? features : hd);
+                String y = g.nodeMulti(op(), new String[]{layerInput, wrb[0], wrb[1], wrb[2]},
+                        new String[]{g.name("y" + l)}, cellAttributes())[0];                              // [S, 1, B, hidden]
+                layerInput = g.node("Squeeze", new String[]{y, g.ints("axes", 1)});                      // [S, B, hidden]
+            }
+            String top = g.node("Transpose", new String[]{layerInput}, Graph.Attr.ints("perm", 1, 0, 2)); // [B, S, hidden]
+            String[] headWb = headWeights(g);
+            String flat = g.node("Add", new String[]{g.node("MatMul", new String[]{top, headWb[0]}), headWb[1]});
+            String yhat = g.node("Reshape", new String[]{flat, g.ints("shape", 0, 0, horizon, targets)});  // [B, S, H, T]
+            g.output(yhat, BundleManifest.OUTPUT, Graph.BATCH, Graph.STEPS, horizon, targets);
+            return g.build();
+        }
+
+        @Override
+        public void close() {
+            fitter.close();
+        }
+    }
+}

@@ -1,0 +1,199 @@
+package dev.streamcast.trainer.training;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import ai.djl.util.Pair;
+import dev.streamcast.trainer.arch.TrainOptions;
+import dev.streamcast.trainer.arch.TrainingProgress;
+import dev.streamcast.trainer.data.Dataset;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The one training loop: Adam on the mean squared error of the forecast after each training
+ * window, an epoch over shuffled windows, early stopping on the validation MSE with the best
+ * parameters restored. Owns the DJL model; close it to free native memory.
+ */
+public final class Fitter implements AutoCloseable {
+
+    private final Model model;
+    private final Trainer trainer;
+    private final ForecastBlock block;
+    private final Dataset data;
+
+    private Fitter(String name, ForecastBlock block, Dataset data, TrainOptions options) {
+        Engine.getInstance().setRandomSeed((int) options.seed());
+        this.block = block;
+        this.data = data;
+        this.model = Model.newInstance(name, Device.cpu(), "PyTorch");
+        model.setBlock(block);
+        DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.l2Loss())
+                .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(options.learningRate())).build())
+                .optDevices(new Device[]{Device.cpu()});
+        this.trainer = model.newTrainer(config);
+        trainer.initialize(new Shape(options.batchSize(), data.lookback(), data.features()));
+    }
+
+    /** Builds, trains with early stopping and returns the fitter holding the best parameters. */
+    public static Fitter fit(String name, ForecastBlock block, Dataset data, TrainOptions options, TrainingProgress progress) {
+        Fitter fitter = new Fitter(name, block, data, options);
+        try {
+            fitter.train(name, options, progress);
+            return fitter;
+        } catch (RuntimeException e) {
+            fitter.close();
+            throw e;
+        }
+    }
+
+    private void train(String name, TrainOptions options, TrainingProgress progress) {
+        int[] train = subset(data.windowStarts(Dataset.Split.TRAIN), options.maxTrainWindows());
+        int[] validation = data.windowStarts(Dataset.Split.VALIDATION);
+        Random random = new Random(options.seed());
+        double best = Double.POSITIVE_INFINITY;
+        Map<String, float[]> bestParameters = snapshot();
+        int sinceBest = 0;
+        for (int epoch = 1; epoch <= options.maxEpochs() && sinceBest < options.patience(); epoch++) {
+            long start = System.nanoTime();
+            shuffle(train, random);
+            double lossSum = 0;
+            int batches = 0;
+            block.lastOnly(true);
+            for (int from = 0; from < train.length; from += options.batchSize()) {
+                int to = Math.min(train.length, from + options.batchSize());
+                try (NDManager batch = trainer.getManager().newSubManager()) {
+                    NDArray x = batch.create(data.inputs(train, from, to), new Shape(to - from, data.lookback(), data.features()));
+                    NDArray y = batch.create(data.targets(train, from, to), new Shape(to - from, data.horizon(), data.targets().size()));
+                    try (GradientCollector collector = trainer.newGradientCollector()) {
+                        NDArray forecast = trainer.forward(new NDList(x)).singletonOrThrow();
+                        NDArray loss = forecast.sub(y).square().mean();
+                        collector.backward(loss);
+                        lossSum += loss.getFloat();
+                        batches++;
+                    }
+                    trainer.step();
+                }
+            }
+            double validationMse = meanSquaredError(validation);
+            progress.epoch(name, epoch, options.maxEpochs(), lossSum / batches, validationMse, (System.nanoTime() - start) / 1e9);
+            if (validationMse < best) {
+                best = validationMse;
+                bestParameters = snapshot();
+                sinceBest = 0;
+            } else {
+                sinceBest++;
+            }
+        }
+        restore(bestParameters);
+    }
+
+    /** The forecast after the last step of each window [N, L, F]: [N, H, T], in batches, no gradients. */
+    public float[] forecast(float[] x, int windows) {
+        block.lastOnly(true);
+        return evaluate(x, windows, data.lookback(), data.horizon() * data.targets().size());
+    }
+
+    /** The forecast after every step of x [B, S, F]: [B, S, H, T]. */
+    public float[] forwardSequence(float[] x, int batch, int steps) {
+        block.lastOnly(false);
+        try {
+            return evaluate(x, batch, steps, steps * data.horizon() * data.targets().size());
+        } finally {
+            block.lastOnly(true);
+        }
+    }
+
+    private float[] evaluate(float[] x, int n, int steps, int outPerRow) {
+        int f = data.features();
+        float[] out = new float[n * outPerRow];
+        int chunk = Math.max(1, 256 * 96 / steps);
+        for (int from = 0; from < n; from += chunk) {
+            int to = Math.min(n, from + chunk);
+            try (NDManager batch = trainer.getManager().newSubManager()) {
+                float[] part = java.util.Arrays.copyOfRange(x, from * steps * f, to * steps * f);
+                NDArray input = batch.create(part, new Shape(to - from, steps, f));
+                float[] result = trainer.evaluate(new NDList(input)).singletonOrThrow().toFloatArray();
+                System.arraycopy(result, 0, out, from * outPerRow, result.length);
+            }
+        }
+        return out;
+    }
+
+    public double meanSquaredError(int[] windows) {
+        float[] forecast = forecast(data.inputs(windows, 0, windows.length), windows.length);
+        float[] actual = data.targets(windows, 0, windows.length);
+        double sum = 0;
+        for (int i = 0; i < forecast.length; i++) {
+            double d = forecast[i] - actual[i];
+            sum += d * d;
+        }
+        return sum / forecast.length;
+    }
+
+    /** Parameter values by name, row-major, as trained. */
+    public Map<String, float[]> parameters() {
+        return snapshot();
+    }
+
+    public long parameterCount() {
+        long count = 0;
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            count += p.getValue().getArray().size();
+        }
+        return count;
+    }
+
+    private Map<String, float[]> snapshot() {
+        Map<String, float[]> values = new HashMap<>();
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            values.put(p.getKey(), p.getValue().getArray().toFloatArray());
+        }
+        return values;
+    }
+
+    private void restore(Map<String, float[]> values) {
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            p.getValue().getArray().set(values.get(p.getKey()));
+        }
+    }
+
+    private static int[] subset(int[] starts, int max) {
+        if (max <= 0 || starts.length <= max) {
+            return starts.clone();
+        }
+        int[] picked = new int[max];
+        for (int i = 0; i < max; i++) {
+            picked[i] = starts[(int) ((long) i * starts.length / max)];
+        }
+        return picked;
+    }
+
+    private static void shuffle(int[] values, Random random) {
+        for (int i = values.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = values[i];
+            values[i] = values[j];
+            values[j] = t;
+        }
+    }
+
+    @Override
+    public void close() {
+        trainer.close();
+        model.close();
+    }
+}
