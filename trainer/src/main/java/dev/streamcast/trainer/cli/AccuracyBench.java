@@ -1,0 +1,51 @@
+package dev.streamcast.trainer.cli;
+
+import dev.streamcast.local.Options;
+import dev.streamcast.trainer.arch.Architecture;
+import dev.streamcast.trainer.arch.Architectures;
+import dev.streamcast.trainer.arch.TrainOptions;
+import dev.streamcast.trainer.arch.TrainingProgress;
+import dev.streamcast.trainer.data.CsvFormatException;
+import dev.streamcast.trainer.data.Dataset;
+import dev.streamcast.trainer.training.DjlSetup;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * {@code ./streamcast bench accuracy --data <csv> --mode S|M --horizon H [--arch ...]}: one line
+ * per architecture, then {@code best=<arch> mse=<x> mae=<y>} among the non-trivial ones.
+ */
+public final class AccuracyBench {
+
+    private AccuracyBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        DjlSetup.configure();
+        try {
+            Options o = Options.parse(args, TrainCommand.OPTIONS, "bench accuracy");
+            List<Architecture> archs = Architectures.parse(o.get("--arch"));
+            TrainOptions options = trainOptions(o);
+            Dataset data = TrainCommand.dataset(o);
+            List<Comparison.Row> rows = new ArrayList<>();
+            for (Architecture arch : archs) {
+                Comparison.Row row = Comparison.run(arch, data, options, TrainingProgress.SILENT, (model, r) -> { });
+                System.out.println(row.line());
+                rows.add(row);
+            }
+            rows.stream().filter(r -> !r.trivial()).min(Comparator.comparingDouble(Comparison.Row::mse))
+                    .ifPresentOrElse(best -> System.out.printf("best=%s mse=%.4f mae=%.4f%n", best.arch(), best.mse(), best.mae()),
+                            () -> System.out.println("best=none (only baselines ran)"));
+        } catch (IllegalArgumentException | CsvFormatException e) {
+            System.err.println("streamcast bench accuracy: " + e.getMessage());
+            System.exit(2);
+        }
+        System.exit(0);
+    }
+
+    private static TrainOptions trainOptions(Options o) {
+        return TrainCommand.trainOptions(o);
+    }
+}

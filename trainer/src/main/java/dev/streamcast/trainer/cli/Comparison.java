@@ -1,0 +1,54 @@
+package dev.streamcast.trainer.cli;
+
+import ai.onnxruntime.OrtException;
+import dev.streamcast.trainer.arch.Architecture;
+import dev.streamcast.trainer.arch.TrainOptions;
+import dev.streamcast.trainer.arch.TrainedModel;
+import dev.streamcast.trainer.arch.TrainingProgress;
+import dev.streamcast.trainer.data.Dataset;
+import dev.streamcast.trainer.eval.Backtest;
+import dev.streamcast.trainer.onnx.OrtRunner;
+
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * Trains one architecture and measures what users choose by, side by side: test MSE and MAE,
+ * parameters, state bytes per entity, ONNX Runtime step latency at batch 1 and 256, training time.
+ */
+final class Comparison {
+
+    record Row(String arch, boolean trivial, double mse, double mae, long params, long stateBytes, double stepMicrosB1,
+               double stepMicrosB256, double trainSeconds) {
+
+        Map<String, Double> metrics() {
+            return Map.of("mse", mse, "mae", mae, "step_us_b1", stepMicrosB1, "step_us_b256", stepMicrosB256,
+                    "train_s", trainSeconds);
+        }
+
+        String line() {
+            return String.format("arch=%s mse=%.4f mae=%.4f params=%d state_bytes=%d step_us_b1=%.1f step_us_b256=%.1f train_s=%.1f",
+                    arch, mse, mae, params, stateBytes, stepMicrosB1, stepMicrosB256, trainSeconds);
+        }
+    }
+
+    private Comparison() {
+    }
+
+    /** Fits, backtests and times {@code arch}; hands the trained model to {@code keep} before closing it. */
+    static Row run(Architecture arch, Dataset data, TrainOptions options, TrainingProgress progress,
+                   BiConsumer<TrainedModel, Row> keep) throws OrtException {
+        long start = System.nanoTime();
+        try (TrainedModel model = arch.fit(data, options, progress)) {
+            double trainSeconds = (System.nanoTime() - start) / 1e9;
+            Backtest.Scores scores = Backtest.test(model, data);
+            double b1 = OrtRunner.stepMicros(model.stepGraph(), model.state(), 1, data.features(), 2000);
+            double b256 = OrtRunner.stepMicros(model.stepGraph(), model.state(), 256, data.features(), 200);
+            long stateBytes = model.state().stream().mapToLong(s -> s.bytesPerEntity()).sum();
+            Row row = new Row(arch.name(), arch.trivial(), scores.mse(), scores.mae(), model.parameterCount(), stateBytes,
+                    b1, b256, trainSeconds);
+            keep.accept(model, row);
+            return row;
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package dev.streamcast.trainer.cli;
+
+import dev.streamcast.contracts.bundle.BundleManifest;
+import dev.streamcast.local.Options;
+import dev.streamcast.trainer.arch.Architecture;
+import dev.streamcast.trainer.arch.Architectures;
+import dev.streamcast.trainer.arch.TrainOptions;
+import dev.streamcast.trainer.arch.TrainingProgress;
+import dev.streamcast.trainer.bundle.BundleWriter;
+import dev.streamcast.trainer.data.CsvFormatException;
+import dev.streamcast.trainer.data.Dataset;
+import dev.streamcast.trainer.training.DjlSetup;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code ./streamcast train --data <csv> --arch lstm,gru,... --horizon 96 --mode S|M [--out DIR]}:
+ * trains each architecture under the long-horizon protocol, writes one bundle per architecture
+ * and prints the comparison table.
+ */
+public final class TrainCommand {
+
+    static final Map<String, String> OPTIONS = options();
+
+    private TrainCommand() {
+    }
+
+    static Map<String, String> options() {
+        TrainOptions d = TrainOptions.defaults();
+        Map<String, String> o = new LinkedHashMap<>();
+        o.put("--data", "");
+        o.put("--arch", "all");
+        o.put("--horizon", "96");
+        o.put("--mode", "S");
+        o.put("--target", "OT");
+        o.put("--lookback", "96");
+        o.put("--out", ".streamcast/models");
+        o.put("--name", "");
+        o.put("--publish", "");
+        o.put("--epochs", String.valueOf(d.maxEpochs()));
+        o.put("--patience", String.valueOf(d.patience()));
+        o.put("--batch-size", String.valueOf(d.batchSize()));
+        o.put("--learning-rate", String.valueOf(d.learningRate()));
+        o.put("--hidden", String.valueOf(d.hidden()));
+        o.put("--layers", String.valueOf(d.layers()));
+        o.put("--dropout", String.valueOf(d.dropout()));
+        o.put("--seed", String.valueOf(d.seed()));
+        o.put("--max-train-windows", "0");
+        o.put("--season", String.valueOf(d.seasonPeriod()));
+        o.put("--trend-kernel", String.valueOf(d.trendKernel()));
+        return o;
+    }
+
+    static TrainOptions trainOptions(Options o) {
+        return new TrainOptions((int) o.getLong("--epochs", 1, 10_000), (int) o.getLong("--patience", 1, 10_000),
+                (int) o.getLong("--batch-size", 1, 1 << 16), (float) o.getDouble("--learning-rate", 1e-7, 1),
+                (int) o.getLong("--hidden", 1, 4096), (int) o.getLong("--layers", 1, 16),
+                (float) o.getDouble("--dropout", 0, 0.99), o.getLong("--seed", Long.MIN_VALUE, Long.MAX_VALUE),
+                (int) o.getLong("--max-train-windows", 0, Integer.MAX_VALUE), (int) o.getLong("--season", 2, 100_000),
+                (int) o.getLong("--trend-kernel", 1, 100_001));
+    }
+
+    static Dataset dataset(Options o) {
+        String data = o.get("--data");
+        if (data.isBlank()) {
+            throw new IllegalArgumentException("--data is required: a CSV in the ETTh1 layout (date column first)");
+        }
+        if (data.startsWith("kafka:")) {
+            throw new IllegalArgumentException("--data " + data + ": training from the features topic is not available yet;"
+                    + " pass a CSV path");
+        }
+        dev.streamcast.trainer.data.Mode mode;
+        try {
+            mode = dev.streamcast.trainer.data.Mode.valueOf(o.get("--mode").strip().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--mode must be S or M, got '" + o.get("--mode") + "'");
+        }
+        return Dataset.of(dev.streamcast.trainer.data.CsvSeries.read(Path.of(data)), mode, o.get("--target"),
+                (int) o.getLong("--lookback", 2, 100_000), (int) o.getLong("--horizon", 1, BundleManifest.MAX_HORIZON));
+    }
+
+    public static void main(String[] args) throws Exception {
+        DjlSetup.configure();
+        try {
+            Options o = Options.parse(args, OPTIONS, "train");
+            if (!o.get("--publish").isBlank()) {
+                throw new IllegalArgumentException("--publish: the model registry client arrives with the model-registry"
+                        + " service; write bundles with --out for now");
+            }
+            List<Architecture> archs = Architectures.parse(o.get("--arch"));
+            TrainOptions options = trainOptions(o);
+            Dataset data = dataset(o);
+            String name = o.get("--name").isBlank()
+                    ? defaultName(o.get("--data"), o.get("--mode"), data.horizon()) : o.get("--name");
+            Path out = Path.of(o.get("--out")).resolve(name);
+            System.out.printf("train: %s, %d rows, mode %s (%d in, %d out), look-back %d, horizon %d, splits %s%n",
+                    data.table().source(), data.table().rows(), o.get("--mode"), data.features(), data.targets().size(),
+                    data.lookback(), data.horizon(), data.splits());
+            List<Comparison.Row> rows = new ArrayList<>();
+            for (Architecture arch : archs) {
+                System.out.println("train: " + arch.name());
+                rows.add(Comparison.run(arch, data, options, TrainingProgress.PRINT, (model, row) -> {
+                    try {
+                        Path dir = out.resolve(arch.name());
+                        BundleWriter.write(dir, name, model, data, row.metrics());
+                        System.out.println("train: wrote " + dir);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }));
+            }
+            System.out.println();
+            System.out.printf("%-16s %9s %9s %10s %12s %12s %14s %9s%n", "architecture", "mse", "mae", "params",
+                    "state bytes", "step us b1", "step us b256", "train s");
+            for (Comparison.Row r : rows) {
+                System.out.printf("%-16s %9.4f %9.4f %10d %12d %12.1f %14.1f %9.1f%n", r.arch(), r.mse(), r.mae(),
+                        r.params(), r.stateBytes(), r.stepMicrosB1(), r.stepMicrosB256(), r.trainSeconds());
+            }
+        } catch (IllegalArgumentException | CsvFormatException e) {
+            System.err.println("streamcast train: " + e.getMessage());
+            System.exit(2);
+        }
+        System.exit(0);
+    }
+
+    static String defaultName(String data, String mode, int horizon) {
+        String file = Path.of(data).getFileName().toString().replaceAll("\\.[A-Za-z]+$", "");
+        return (file + "-" + mode.strip().toUpperCase(java.util.Locale.ROOT) + "-h" + horizon).replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+}
