@@ -18,6 +18,7 @@ import dev.streamcast.contracts.bundle.StateTensor;
 import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.onnx.GateOrder;
 import dev.streamcast.trainer.onnx.Graph;
+import dev.streamcast.trainer.onnx.Lags;
 import dev.streamcast.trainer.training.Fitter;
 import dev.streamcast.trainer.training.ForecastBlock;
 
@@ -28,11 +29,15 @@ import java.util.Map;
 
 /**
  * Stacked recurrent networks ({@code rnn}: Elman with tanh, {@code lstm}, {@code gru}) with
- * dropout between layers and a direct multi-horizon head on the last layer's hidden state:
+ * dropout between layers and a direct multi-horizon head on the last layer's hidden state. The
+ * network sees level-free inputs, the step differences, and its head predicts the change from
+ * the current value of each target (a persistence skip), so a level that drifts outside the
+ * training range (as ETTh1's oil temperature does in its test months) does not throw it off:
  * <pre>
- *   h_t^(1..L) = cell(x_t, h_{t-1})      yhat_t = W_o h_t^(L) + b_o    [H * T] reshaped to [H, T]
+ *   d_t = x_t - x_{t-1}      h_t^(1..L) = cell(d_t, h_{t-1})      yhat_t[h, k] = (W_o h_t^(L) + b_o)[h, k] + x_t[target k]
  * </pre>
- * State: carry {@code h} [layers, hidden] (and {@code c} for the LSTM).
+ * State: carry {@code h} [layers, hidden] (and {@code c} for the LSTM), and a window
+ * {@code previous} holding x_{t-1} [F].
  */
 public final class RecurrentNet implements Architecture {
 
@@ -49,9 +54,9 @@ public final class RecurrentNet implements Architecture {
 
     @Override
     public TrainedModel fit(Dataset data, TrainOptions options, TrainingProgress progress) {
-        Net net = new Net(cell, options.hidden(), options.layers(), options.dropout(), data.horizon(), data.targets().size());
+        Net net = new Net(cell, options.hidden(), options.layers(), options.dropout(), data.horizon(), data.targetIndex());
         Fitter fitter = Fitter.fit(name(), net, data, options, progress);
-        return new Model(name(), cell, net, fitter, data.features(), data.horizon(), data.targets().size(), options, data.lookback());
+        return new Model(name(), cell, net, fitter, data.features(), data.horizon(), data.targetIndex(), options, data.lookback());
     }
 
     /** The DJL definition, used for training and for the framework side of the parity check. */
@@ -60,11 +65,13 @@ public final class RecurrentNet implements Architecture {
         final Linear head;
         private final int horizon;
         private final int targets;
+        private final int[] targetIndex;
 
-        Net(GateOrder cell, int hidden, int layers, float dropout, int horizon, int targets) {
+        Net(GateOrder cell, int hidden, int layers, float dropout, int horizon, int[] targetIndex) {
             super((byte) 1);
             this.horizon = horizon;
-            this.targets = targets;
+            this.targets = targetIndex.length;
+            this.targetIndex = targetIndex;
             float drop = layers > 1 ? dropout : 0f;
             this.recurrent = addChildBlock("recurrent", switch (cell) {
                 case LSTM -> LSTM.builder().setStateSize(hidden).setNumLayers(layers).optDropRate(drop)
@@ -80,14 +87,19 @@ public final class RecurrentNet implements Architecture {
         @Override
         protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
             NDArray x = inputs.singletonOrThrow();                                         // [N, S, F]
-            NDArray hidden = recurrent.forward(store, new NDList(x), training).head();     // [N, S, hidden]
+            NDArray previous = x.zerosLike().get(":, :1, :").concat(x.get(":, :-1, :"), 1);  // [N, S, F], zeros first
+            NDArray hidden = recurrent.forward(store, new NDList(x.sub(previous)), training).head(); // [N, S, hidden]
             long n = x.getShape().get(0);
+            NDArray current = x.get(new ai.djl.ndarray.index.NDIndex(":, :, {}",
+                    x.getManager().create(java.util.Arrays.stream(targetIndex).asLongStream().toArray())));  // [N, S, T]
             if (lastOnly) {
                 NDArray last = hidden.get(":, -1, :");                                     // [N, hidden]
-                return new NDList(head.forward(store, new NDList(last), training).head().reshape(n, horizon, targets));
+                NDArray correction = head.forward(store, new NDList(last), training).head().reshape(n, horizon, targets);
+                return new NDList(correction.add(current.get(":, -1, :").expandDims(1)));  // [N, H, T]
             }
             long steps = x.getShape().get(1);
-            return new NDList(head.forward(store, new NDList(hidden), training).head().reshape(n, steps, horizon, targets));
+            NDArray correction = head.forward(store, new NDList(hidden), training).head().reshape(n, steps, horizon, targets);
+            return new NDList(correction.add(current.expandDims(2)));                      // [N, S, H, T]
         }
 
         @Override
@@ -106,7 +118,12 @@ public final class RecurrentNet implements Architecture {
     }
 
     private record Model(String architecture, GateOrder cell, Net net, Fitter fitter, int features, int horizon,
-                         int targets, TrainOptions options, int lookback) implements TrainedModel {
+                         int[] targetIndex, TrainOptions options, int lookback) implements TrainedModel {
+
+        @Override
+        public int targets() {
+            return targetIndex.length;
+        }
 
         @Override
         public Map<String, Object> hyperParameters() {
@@ -132,6 +149,7 @@ public final class RecurrentNet implements Architecture {
             if (cell == GateOrder.LSTM) {
                 state.add(StateTensor.carry("c", options.layers(), options.hidden()));
             }
+            state.add(StateTensor.window("previous", 1, features));
             return state;
         }
 
@@ -195,7 +213,7 @@ public final class RecurrentNet implements Architecture {
         /** The head's weight transposed, [hidden, H * T], and bias. */
         private String[] headWeights(Graph g) {
             int hd = options.hidden();
-            int out = horizon * targets;
+            int out = horizon * targets();
             float[] w = parameter(net.head, "weight");                                     // [H*T, hidden]
             float[] wt = new float[w.length];
             for (int o = 0; o < out; o++) {
@@ -219,7 +237,10 @@ public final class RecurrentNet implements Architecture {
                 String cIn = g.input("c", Graph.BATCH, layers, hd);
                 cT = g.node("Transpose", new String[]{cIn}, Graph.Attr.ints("perm", 1, 0, 2));
             }
-            String layerInput = g.node("Unsqueeze", new String[]{x, g.ints("axes", 0)});                 // [1, B, F]
+            String ring = g.input("previous", Graph.BATCH, 1, features);
+            String delta = g.node("Sub", new String[]{x, g.node("Squeeze", new String[]{ring, g.ints("axes", 1)})}); // [B, F]
+            g.output(x, "previous.new", Graph.BATCH, features);
+            String layerInput = g.node("Unsqueeze", new String[]{delta, g.ints("axes", 0)});             // [1, B, F]
             String[] hOut = new String[layers];
             String[] cOut = new String[layers];
             for (int l = 0; l < layers; l++) {
@@ -247,8 +268,9 @@ public final class RecurrentNet implements Architecture {
             String top = g.node("Squeeze", new String[]{hOut[layers - 1], g.ints("axes", 0)});           // [B, hidden]
             String[] headWb = headWeights(g);
             String flat = g.node("Add", new String[]{g.node("MatMul", new String[]{top, headWb[0]}), headWb[1]});
-            String yhat = g.node("Reshape", new String[]{flat, g.ints("shape", 0, horizon, targets)});   // [B, H, T]
-            g.output(yhat, BundleManifest.OUTPUT, Graph.BATCH, horizon, targets);
+            String correction = g.node("Reshape", new String[]{flat, g.ints("shape", 0, horizon, targets())}); // [B, H, T]
+            String current = g.node("Unsqueeze", new String[]{Lags.targets(g, x, targetIndex, 1), g.ints("axes", 1)}); // [B, 1, T]
+            g.output(g.node("Add", new String[]{correction, current}), BundleManifest.OUTPUT, Graph.BATCH, horizon, targets());
             return g.build();
         }
 
@@ -257,7 +279,11 @@ public final class RecurrentNet implements Architecture {
             Graph g = new Graph(architecture + "_sequence");
             int hd = options.hidden();
             String x = g.input(BundleManifest.INPUT, Graph.BATCH, Graph.STEPS, features);
-            String layerInput = g.node("Transpose", new String[]{x}, Graph.Attr.ints("perm", 1, 0, 2));  // [S, B, F]
+            String previous = g.node("Slice", new String[]{g.node("Pad", new String[]{x, g.ints("pads", 0, 1, 0, 0, 0, 0)}),
+                    g.ints("start", 0), g.node("Gather", new String[]{g.node("Shape", new String[]{x}), g.ints("axis1", 1)}),
+                    g.ints("axes", 1)});                                                                  // [B, S, F]: x shifted by one
+            String delta = g.node("Sub", new String[]{x, previous});
+            String layerInput = g.node("Transpose", new String[]{delta}, Graph.Attr.ints("perm", 1, 0, 2));  // [S, B, F]
             for (int l = 0; l < options.layers(); l++) {
                 String[] wrb = layerWeights(g, l, l == 0 ? features : hd);
                 String y = g.nodeMulti(op(), new String[]{layerInput, wrb[0], wrb[1], wrb[2]},
@@ -267,8 +293,9 @@ public final class RecurrentNet implements Architecture {
             String top = g.node("Transpose", new String[]{layerInput}, Graph.Attr.ints("perm", 1, 0, 2)); // [B, S, hidden]
             String[] headWb = headWeights(g);
             String flat = g.node("Add", new String[]{g.node("MatMul", new String[]{top, headWb[0]}), headWb[1]});
-            String yhat = g.node("Reshape", new String[]{flat, g.ints("shape", 0, 0, horizon, targets)});  // [B, S, H, T]
-            g.output(yhat, BundleManifest.OUTPUT, Graph.BATCH, Graph.STEPS, horizon, targets);
+            String correction = g.node("Reshape", new String[]{flat, g.ints("shape", 0, 0, horizon, targets())}); // [B, S, H, T]
+            String current = g.node("Unsqueeze", new String[]{Lags.targets(g, x, targetIndex, 2), g.ints("axes", 2)}); // [B, S, 1, T]
+            g.output(g.node("Add", new String[]{correction, current}), BundleManifest.OUTPUT, Graph.BATCH, Graph.STEPS, horizon, targets());
             return g.build();
         }
 

@@ -29,7 +29,7 @@ class RecurrentParityTest {
             assertThat(parity.max()).as("%s %s", cell, parity).isLessThanOrEqualTo(1e-4);
             assertThat(model.parameterCount()).isPositive();
             assertThat(model.state()).extracting(s -> s.name())
-                    .containsExactlyElementsOf(cell == GateOrder.LSTM ? List.of("h", "c") : List.of("h"));
+                    .containsExactlyElementsOf(cell == GateOrder.LSTM ? List.of("h", "c", "previous") : List.of("h", "previous"));
             float[] forecast = model.forecast(DATA.inputs(DATA.windowStarts(Dataset.Split.TEST), 0, 4), 4, 24, 3);
             assertThat(forecast).hasSize(4 * 6 * 3);
         }
