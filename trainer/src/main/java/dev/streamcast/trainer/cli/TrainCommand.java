@@ -12,6 +12,7 @@ import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.training.DjlSetup;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,7 +47,7 @@ public final class TrainCommand {
         o.put("--epochs", String.valueOf(d.maxEpochs()));
         o.put("--patience", String.valueOf(d.patience()));
         o.put("--batch-size", String.valueOf(d.batchSize()));
-        o.put("--learning-rate", String.valueOf(d.learningRate()));
+        o.put("--learning-rate", "0");
         o.put("--hidden", String.valueOf(d.hidden()));
         o.put("--layers", String.valueOf(d.layers()));
         o.put("--dropout", String.valueOf(d.dropout()));
@@ -59,7 +60,7 @@ public final class TrainCommand {
 
     static TrainOptions trainOptions(Options o) {
         return new TrainOptions((int) o.getLong("--epochs", 1, 10_000), (int) o.getLong("--patience", 1, 10_000),
-                (int) o.getLong("--batch-size", 1, 1 << 16), (float) o.getDouble("--learning-rate", 1e-7, 1),
+                (int) o.getLong("--batch-size", 1, 1 << 16), (float) o.getDouble("--learning-rate", 0, 1),
                 (int) o.getLong("--hidden", 1, 4096), (int) o.getLong("--layers", 1, 16),
                 (float) o.getDouble("--dropout", 0, 0.99), o.getLong("--seed", Long.MIN_VALUE, Long.MAX_VALUE),
                 (int) o.getLong("--max-train-windows", 0, Integer.MAX_VALUE), (int) o.getLong("--season", 2, 100_000),
@@ -87,6 +88,11 @@ public final class TrainCommand {
 
     public static void main(String[] args) throws Exception {
         DjlSetup.configure();
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs the command; returns the exit status (0, or 2 for bad input, with the reason on {@code err}). */
+    static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
         try {
             Options o = Options.parse(args, OPTIONS, "train");
             if (!o.get("--publish").isBlank()) {
@@ -98,35 +104,37 @@ public final class TrainCommand {
             Dataset data = dataset(o);
             String name = o.get("--name").isBlank()
                     ? defaultName(o.get("--data"), o.get("--mode"), data.horizon()) : o.get("--name");
-            Path out = Path.of(o.get("--out")).resolve(name);
-            System.out.printf("train: %s, %d rows, mode %s (%d in, %d out), look-back %d, horizon %d, splits %s%n",
+            Path dir = Path.of(o.get("--out")).resolve(name);
+            out.printf("train: %s, %d rows, mode %s (%d in, %d out), look-back %d, horizon %d, splits %s%n",
                     data.table().source(), data.table().rows(), o.get("--mode"), data.features(), data.targets().size(),
                     data.lookback(), data.horizon(), data.splits());
+            TrainingProgress progress = (a, e, m, t, v, sec) ->
+                    out.printf("  %-14s epoch %2d/%d  loss %.4f  val %.4f  %.1f s%n", a, e, m, t, v, sec);
             List<Comparison.Row> rows = new ArrayList<>();
             for (Architecture arch : archs) {
-                System.out.println("train: " + arch.name());
-                rows.add(Comparison.run(arch, data, options, TrainingProgress.PRINT, (model, row) -> {
+                out.println("train: " + arch.name());
+                rows.add(Comparison.run(arch, data, options, progress, (model, row) -> {
                     try {
-                        Path dir = out.resolve(arch.name());
-                        BundleWriter.write(dir, name, model, data, row.metrics());
-                        System.out.println("train: wrote " + dir);
+                        Path bundle = dir.resolve(arch.name());
+                        BundleWriter.write(bundle, name, model, data, row.metrics());
+                        out.println("train: wrote " + bundle);
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
                     }
                 }));
             }
-            System.out.println();
-            System.out.printf("%-16s %9s %9s %10s %12s %12s %14s %9s%n", "architecture", "mse", "mae", "params",
+            out.println();
+            out.printf("%-16s %9s %9s %10s %12s %12s %14s %9s%n", "architecture", "mse", "mae", "params",
                     "state bytes", "step us b1", "step us b256", "train s");
             for (Comparison.Row r : rows) {
-                System.out.printf("%-16s %9.4f %9.4f %10d %12d %12.1f %14.1f %9.1f%n", r.arch(), r.mse(), r.mae(),
+                out.printf("%-16s %9.4f %9.4f %10d %12d %12.1f %14.1f %9.1f%n", r.arch(), r.mse(), r.mae(),
                         r.params(), r.stateBytes(), r.stepMicrosB1(), r.stepMicrosB256(), r.trainSeconds());
             }
+            return 0;
         } catch (IllegalArgumentException | CsvFormatException e) {
-            System.err.println("streamcast train: " + e.getMessage());
-            System.exit(2);
+            err.println("streamcast train: " + e.getMessage());
+            return 2;
         }
-        System.exit(0);
     }
 
     static String defaultName(String data, String mode, int horizon) {

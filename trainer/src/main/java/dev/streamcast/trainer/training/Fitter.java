@@ -35,22 +35,27 @@ public final class Fitter implements AutoCloseable {
     private final ForecastBlock block;
     private final Dataset data;
 
-    private Fitter(String name, ForecastBlock block, Dataset data, TrainOptions options) {
+    private Fitter(String name, ForecastBlock block, Dataset data, TrainOptions options, float learningRate) {
         Engine.getInstance().setRandomSeed((int) options.seed());
         this.block = block;
         this.data = data;
         this.model = Model.newInstance(name, Device.cpu(), "PyTorch");
         model.setBlock(block);
         DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.l2Loss())
-                .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(options.learningRate())).build())
+                .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(learningRate)).build())
                 .optDevices(new Device[]{Device.cpu()});
         this.trainer = model.newTrainer(config);
         trainer.initialize(new Shape(options.batchSize(), data.lookback(), data.features()));
     }
 
-    /** Builds, trains with early stopping and returns the fitter holding the best parameters. */
-    public static Fitter fit(String name, ForecastBlock block, Dataset data, TrainOptions options, TrainingProgress progress) {
-        Fitter fitter = new Fitter(name, block, data, options);
+    /**
+     * Builds, trains with early stopping and returns the fitter holding the best parameters.
+     * {@code preferredLearningRate} applies when the options leave the rate to the architecture (0).
+     */
+    public static Fitter fit(String name, ForecastBlock block, Dataset data, TrainOptions options, TrainingProgress progress,
+                             float preferredLearningRate) {
+        float rate = options.learningRate() > 0 ? options.learningRate() : preferredLearningRate;
+        Fitter fitter = new Fitter(name, block, data, options, rate);
         try {
             fitter.train(name, options, progress);
             return fitter;

@@ -1,0 +1,83 @@
+package dev.streamcast.trainer.cli;
+
+import dev.streamcast.contracts.bundle.BundleManifest;
+import dev.streamcast.contracts.bundle.Manifests;
+import dev.streamcast.trainer.Synthetic;
+import dev.streamcast.trainer.data.SeriesTable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TrainCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private Path csv(int rows) throws Exception {
+        SeriesTable table = Synthetic.hourly(rows, List.of("HUFL", "OT"), 9);
+        DateTimeFormatter format = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
+        StringBuilder text = new StringBuilder("date,HUFL,OT\n");
+        for (int r = 0; r < rows; r++) {
+            text.append(format.format(Instant.ofEpochMilli(table.timestamps()[r]))).append(',')
+                    .append(table.values()[r][0]).append(',').append(table.values()[r][1]).append('\n');
+        }
+        Path file = dir.resolve("small.csv");
+        Files.writeString(file, text);
+        return file;
+    }
+
+    @Test
+    void trainsWritesVerifiedBundlesAndPrintsTheTable() throws Exception {
+        Path data = csv(600);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+        int status = TrainCommand.run(new String[]{"--data", data.toString(), "--arch", "last-value,dlinear,gru",
+                "--mode", "M", "--horizon", "12", "--lookback", "24", "--epochs", "2", "--hidden", "8",
+                "--max-train-windows", "64", "--out", dir.resolve("models").toString()},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(status).isZero();
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertThat(printed).contains("gru            epoch  1/2").contains("architecture").containsPattern("dlinear +\\d+\\.\\d{4} +\\d+\\.\\d{4} +600 ");
+        for (String arch : List.of("last-value", "dlinear", "gru")) {
+            BundleManifest manifest = Manifests.read(dir.resolve("models/small-M-h12").resolve(arch));
+            assertThat(manifest.architecture()).isEqualTo(arch);
+            assertThat(manifest.name()).isEqualTo("small-M-h12");
+            assertThat(manifest.metrics()).containsKeys("mse", "mae", "step_us_b1", "step_us_b256");
+            assertThat(manifest.featureSpec().names()).containsExactly("HUFL", "OT");
+        }
+    }
+
+    @Test
+    void badInputExitsWithTwoAndSaysWhereTheProblemIs() throws Exception {
+        Path bad = dir.resolve("bad.csv");
+        Files.writeString(bad, "date,OT\n2016-07-01 00:00:00,1.5\n2016-07-01 01:00:00,oops\n");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream errors = new PrintStream(err, true, StandardCharsets.UTF_8);
+        PrintStream ignored = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+
+        assertThat(TrainCommand.run(new String[]{"--data", bad.toString()}, ignored, errors)).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("line 3, column 'OT' (2): 'oops' is not a number");
+
+        err.reset();
+        assertThat(TrainCommand.run(new String[]{"--data", bad.toString(), "--arch", "transformerz"}, ignored, errors)).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown architecture 'transformerz'");
+
+        err.reset();
+        assertThat(TrainCommand.run(new String[]{"--data", "kafka:features"}, ignored, errors)).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("not available yet");
+    }
+}
