@@ -54,9 +54,13 @@ public final class RecurrentNet implements Architecture {
 
     @Override
     public TrainedModel fit(Dataset data, TrainOptions options, TrainingProgress progress) {
-        Net net = new Net(cell, options.hidden(), options.layers(), options.dropout(), data.horizon(), data.targetIndex());
+        // every input a target (mode M, or S): one shared network per channel, as DLinear and PatchTST do
+        boolean channelIndependent = data.targets().size() == data.features();
+        Net net = new Net(cell, options.hidden(), options.layers(), options.dropout(), data.horizon(), data.targetIndex(),
+                channelIndependent);
         Fitter fitter = Fitter.fit(name(), net, data, options, progress, 1e-3f);
-        return new Model(name(), cell, net, fitter, data.features(), data.horizon(), data.targetIndex(), options, data.lookback());
+        return new Model(name(), cell, net, fitter, data.features(), data.horizon(), data.targetIndex(), options, data.lookback(),
+                channelIndependent);
     }
 
     /** The DJL definition, used for training and for the framework side of the parity check. */
@@ -66,12 +70,14 @@ public final class RecurrentNet implements Architecture {
         private final int horizon;
         private final int targets;
         private final int[] targetIndex;
+        private final boolean channelIndependent;
 
-        Net(GateOrder cell, int hidden, int layers, float dropout, int horizon, int[] targetIndex) {
+        Net(GateOrder cell, int hidden, int layers, float dropout, int horizon, int[] targetIndex, boolean channelIndependent) {
             super((byte) 1);
             this.horizon = horizon;
             this.targets = targetIndex.length;
             this.targetIndex = targetIndex;
+            this.channelIndependent = channelIndependent;
             float drop = layers > 1 ? dropout : 0f;
             this.recurrent = addChildBlock("recurrent", switch (cell) {
                 case LSTM -> LSTM.builder().setStateSize(hidden).setNumLayers(layers).optDropRate(drop)
@@ -81,25 +87,42 @@ public final class RecurrentNet implements Architecture {
                 case RNN -> RNN.builder().setStateSize(hidden).setNumLayers(layers).optDropRate(drop)
                         .setActivation(RNN.Activation.TANH).optBatchFirst(true).optReturnState(false).build();
             });
-            this.head = addChildBlock("head", Linear.builder().setUnits((long) horizon * targets).build());
+            this.head = addChildBlock("head", Linear.builder().setUnits(channelIndependent ? horizon : (long) horizon * targets).build());
         }
 
         @Override
         protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
             NDArray x = inputs.singletonOrThrow();                                         // [N, S, F]
-            NDArray previous = x.zerosLike().get(":, :1, :").concat(x.get(":, :-1, :"), 1);  // [N, S, F], zeros first
-            NDArray hidden = recurrent.forward(store, new NDList(x.sub(previous)), training).head(); // [N, S, hidden]
             long n = x.getShape().get(0);
-            NDArray current = x.get(new ai.djl.ndarray.index.NDIndex(":, :, {}",
-                    x.getManager().create(java.util.Arrays.stream(targetIndex).asLongStream().toArray())));  // [N, S, T]
-            if (lastOnly) {
-                NDArray last = hidden.get(":, -1, :");                                     // [N, hidden]
-                NDArray correction = head.forward(store, new NDList(last), training).head().reshape(n, horizon, targets);
-                return new NDList(correction.add(current.get(":, -1, :").expandDims(1)));  // [N, H, T]
-            }
             long steps = x.getShape().get(1);
-            NDArray correction = head.forward(store, new NDList(hidden), training).head().reshape(n, steps, horizon, targets);
-            return new NDList(correction.add(current.expandDims(2)));                      // [N, S, H, T]
+            NDArray previous = x.zerosLike().get(":, :1, :").concat(x.get(":, :-1, :"), 1);  // [N, S, F], zeros first
+            NDArray delta = x.sub(previous);
+            NDArray current = targetsOf(x);                                                // [N, S, T]
+            if (!channelIndependent) {
+                NDArray hidden = recurrent.forward(store, new NDList(delta), training).head(); // [N, S, hidden]
+                if (lastOnly) {
+                    NDArray correction = head.forward(store, new NDList(hidden.get(":, -1, :")), training).head()
+                            .reshape(n, horizon, targets);
+                    return new NDList(correction.add(current.get(":, -1, :").expandDims(1)));  // [N, H, T]
+                }
+                NDArray correction = head.forward(store, new NDList(hidden), training).head().reshape(n, steps, horizon, targets);
+                return new NDList(correction.add(current.expandDims(2)));                  // [N, S, H, T]
+            }
+            NDArray perChannel = targetsOf(delta).transpose(0, 2, 1).reshape(n * targets, steps, 1); // [N*T, S, 1]
+            NDArray hidden = recurrent.forward(store, new NDList(perChannel), training).head();       // [N*T, S, hidden]
+            if (lastOnly) {
+                NDArray correction = head.forward(store, new NDList(hidden.get(":, -1, :")), training).head() // [N*T, H]
+                        .reshape(n, targets, horizon).transpose(0, 2, 1);                                  // [N, H, T]
+                return new NDList(correction.add(current.get(":, -1, :").expandDims(1)));
+            }
+            NDArray correction = head.forward(store, new NDList(hidden), training).head()              // [N*T, S, H]
+                    .reshape(n, targets, steps, horizon).transpose(0, 2, 3, 1);                        // [N, S, H, T]
+            return new NDList(correction.add(current.expandDims(2)));
+        }
+
+        private NDArray targetsOf(NDArray x) {
+            return x.get(new ai.djl.ndarray.index.NDIndex(":, :, {}",
+                    x.getManager().create(java.util.Arrays.stream(targetIndex).asLongStream().toArray())));
         }
 
         @Override
@@ -111,14 +134,17 @@ public final class RecurrentNet implements Architecture {
 
         @Override
         protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-            recurrent.initialize(manager, dataType, inputShapes[0]);
-            Shape out = recurrent.getOutputShapes(inputShapes)[0];
+            Shape in = inputShapes[0];
+            Shape recurrentIn = channelIndependent ? new Shape(in.get(0) * targets, in.get(1), 1) : in;
+            recurrent.initialize(manager, dataType, recurrentIn);
+            Shape out = recurrent.getOutputShapes(new Shape[]{recurrentIn})[0];
             head.initialize(manager, dataType, new Shape(out.get(0), out.get(2)));
         }
     }
 
     private record Model(String architecture, GateOrder cell, Net net, Fitter fitter, int features, int horizon,
-                         int[] targetIndex, TrainOptions options, int lookback) implements TrainedModel {
+                         int[] targetIndex, TrainOptions options, int lookback, boolean channelIndependent)
+            implements TrainedModel {
 
         @Override
         public int targets() {
@@ -134,6 +160,7 @@ public final class RecurrentNet implements Architecture {
             p.put("learningRate", (double) (options.learningRate() > 0 ? options.learningRate() : 1e-3f));
             p.put("batchSize", (long) options.batchSize());
             p.put("lookback", (long) lookback);
+            p.put("channelIndependent", channelIndependent);
             return p;
         }
 
@@ -145,9 +172,11 @@ public final class RecurrentNet implements Architecture {
         @Override
         public List<StateTensor> state() {
             List<StateTensor> state = new ArrayList<>();
-            state.add(StateTensor.carry("h", options.layers(), options.hidden()));
+            int[] shape = channelIndependent
+                    ? new int[]{targets(), options.layers(), options.hidden()} : new int[]{options.layers(), options.hidden()};
+            state.add(StateTensor.carry("h", shape));
             if (cell == GateOrder.LSTM) {
-                state.add(StateTensor.carry("c", options.layers(), options.hidden()));
+                state.add(StateTensor.carry("c", shape));
             }
             state.add(StateTensor.window("previous", 1, features));
             return state;
@@ -213,8 +242,8 @@ public final class RecurrentNet implements Architecture {
         /** The head's weight transposed, [hidden, H * T], and bias. */
         private String[] headWeights(Graph g) {
             int hd = options.hidden();
-            int out = horizon * targets();
-            float[] w = parameter(net.head, "weight");                                     // [H*T, hidden]
+            int out = channelIndependent ? horizon : horizon * targets();
+            float[] w = parameter(net.head, "weight");                                     // [out, hidden]
             float[] wt = new float[w.length];
             for (int o = 0; o < out; o++) {
                 for (int i = 0; i < hd; i++) {
@@ -224,27 +253,49 @@ public final class RecurrentNet implements Architecture {
             return new String[]{g.constant("head_w", wt, hd, out), g.constant("head_b", parameter(net.head, "bias"), out)};
         }
 
+        /** A carry input [B, (T,) layers, hidden] as the recurrent op wants it: [layers, B(*T), hidden]. */
+        private String stateIn(Graph g, String name, int layers, int hd) {
+            if (!channelIndependent) {
+                return g.node("Transpose", new String[]{g.input(name, Graph.BATCH, layers, hd)}, Graph.Attr.ints("perm", 1, 0, 2));
+            }
+            String in = g.input(name, Graph.BATCH, targets(), layers, hd);
+            return g.node("Transpose", new String[]{g.node("Reshape", new String[]{in, g.ints("shape", -1, layers, hd)})},
+                    Graph.Attr.ints("perm", 1, 0, 2));
+        }
+
+        /** The per-layer final states back into the carry layout [B, (T,) layers, hidden]. */
+        private void stateOut(Graph g, String name, String[] perLayer, int layers, int hd) {
+            String stacked = layers == 1 ? perLayer[0] : g.node("Concat", perLayer, Graph.Attr.i("axis", 0)); // [layers, B(*T), hidden]
+            String batchFirst = g.node("Transpose", new String[]{stacked}, Graph.Attr.ints("perm", 1, 0, 2));
+            if (!channelIndependent) {
+                g.output(batchFirst, name, Graph.BATCH, layers, hd);
+            } else {
+                g.output(g.node("Reshape", new String[]{batchFirst, g.ints("shape", -1, targets(), layers, hd)}), name,
+                        Graph.BATCH, targets(), layers, hd);
+            }
+        }
+
         @Override
         public OnnxMl.ModelProto stepGraph() {
             Graph g = new Graph(architecture + "_step");
             int layers = options.layers();
             int hd = options.hidden();
+            int t = targets();
             String x = g.input(BundleManifest.INPUT, Graph.BATCH, features);
-            String hIn = g.input("h", Graph.BATCH, layers, hd);
-            String hT = g.node("Transpose", new String[]{hIn}, Graph.Attr.ints("perm", 1, 0, 2));        // [layers, B, hidden]
-            String cT = null;
-            if (cell == GateOrder.LSTM) {
-                String cIn = g.input("c", Graph.BATCH, layers, hd);
-                cT = g.node("Transpose", new String[]{cIn}, Graph.Attr.ints("perm", 1, 0, 2));
-            }
+            // per channel, the recurrent batch is B * T rows of one input each, state [B, T, layers, hidden]
+            String hT = stateIn(g, "h", layers, hd);                                                     // [layers, B(*T), hidden]
+            String cT = cell == GateOrder.LSTM ? stateIn(g, "c", layers, hd) : null;
             String ring = g.input("previous", Graph.BATCH, 1, features);
             String delta = g.node("Sub", new String[]{x, g.node("Squeeze", new String[]{ring, g.ints("axes", 1)})}); // [B, F]
             g.output(x, "previous.new", Graph.BATCH, features);
-            String layerInput = g.node("Unsqueeze", new String[]{delta, g.ints("axes", 0)});             // [1, B, F]
+            if (channelIndependent) {
+                delta = g.node("Reshape", new String[]{Lags.targets(g, delta, targetIndex, 1), g.ints("shape", -1, 1)}); // [B*T, 1]
+            }
+            String layerInput = g.node("Unsqueeze", new String[]{delta, g.ints("axes", 0)});             // [1, B(*T), F or 1]
             String[] hOut = new String[layers];
             String[] cOut = new String[layers];
             for (int l = 0; l < layers; l++) {
-                String[] wrb = layerWeights(g, l, l == 0 ? features : hd);
+                String[] wrb = layerWeights(g, l, l > 0 ? hd : channelIndependent ? 1 : features);
                 String h0 = g.node("Slice", new String[]{hT, g.ints("start", l), g.ints("end", l + 1), g.ints("axes", 0)});
                 List<String> inputs = new ArrayList<>(List.of(layerInput, wrb[0], wrb[1], wrb[2], "", h0));
                 List<String> outputs = new ArrayList<>(List.of(g.name("y" + l), g.name("yh" + l)));
@@ -259,16 +310,17 @@ public final class RecurrentNet implements Architecture {
                     cOut[l] = out[2];
                 }
             }
-            String hNext = layers == 1 ? hOut[0] : g.node("Concat", hOut, Graph.Attr.i("axis", 0));
-            g.output(g.node("Transpose", new String[]{hNext}, Graph.Attr.ints("perm", 1, 0, 2)), "h.next", Graph.BATCH, layers, hd);
+            stateOut(g, "h.next", hOut, layers, hd);
             if (cell == GateOrder.LSTM) {
-                String cNext = layers == 1 ? cOut[0] : g.node("Concat", cOut, Graph.Attr.i("axis", 0));
-                g.output(g.node("Transpose", new String[]{cNext}, Graph.Attr.ints("perm", 1, 0, 2)), "c.next", Graph.BATCH, layers, hd);
+                stateOut(g, "c.next", cOut, layers, hd);
             }
-            String top = g.node("Squeeze", new String[]{hOut[layers - 1], g.ints("axes", 0)});           // [B, hidden]
+            String top = g.node("Squeeze", new String[]{hOut[layers - 1], g.ints("axes", 0)});           // [B(*T), hidden]
             String[] headWb = headWeights(g);
             String flat = g.node("Add", new String[]{g.node("MatMul", new String[]{top, headWb[0]}), headWb[1]});
-            String correction = g.node("Reshape", new String[]{flat, g.ints("shape", 0, horizon, targets())}); // [B, H, T]
+            String correction = channelIndependent
+                    ? g.node("Transpose", new String[]{g.node("Reshape", new String[]{flat, g.ints("shape", -1, t, horizon)})},
+                            Graph.Attr.ints("perm", 0, 2, 1))                                            // [B, T, H] to [B, H, T]
+                    : g.node("Reshape", new String[]{flat, g.ints("shape", 0, horizon, t)});             // [B, H, T]
             String current = g.node("Unsqueeze", new String[]{Lags.targets(g, x, targetIndex, 1), g.ints("axes", 1)}); // [B, 1, T]
             g.output(g.node("Add", new String[]{correction, current}), BundleManifest.OUTPUT, Graph.BATCH, horizon, targets());
             return g.build();
@@ -283,17 +335,31 @@ public final class RecurrentNet implements Architecture {
                     g.ints("start", 0), g.node("Gather", new String[]{g.node("Shape", new String[]{x}), g.ints("axis1", 1)}),
                     g.ints("axes", 1)});                                                                  // [B, S, F]: x shifted by one
             String delta = g.node("Sub", new String[]{x, previous});
-            String layerInput = g.node("Transpose", new String[]{delta}, Graph.Attr.ints("perm", 1, 0, 2));  // [S, B, F]
+            String layerInput;
+            if (channelIndependent) {
+                String perChannel = g.node("Transpose", new String[]{Lags.targets(g, delta, targetIndex, 2)},
+                        Graph.Attr.ints("perm", 1, 0, 2));                                                 // [S, B, T]
+                layerInput = g.node("Reshape", new String[]{perChannel, g.ints("shape", 0, -1, 1)});      // [S, B*T, 1]
+            } else {
+                layerInput = g.node("Transpose", new String[]{delta}, Graph.Attr.ints("perm", 1, 0, 2)); // [S, B, F]
+            }
             for (int l = 0; l < options.layers(); l++) {
-                String[] wrb = layerWeights(g, l, l == 0 ? features : hd);
+                String[] wrb = layerWeights(g, l, l > 0 ? hd : channelIndependent ? 1 : features);
                 String y = g.nodeMulti(op(), new String[]{layerInput, wrb[0], wrb[1], wrb[2]},
                         new String[]{g.name("y" + l)}, cellAttributes())[0];                              // [S, 1, B, hidden]
                 layerInput = g.node("Squeeze", new String[]{y, g.ints("axes", 1)});                      // [S, B, hidden]
             }
-            String top = g.node("Transpose", new String[]{layerInput}, Graph.Attr.ints("perm", 1, 0, 2)); // [B, S, hidden]
             String[] headWb = headWeights(g);
-            String flat = g.node("Add", new String[]{g.node("MatMul", new String[]{top, headWb[0]}), headWb[1]});
-            String correction = g.node("Reshape", new String[]{flat, g.ints("shape", 0, 0, horizon, targets())}); // [B, S, H, T]
+            String correction;
+            if (channelIndependent) {
+                String flat = g.node("Add", new String[]{g.node("MatMul", new String[]{layerInput, headWb[0]}), headWb[1]}); // [S, B*T, H]
+                String split = g.node("Reshape", new String[]{flat, g.ints("shape", 0, -1, targets(), horizon)});             // [S, B, T, H]
+                correction = g.node("Transpose", new String[]{split}, Graph.Attr.ints("perm", 1, 0, 3, 2));                 // [B, S, H, T]
+            } else {
+                String top = g.node("Transpose", new String[]{layerInput}, Graph.Attr.ints("perm", 1, 0, 2));               // [B, S, hidden]
+                String flat = g.node("Add", new String[]{g.node("MatMul", new String[]{top, headWb[0]}), headWb[1]});
+                correction = g.node("Reshape", new String[]{flat, g.ints("shape", 0, 0, horizon, targets())});              // [B, S, H, T]
+            }
             String current = g.node("Unsqueeze", new String[]{Lags.targets(g, x, targetIndex, 2), g.ints("axes", 2)}); // [B, S, 1, T]
             g.output(g.node("Add", new String[]{correction, current}), BundleManifest.OUTPUT, Graph.BATCH, Graph.STEPS, horizon, targets());
             return g.build();

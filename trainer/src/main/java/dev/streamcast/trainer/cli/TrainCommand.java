@@ -80,7 +80,7 @@ public final class TrainCommand {
         try {
             mode = dev.streamcast.trainer.data.Mode.valueOf(o.get("--mode").strip().toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--mode must be S or M, got '" + o.get("--mode") + "'");
+            throw new IllegalArgumentException("--mode must be S, M or MS, got '" + o.get("--mode") + "'");
         }
         return Dataset.of(dev.streamcast.trainer.data.CsvSeries.read(Path.of(data)), mode, o.get("--target"),
                 (int) o.getLong("--lookback", 2, 100_000), (int) o.getLong("--horizon", 1, BundleManifest.MAX_HORIZON));

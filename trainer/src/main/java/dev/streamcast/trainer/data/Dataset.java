@@ -60,7 +60,7 @@ public final class Dataset {
         }
     }
 
-    /** Mode S: {@code target} in and out; mode M: every column in and out. */
+    /** Mode S: {@code target} in and out; M: every column in and out; MS: every column in, {@code target} out. */
     public static Dataset of(SeriesTable table, Mode mode, String target, int lookback, int horizon) {
         if (lookback < 2) {
             throw new IllegalArgumentException("look-back must be at least 2, got " + lookback);
@@ -70,7 +70,7 @@ public final class Dataset {
         }
         table.column(target); // names the file and the missing column
         List<String> inputs = mode == Mode.S ? List.of(target) : table.columns();
-        List<String> targets = mode == Mode.S ? List.of(target) : table.columns();
+        List<String> targets = mode == Mode.M ? table.columns() : List.of(target);
         return new Dataset(table, inputs, targets, lookback, horizon);
     }
 

@@ -1,4 +1,7 @@
 package dev.streamcast.trainer.data;
 
-/** Which columns go in and which come out: S (the target only) or M (every column in and out). */
-public enum Mode { S, M }
+/**
+ * Which columns go in and which come out: S (the target only), M (every column in and out), MS
+ * (every column in, the target out).
+ */
+public enum Mode { S, M, MS }

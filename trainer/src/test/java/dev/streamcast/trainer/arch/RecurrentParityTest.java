@@ -16,6 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RecurrentParityTest {
 
     private static final Dataset DATA = Dataset.of(Synthetic.hourly(700, List.of("HUFL", "MUFL", "OT"), 3), Mode.M, "OT", 24, 6);
+    /** Exogenous inputs (MS: every column in, OT out): one network over all channels instead of one per channel. */
+    private static final Dataset MIXED = Dataset.of(Synthetic.hourly(700, List.of("HUFL", "MUFL", "OT"), 4), Mode.MS, "OT", 24, 6);
 
     @ParameterizedTest
     @EnumSource(GateOrder.class)
@@ -32,6 +34,20 @@ class RecurrentParityTest {
                     .containsExactlyElementsOf(cell == GateOrder.LSTM ? List.of("h", "c", "previous") : List.of("h", "previous"));
             float[] forecast = model.forecast(DATA.inputs(DATA.windowStarts(Dataset.Split.TEST), 0, 4), 4, 24, 3);
             assertThat(forecast).hasSize(4 * 6 * 3);
+            assertThat(model.state().get(0).shape()).as("one state per channel").containsExactly(3, 2, 8);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(GateOrder.class)
+    void withExogenousInputsOneNetworkSeesAllChannels(GateOrder cell) throws Exception {
+        TrainOptions options = TrainOptions.defaults().withEpochs(1).withSize(8, 2).withMaxTrainWindows(64);
+        try (TrainedModel model = new RecurrentNet(cell).fit(MIXED, options, TrainingProgress.SILENT)) {
+            Parity.Result parity = Parity.check(model, Synthetic.inputs(2, 40, 3, 12), 2, 40, 3);
+
+            assertThat(parity.max()).as("%s %s", cell, parity).isLessThanOrEqualTo(1e-4);
+            assertThat(model.state().get(0).shape()).containsExactly(2, 8);
+            assertThat(model.hyperParameters()).containsEntry("channelIndependent", false);
         }
     }
 }
