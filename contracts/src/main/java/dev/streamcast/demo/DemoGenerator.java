@@ -3,7 +3,7 @@ package dev.streamcast.demo;
 import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.contracts.records.TextEvent;
 import dev.streamcast.contracts.topics.Topics;
-import dev.streamcast.local.Options;
+import dev.streamcast.cli.Options;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;

@@ -5,7 +5,7 @@ import dev.streamcast.contracts.topics.Topics;
 import dev.streamcast.demo.DemoGenerator;
 import dev.streamcast.demo.DemoSignals;
 import dev.streamcast.local.LocalBroker;
-import dev.streamcast.local.Options;
+import dev.streamcast.cli.Options;
 import dev.streamcast.local.PortInUseException;
 import dev.streamcast.local.Ports;
 

@@ -1,5 +1,6 @@
 package dev.streamcast.local;
 
+import dev.streamcast.cli.Options;
 import dev.streamcast.contracts.topics.Topics;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;

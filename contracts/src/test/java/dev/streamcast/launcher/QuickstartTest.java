@@ -1,6 +1,6 @@
 package dev.streamcast.launcher;
 
-import dev.streamcast.local.Options;
+import dev.streamcast.cli.Options;
 import dev.streamcast.local.Ports;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,5 +1,6 @@
 package dev.streamcast.local;
 
+import dev.streamcast.cli.Options;
 import dev.streamcast.contracts.topics.TopicSpec;
 import dev.streamcast.contracts.topics.Topics;
 import org.apache.kafka.clients.admin.Admin;

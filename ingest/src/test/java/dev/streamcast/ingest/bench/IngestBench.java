@@ -8,7 +8,7 @@ import dev.streamcast.ingest.IngestSettings;
 import dev.streamcast.ingest.windowing.IngestMetrics;
 import dev.streamcast.ingest.windowing.TopologyProducer;
 import dev.streamcast.local.LocalBroker;
-import dev.streamcast.local.Options;
+import dev.streamcast.cli.Options;
 import dev.streamcast.local.Ports;
 import dev.streamcast.local.TopicProvisioner;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -1,6 +1,6 @@
 package dev.streamcast.trainer.cli;
 
-import dev.streamcast.local.Options;
+import dev.streamcast.cli.Options;
 import dev.streamcast.trainer.arch.Architecture;
 import dev.streamcast.trainer.arch.Architectures;
 import dev.streamcast.trainer.arch.TrainOptions;

@@ -1,7 +1,7 @@
 package dev.streamcast.trainer.cli;
 
 import dev.streamcast.contracts.bundle.BundleManifest;
-import dev.streamcast.local.Options;
+import dev.streamcast.cli.Options;
 import dev.streamcast.trainer.arch.Architecture;
 import dev.streamcast.trainer.arch.Architectures;
 import dev.streamcast.trainer.arch.TrainOptions;

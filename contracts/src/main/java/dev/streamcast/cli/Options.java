@@ -1,4 +1,4 @@
-package dev.streamcast.local;
+package dev.streamcast.cli;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
