@@ -13,10 +13,12 @@ import java.util.List;
  */
 final class EntityWindows {
 
-    private static final byte FORMAT = 2;
+    private static final byte FORMAT = 3;
 
     final String specId;
     long nextWindowStart;
+    /** Whether a vector was emitted already; before that, an earlier record may still move the start back. */
+    boolean emitted;
     long lastSeen;
     final double[] lastValues; // [value features], NaN until observed: what carry-forward fills gaps with
     final List<WindowAccumulator> open = new ArrayList<>();
@@ -52,12 +54,12 @@ final class EntityWindows {
 
     byte[] toBytes() {
         byte[] id = specId.getBytes(StandardCharsets.UTF_8);
-        int size = 1 + 1 + id.length + 2 * Long.BYTES + Integer.BYTES + lastValues.length * Double.BYTES + Integer.BYTES;
+        int size = 1 + 1 + id.length + 1 + 2 * Long.BYTES + Integer.BYTES + lastValues.length * Double.BYTES + Integer.BYTES;
         for (WindowAccumulator acc : open) {
             size += acc.serializedSize();
         }
         ByteBuffer out = ByteBuffer.allocate(size);
-        out.put(FORMAT).put((byte) id.length).put(id);
+        out.put(FORMAT).put((byte) id.length).put(id).put((byte) (emitted ? 1 : 0));
         out.putLong(nextWindowStart).putLong(lastSeen);
         out.putInt(lastValues.length);
         for (double v : lastValues) {
@@ -82,6 +84,7 @@ final class EntityWindows {
         if (!specId.equals(layout.spec().id())) {
             return null;
         }
+        boolean emitted = in.get() == 1;
         long next = in.getLong();
         long lastSeen = in.getLong();
         double[] lastValues = new double[in.getInt()];
@@ -89,6 +92,7 @@ final class EntityWindows {
             lastValues[i] = in.getDouble();
         }
         EntityWindows state = new EntityWindows(specId, next, lastSeen, lastValues);
+        state.emitted = emitted;
         int windows = in.getInt();
         for (int w = 0; w < windows; w++) {
             state.open.add(WindowAccumulator.read(in, layout.channelCount(), layout.bucketCount(), layout.keywordCount()));

@@ -49,6 +49,13 @@ public final class FeatureLayout {
                 names.add("text.kw." + keyword.replace(' ', '_'));
             }
         }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String name : names) {
+            if (!seen.add(name)) {
+                throw new IllegalArgumentException("feature '" + name + "' would appear twice: check ingest.channels,"
+                        + " ingest.aggregates and ingest.text.keywords (keywords are compared lower-cased, spaces as _)");
+            }
+        }
         this.spec = FeatureSpec.of(settings.windowSize().toMillis(), names);
         long perChannel = settings.aggregates().stream().filter(a -> a != Aggregate.COUNT).count();
         this.valueFeatures = (int) (settings.channels().size() * perChannel) + (settings.textEnabled() ? 1 : 0);
@@ -115,14 +122,19 @@ public final class FeatureLayout {
                     observed[i] = true;
                 } else if (seen) {
                     values[i] = switch (a) {
-                        case MEAN -> acc.sum[c] / acc.count[c];
+                        case MEAN -> acc.mean[c];
                         case MIN -> acc.min[c];
                         case MAX -> acc.max[c];
                         case LAST -> acc.last[c];
                         case COUNT -> throw new AssertionError();
                     };
-                    observed[i] = true;
-                    state.lastValues[v++] = values[i];
+                    if (Double.isFinite(values[i])) {
+                        observed[i] = true;
+                        state.lastValues[v++] = values[i];
+                    } else { // only extreme inputs get here (a mean of values near the double range): never emit non-finite
+                        values[i] = impute(state.lastValues[v++]);
+                        missing++;
+                    }
                 } else {
                     values[i] = impute(state.lastValues[v++]);
                     missing++;

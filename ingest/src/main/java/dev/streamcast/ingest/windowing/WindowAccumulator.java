@@ -8,7 +8,7 @@ final class WindowAccumulator {
 
     final long start;
     final long[] count;      // [C]
-    final double[] sum;      // [C]
+    final double[] mean;     // [C], running: (sum / count) would overflow for huge finite values
     final double[] min;      // [C]
     final double[] max;      // [C]
     final double[] last;     // [C], the value with the latest timestamp
@@ -21,7 +21,7 @@ final class WindowAccumulator {
     WindowAccumulator(long start, int channels, int buckets, int keywordCount) {
         this.start = start;
         count = new long[channels];
-        sum = new double[channels];
+        mean = new double[channels];
         min = new double[channels];
         max = new double[channels];
         last = new double[channels];
@@ -35,7 +35,7 @@ final class WindowAccumulator {
 
     void add(int channel, long ts, double value) {
         count[channel]++;
-        sum[channel] += value;
+        mean[channel] += (value - mean[channel]) / count[channel];
         min[channel] = Math.min(min[channel], value);
         max[channel] = Math.max(max[channel], value);
         if (ts >= lastTs[channel]) {
@@ -61,7 +61,7 @@ final class WindowAccumulator {
         for (int c = 0; c < count.length; c++) {
             out.putInt((int) count[c]);
             if (count[c] > 0) {
-                out.putDouble(sum[c]).putDouble(min[c]).putDouble(max[c]).putDouble(last[c]).putLong(lastTs[c]);
+                out.putDouble(mean[c]).putDouble(min[c]).putDouble(max[c]).putDouble(last[c]).putLong(lastTs[c]);
             }
         }
         out.put((byte) (textCount > 0 ? 1 : 0));
@@ -81,7 +81,7 @@ final class WindowAccumulator {
         for (int c = 0; c < channels; c++) {
             acc.count[c] = in.getInt();
             if (acc.count[c] > 0) {
-                acc.sum[c] = in.getDouble();
+                acc.mean[c] = in.getDouble();
                 acc.min[c] = in.getDouble();
                 acc.max[c] = in.getDouble();
                 acc.last[c] = in.getDouble();

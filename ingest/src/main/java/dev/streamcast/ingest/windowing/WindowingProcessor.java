@@ -37,6 +37,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * crosses a window boundary, so an entity that fell silent still gets its vectors while others
  * keep time moving; a wall-clock punctuator moves stream time on when the whole partition has
  * been quiet for longer than the grace period (live streams), so windows close then too.
+ *
+ * <p>An entity's activity lasts while windows starting within the idle timeout of its last
+ * record have not all closed; a record arriving in that time continues it (the gap is imputed),
+ * a record after it starts the entity afresh.
  */
 final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
@@ -178,22 +182,21 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
 
         long windowStart = Math.floorDiv(ts, size) * size;
         EntityWindows state = load(entity);
-        boolean stored = state != null;
-        if ((state != null && windowStart < state.nextWindowStart) || closed(windowStart, streamTime)) {
+        boolean late = closed(windowStart, streamTime)
+                || (state != null && state.emitted && windowStart < state.nextWindowStart);
+        if (late) {
             dlq(record, source, DlqReason.LATE, "event time " + Instant.ofEpochMilli(ts) + ": window ["
                     + Instant.ofEpochMilli(windowStart) + ", " + Instant.ofEpochMilli(windowStart + size)
                     + ") already closed at stream time " + Instant.ofEpochMilli(streamTime) + " (grace " + settings.grace() + ")");
             return;
         }
-        if (state != null && windowStart > state.lastSeen + idle) {
-            flushSession(entity, state); // the entity had gone idle: finish that session, start afresh
-            state = null;
-        }
         if (state == null) {
-            state = layout.newEntity(windowStart, ts);
-            if (!stored) {
+            if (windows.get(entity) == null) { // not state written for another feature spec, which is already counted
                 active.incrementAndGet();
             }
+            state = layout.newEntity(windowStart, ts);
+        } else if (windowStart < state.nextWindowStart) {
+            state.nextWindowStart = windowStart; // nothing emitted yet: the entity starts earlier than first seen
         }
         WindowAccumulator acc = state.window(windowStart, layout);
         if (values != null) {
@@ -297,15 +300,10 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
         return state.nextWindowStart <= state.lastSeen + idle;
     }
 
-    private void flushSession(String entity, EntityWindows state) {
-        while (inSession(state)) {
-            emitNext(entity, state);
-        }
-    }
-
     private void emitNext(String entity, EntityWindows state) {
         long start = state.nextWindowStart;
         FeatureVector vector = layout.vector(state, start, state.take(start), imputed);
+        state.emitted = true;
         context.forward(new Record<>(entity.getBytes(StandardCharsets.UTF_8), Codecs.FEATURE_VECTOR.encode(vector),
                 vector.windowEnd()), TopologyProducer.FEATURES_SINK);
         metrics.vectorOut(imputed[0]);

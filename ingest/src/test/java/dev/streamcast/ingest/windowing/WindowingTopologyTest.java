@@ -187,6 +187,42 @@ class WindowingTopologyTest {
     }
 
     @Test
+    void anEarlierRecordWithinGraceMovesANewEntitysFirstWindowBack() {
+        TestSettings settings = new TestSettings();
+        settings.grace = Duration.ofSeconds(90);
+        start(settings.build());
+        reading("t1", T0 + MIN + 5 * SEC, "temp", 10);    // first seen in window 1
+        reading("t1", T0 + 30 * SEC, "temp", 4);          // window 0 is still open (closes at 60 s + 90 s)
+        reading("clock", T0 + 4 * MIN, "temp", 0);
+
+        List<FeatureVector> t1 = vectorsOf("t1", vectors());
+        assertThat(t1).extracting(FeatureVector::windowStart).startsWith(T0, T0 + MIN);
+        assertThat(value(t1.get(0), "temp.mean")).isEqualTo(4.0);
+        assertThat(value(t1.get(1), "temp.mean")).isEqualTo(10.0);
+        assertThat(dlq.isEmpty()).isTrue();
+    }
+
+    @Test
+    void hugeFiniteReadingsNeverMakeANonFiniteMean() {
+        start();
+        reading("t1", T0 + SEC, "temp", 1e308);
+        reading("t1", T0 + 2 * SEC, "temp", 1e308);
+        reading("clock", T0 + 70 * SEC, "temp", 0);
+
+        FeatureVector v = vectorsOf("t1", vectors()).get(0);
+        assertThat(value(v, "temp.mean")).isEqualTo(1e308);
+        assertThat(value(v, "temp.max")).isEqualTo(1e308);
+    }
+
+    @Test
+    void settingsThatNameAFeatureTwiceAreRefusedAtStart() {
+        TestSettings settings = new TestSettings();
+        settings.keywords = List.of("alarm", "ALARM");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new FeatureLayout(settings.build()))
+                .hasMessageContaining("feature 'text.kw.alarm' would appear twice");
+    }
+
+    @Test
     void gapsAreCarriedForwardAndFlaggedUnobserved() {
         start();
         reading("t1", T0 + SEC, "temp", 10, "load", 3);
