@@ -68,7 +68,10 @@ public final class Quickstart {
     }
 
     Summary run() throws Exception {
-        long exitAfter = options.getLong("--exit-after", 0, Long.MAX_VALUE);
+        // every option is checked before anything starts
+        long exitAfter = options.getLong("--exit-after", 0, Long.MAX_VALUE / 1000);
+        long statusEvery = options.getLong("--status-every-s", 1, 3600) * 1000;
+        DemoGenerator.Settings generatorSettings = DemoGenerator.settingsFrom(options);
         String host = options.get("--host");
         int port = choosePort(host, "--port");
         int controllerPort = choosePort(host, "--controller-port");
@@ -83,7 +86,8 @@ public final class Quickstart {
                     Topics.ALL.stream().map(TopicSpec::name).toList());
 
             List<ServiceProcess> services = new ArrayList<>();
-            DemoGenerator generator;
+            DemoGenerator generator = new DemoGenerator(broker.bootstrapServers(), generatorSettings);
+            Thread generatorThread = new Thread(generator, "demo-generator");
             try {
                 if (Files.isRegularFile(INGEST_JAR)) {
                     int ingestPort = choosePort(host, "--ingest-port");
@@ -98,9 +102,6 @@ public final class Quickstart {
                     say("ingest is not built (%s missing): streaming raw records only", INGEST_JAR);
                 }
 
-                DemoGenerator.Settings generatorSettings = DemoGenerator.settingsFrom(options);
-                generator = new DemoGenerator(broker.bootstrapServers(), generatorSettings);
-                Thread generatorThread = new Thread(generator, "demo-generator");
                 generatorThread.start();
                 say("demo generator: %d transformers, channels %s, a reading every %d ms of simulated time",
                         generatorSettings.entities(), DemoSignals.CHANNELS, generatorSettings.interval().toMillis());
@@ -108,7 +109,6 @@ public final class Quickstart {
                         Topics.SENSOR_READINGS.name(), Topics.TEXT_EVENTS.name());
                 say(exitAfter > 0 ? "running for " + exitAfter + " s" : "running until Ctrl-C");
 
-                long statusEvery = options.getLong("--status-every-s", 1, 3600) * 1000;
                 long deadline = exitAfter > 0 ? System.currentTimeMillis() + exitAfter * 1000 : Long.MAX_VALUE;
                 boolean firstReported = false;
                 List<ServiceProcess> waiting = new ArrayList<>(services);
@@ -137,9 +137,11 @@ public final class Quickstart {
                     }
                 }
                 say("stopping");
-                generator.stop(Duration.ofSeconds(30));
-                generatorThread.join(30_000);
             } finally {
+                if (generatorThread.isAlive()) {
+                    generator.stop(Duration.ofSeconds(30));
+                    generatorThread.join(30_000);
+                }
                 services.forEach(ServiceProcess::close); // SIGTERM: each commits and leaves cleanly
             }
             Map<String, Long> counts = TopicCounts.count(broker.bootstrapServers(), Topics.ALL, Duration.ofSeconds(60));
@@ -171,11 +173,14 @@ public final class Quickstart {
         Summary summary;
         try {
             summary = quickstart.run();
-        } catch (PortInUseException e) {
+        } catch (PortInUseException | IllegalArgumentException e) {
             System.err.println("streamcast quickstart: " + e.getMessage());
             finished.countDown();
             System.exit(2);
             return;
+        } catch (Exception | Error e) {
+            finished.countDown();
+            throw e;
         }
         System.out.printf("streamcast quickstart: done in %.0f s; broker started in %.1f s, first record %.1f s after the"
                         + " command started; broker, services and generator stopped%n",

@@ -76,7 +76,13 @@ public final class LocalBroker implements AutoCloseable {
             format(propertiesFile);
         }
         KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
-        server.startup();
+        try {
+            server.startup();
+        } catch (RuntimeException | Error e) { // the controller may be up already: never leave half a broker running
+            server.shutdown();
+            server.awaitShutdown();
+            throw e;
+        }
         List<String> created;
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers()))) {
             admin.describeCluster().nodes().get(60, TimeUnit.SECONDS);

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The quickstart against its real broker: records flow, every one is counted, nothing keeps running. */
 class QuickstartTest {
@@ -38,5 +39,17 @@ class QuickstartTest {
         assertThat(output.toString(StandardCharsets.UTF_8)).contains("broker ready in").contains("first record acknowledged");
         assertThat(Ports.isFree("127.0.0.1", port)).as("no broker left behind").isTrue();
         assertThat(Ports.isFree("127.0.0.1", controllerPort)).isTrue();
+    }
+
+    @Test
+    void badOptionsAreRefusedBeforeAnythingStarts() {
+        int port = Ports.pickFree("127.0.0.1");
+        Options options = Options.parse(new String[]{"--status-every-s", "0", "--port", "" + port,
+                "--data-dir", dataDir.toString()}, Quickstart.OPTIONS, "quickstart");
+        assertThatThrownBy(() -> new Quickstart(options, new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8), System.currentTimeMillis()).run())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("streamcast quickstart: --status-every-s must be between 1 and 3600, got 0");
+        assertThat(java.nio.file.Files.exists(dataDir.resolve("kafka-logs"))).as("no broker was started").isFalse();
     }
 }

@@ -129,6 +129,7 @@ public final class Codecs {
         long ts = 0;
         boolean hasTs = false;
         Map<String, Double> values = null;
+        java.util.Set<String> unknown = null;
         while (in.nextToken() == JsonToken.FIELD_NAME) {
             String field = in.currentName();
             JsonToken token = in.nextToken();
@@ -179,6 +180,12 @@ public final class Codecs {
                     throw fail("values", "size 0", "expected between 1 and " + SensorReading.MAX_CHANNELS + " entries");
                 }
             } else {
+                if (unknown == null) {
+                    unknown = new java.util.HashSet<>();
+                }
+                if (!unknown.add(field)) {
+                    throw fail("$", null, "malformed JSON: duplicate field '" + field + "'");
+                }
                 in.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
                 in.readValueAsTree(); // unknown fields are ignored, but parsed: the same limits apply
                 in.disable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);

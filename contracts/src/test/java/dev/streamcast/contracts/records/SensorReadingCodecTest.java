@@ -190,6 +190,8 @@ class SensorReadingCodecTest {
                 .isEqualTo("malformed JSON: duplicate field 'values'");
         assertThat(error("{\"ts\":1467331200000,\"values\":{\"OT\":1},\"x\":{\"a\":1,\"a\":2}}").reason())
                 .startsWith("malformed JSON");
+        assertThat(error("{\"ts\":1467331200000,\"values\":{\"OT\":1},\"note\":\"a\",\"note\":\"b\"}").reason())
+                .isEqualTo("malformed JSON: duplicate field 'note'");
     }
 
     @Test
