@@ -164,8 +164,12 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
             return;
         }
         if (values != null) {
-            List<String> unknown = values.keySet().stream().filter(c -> layout.channel(c) < 0).toList();
-            if (!unknown.isEmpty()) {
+            int known = 0;
+            for (String channel : values.keySet()) {
+                known += layout.channel(channel) >= 0 ? 1 : 0;
+            }
+            if (known < values.size()) {
+                List<String> unknown = values.keySet().stream().filter(c -> layout.channel(c) < 0).toList();
                 if (settings.dlqUnknownChannels()) {
                     dlq(record, source, DlqReason.UNKNOWN_CHANNEL, "field 'values': channels " + unknown
                             + " are not in ingest.channels " + settings.channels());
