@@ -16,6 +16,7 @@ import ai.onnx.proto.OnnxMl;
 import dev.streamcast.contracts.bundle.BundleManifest;
 import dev.streamcast.contracts.bundle.StateTensor;
 import dev.streamcast.trainer.data.Dataset;
+import dev.streamcast.trainer.onnx.Dense;
 import dev.streamcast.trainer.onnx.GateOrder;
 import dev.streamcast.trainer.onnx.Graph;
 import dev.streamcast.trainer.onnx.Lags;
@@ -197,19 +198,16 @@ public final class RecurrentNet implements Architecture {
             return fitter.forwardSequence(x, batch, steps);
         }
 
-        private float[] parameter(Block block, String name) {
-            return block.getParameters().get(name).getArray().toFloatArray();
-        }
 
         /** ONNX W, R and B of one layer, gates reordered for ONNX. */
         private String[] layerWeights(Graph g, int layer, int inputSize) {
             int hd = options.hidden();
             int gates = cell.gates();
             String prefix = "l_" + layer + "_";
-            float[] w = cell.toOnnx(parameter(net.recurrent, prefix + "i2h_WEIGHT"), hd, inputSize);
-            float[] r = cell.toOnnx(parameter(net.recurrent, prefix + "h2h_WEIGHT"), hd, hd);
-            float[] wb = cell.toOnnx(parameter(net.recurrent, prefix + "i2h_BIAS"), hd, 1);
-            float[] rb = cell.toOnnx(parameter(net.recurrent, prefix + "h2h_BIAS"), hd, 1);
+            float[] w = cell.toOnnx(Dense.parameter(net.recurrent, prefix + "i2h_WEIGHT"), hd, inputSize);
+            float[] r = cell.toOnnx(Dense.parameter(net.recurrent, prefix + "h2h_WEIGHT"), hd, hd);
+            float[] wb = cell.toOnnx(Dense.parameter(net.recurrent, prefix + "i2h_BIAS"), hd, 1);
+            float[] rb = cell.toOnnx(Dense.parameter(net.recurrent, prefix + "h2h_BIAS"), hd, 1);
             float[] b = new float[2 * gates * hd];
             System.arraycopy(wb, 0, b, 0, wb.length);
             System.arraycopy(rb, 0, b, wb.length, rb.length);
@@ -237,20 +235,6 @@ public final class RecurrentNet implements Architecture {
                 case GRU -> "GRU";
                 case RNN -> "RNN";
             };
-        }
-
-        /** The head's weight transposed, [hidden, H * T], and bias. */
-        private String[] headWeights(Graph g) {
-            int hd = options.hidden();
-            int out = channelIndependent ? horizon : horizon * targets();
-            float[] w = parameter(net.head, "weight");                                     // [out, hidden]
-            float[] wt = new float[w.length];
-            for (int o = 0; o < out; o++) {
-                for (int i = 0; i < hd; i++) {
-                    wt[i * out + o] = w[o * hd + i];
-                }
-            }
-            return new String[]{g.constant("head_w", wt, hd, out), g.constant("head_b", parameter(net.head, "bias"), out)};
         }
 
         /** A carry input [B, (T,) layers, hidden] as the recurrent op wants it: [layers, B(*T), hidden]. */
@@ -315,8 +299,7 @@ public final class RecurrentNet implements Architecture {
                 stateOut(g, "c.next", cOut, layers, hd);
             }
             String top = g.node("Squeeze", new String[]{hOut[layers - 1], g.ints("axes", 0)});           // [B(*T), hidden]
-            String[] headWb = headWeights(g);
-            String flat = g.node("Add", new String[]{g.node("MatMul", new String[]{top, headWb[0]}), headWb[1]});
+            String flat = Dense.apply(g, top, net.head, "head");
             String correction = channelIndependent
                     ? g.node("Transpose", new String[]{g.node("Reshape", new String[]{flat, g.ints("shape", -1, t, horizon)})},
                             Graph.Attr.ints("perm", 0, 2, 1))                                            // [B, T, H] to [B, H, T]
@@ -349,15 +332,14 @@ public final class RecurrentNet implements Architecture {
                         new String[]{g.name("y" + l)}, cellAttributes())[0];                              // [S, 1, B, hidden]
                 layerInput = g.node("Squeeze", new String[]{y, g.ints("axes", 1)});                      // [S, B, hidden]
             }
-            String[] headWb = headWeights(g);
             String correction;
             if (channelIndependent) {
-                String flat = g.node("Add", new String[]{g.node("MatMul", new String[]{layerInput, headWb[0]}), headWb[1]}); // [S, B*T, H]
+                String flat = Dense.apply(g, layerInput, net.head, "head");                                                   // [S, B*T, H]
                 String split = g.node("Reshape", new String[]{flat, g.ints("shape", 0, -1, targets(), horizon)});             // [S, B, T, H]
                 correction = g.node("Transpose", new String[]{split}, Graph.Attr.ints("perm", 1, 0, 3, 2));                 // [B, S, H, T]
             } else {
                 String top = g.node("Transpose", new String[]{layerInput}, Graph.Attr.ints("perm", 1, 0, 2));               // [B, S, hidden]
-                String flat = g.node("Add", new String[]{g.node("MatMul", new String[]{top, headWb[0]}), headWb[1]});
+                String flat = Dense.apply(g, top, net.head, "head");
                 correction = g.node("Reshape", new String[]{flat, g.ints("shape", 0, 0, horizon, targets())});              // [B, S, H, T]
             }
             String current = g.node("Unsqueeze", new String[]{Lags.targets(g, x, targetIndex, 2), g.ints("axes", 2)}); // [B, S, 1, T]

@@ -13,6 +13,7 @@ import ai.onnx.proto.OnnxMl;
 import dev.streamcast.contracts.bundle.BundleManifest;
 import dev.streamcast.contracts.bundle.StateTensor;
 import dev.streamcast.trainer.data.Dataset;
+import dev.streamcast.trainer.onnx.Dense;
 import dev.streamcast.trainer.onnx.Graph;
 import dev.streamcast.trainer.onnx.Lags;
 import dev.streamcast.trainer.training.Fitter;
@@ -215,34 +216,6 @@ public final class Tcn implements Architecture {
             return fitter.forwardSequence(x, batch, steps);
         }
 
-        private float[] parameter(Linear block, String name) {
-            return block.getParameters().get(name).getArray().toFloatArray();
-        }
-
-        /** A Linear's weight [out, in] transposed to [in, out] for MatMul, and its bias. */
-        private String[] dense(Graph g, Linear block, String name, int in, int out) {
-            float[] w = parameter(block, "weight");
-            float[] wt = new float[w.length];
-            for (int o = 0; o < out; o++) {
-                for (int i = 0; i < in; i++) {
-                    wt[i * out + o] = w[o * in + i];
-                }
-            }
-            return new String[]{g.constant(name + "_w", wt, in, out), g.constant(name + "_b", parameter(block, "bias"), out)};
-        }
-
-        private String apply(Graph g, String input, String[] wb) {
-            return g.node("Add", new String[]{g.node("MatMul", new String[]{input, wb[0]}), wb[1]});
-        }
-
-        private int inputWidth() {
-            return channelIndependent ? 1 : features;
-        }
-
-        private int headWidth() {
-            return channelIndependent ? horizon : horizon * targets();
-        }
-
         @Override
         public OnnxMl.ModelProto stepGraph() {
             Graph g = new Graph("tcn_step");
@@ -255,7 +228,7 @@ public final class Tcn implements Architecture {
             String in = channelIndependent
                     ? g.node("Reshape", new String[]{Lags.targets(g, delta, targetIndex, 1), g.ints("shape", -1, 1)}) // [B*T, 1]
                     : delta;
-            String u = apply(g, in, dense(g, net.projection, "projection", inputWidth(), c));           // [R, C]
+            String u = Dense.apply(g, in, net.projection, "projection");           // [R, C]
             for (int j = 0; j < net.dilations.length; j++) {
                 int d = net.dilations[j];
                 int length = (KERNEL - 1) * d;
@@ -274,10 +247,10 @@ public final class Tcn implements Architecture {
                     parts.add(g.node("Gather", new String[]{taps, g.scalar("tap", length - (long) m * d)}, Graph.Attr.i("axis", 1)));
                 }
                 String stacked = g.node("Concat", parts.toArray(String[]::new), Graph.Attr.i("axis", 1));  // [R, K*C]
-                String conv = apply(g, stacked, dense(g, net.blocks.get(j), "block" + j, KERNEL * c, c));
+                String conv = Dense.apply(g, stacked, net.blocks.get(j), "block" + j);
                 u = g.node("Add", new String[]{u, g.node("Relu", new String[]{conv})});
             }
-            String flat = apply(g, u, dense(g, net.head, "head", c, headWidth()));
+            String flat = Dense.apply(g, u, net.head, "head");
             String correction = channelIndependent
                     ? g.node("Transpose", new String[]{g.node("Reshape", new String[]{flat, g.ints("shape", -1, t, horizon)})},
                             Graph.Attr.ints("perm", 0, 2, 1))
@@ -308,17 +281,17 @@ public final class Tcn implements Architecture {
                 in = g.node("Unsqueeze", new String[]{g.node("Flatten", new String[]{perChannel}, Graph.Attr.i("axis", 2)),
                         g.ints("axes", 2)});                                                                     // [B*T, S, 1]
             }
-            String u = apply(g, in, dense(g, net.projection, "projection", inputWidth(), c));                    // [R, S, C]
+            String u = Dense.apply(g, in, net.projection, "projection");                    // [R, S, C]
             for (int j = 0; j < net.dilations.length; j++) {
                 List<String> parts = new ArrayList<>();
                 for (int m = 0; m < KERNEL; m++) {
                     parts.add(m == 0 ? u : delayed(g, u, steps, (long) m * net.dilations[j]));
                 }
                 String stacked = g.node("Concat", parts.toArray(String[]::new), Graph.Attr.i("axis", 2));       // [R, S, K*C]
-                String conv = apply(g, stacked, dense(g, net.blocks.get(j), "block" + j, KERNEL * c, c));
+                String conv = Dense.apply(g, stacked, net.blocks.get(j), "block" + j);
                 u = g.node("Add", new String[]{u, g.node("Relu", new String[]{conv})});
             }
-            String flat = apply(g, u, dense(g, net.head, "head", c, headWidth()));                               // [R, S, out]
+            String flat = Dense.apply(g, u, net.head, "head");                               // [R, S, out]
             String correction;
             if (channelIndependent) {
                 String shape = g.node("Concat", new String[]{g.ints("lead", -1, t), steps, g.ints("tail", horizon)},
