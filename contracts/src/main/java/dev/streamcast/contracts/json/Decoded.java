@@ -1,7 +1,5 @@
 package dev.streamcast.contracts.json;
 
-import java.util.function.Function;
-
 /**
  * The outcome of decoding one record: the typed value, or an error that names the field,
  * the value and the reason, together with the original bytes so that nothing is lost
@@ -41,13 +39,5 @@ public sealed interface Decoded<T> {
             return failed.error();
         }
         throw new IllegalStateException("decoded fine, no error");
-    }
-
-    default <R> Decoded<R> map(Function<T, R> f) {
-        if (this instanceof Ok<T> ok) {
-            return new Ok<>(f.apply(ok.value()));
-        }
-        Failed<T> failed = (Failed<T>) this;
-        return new Failed<>(failed.error(), failed.raw());
     }
 }

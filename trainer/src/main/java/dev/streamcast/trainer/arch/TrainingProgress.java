@@ -8,7 +8,4 @@ public interface TrainingProgress {
 
     TrainingProgress SILENT = (a, e, m, t, v, s) -> {
     };
-
-    TrainingProgress PRINT = (a, e, m, t, v, s) -> System.out.printf(
-            "  %-14s epoch %2d/%d  loss %.4f  val %.4f  %.1f s%n", a, e, m, t, v, s);
 }

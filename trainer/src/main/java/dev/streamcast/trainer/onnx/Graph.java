@@ -137,11 +137,6 @@ public final class Graph {
                     .setType(OnnxMl.AttributeProto.AttributeType.INT).setI(value).build());
         }
 
-        public static Attr f(String name, float value) {
-            return new Attr(OnnxMl.AttributeProto.newBuilder().setName(name)
-                    .setType(OnnxMl.AttributeProto.AttributeType.FLOAT).setF(value).build());
-        }
-
         public static Attr ints(String name, long... values) {
             OnnxMl.AttributeProto.Builder a = OnnxMl.AttributeProto.newBuilder().setName(name)
                     .setType(OnnxMl.AttributeProto.AttributeType.INTS);
@@ -149,12 +144,6 @@ public final class Graph {
                 a.addInts(v);
             }
             return new Attr(a.build());
-        }
-
-        public static Attr s(String name, String value) {
-            return new Attr(OnnxMl.AttributeProto.newBuilder().setName(name)
-                    .setType(OnnxMl.AttributeProto.AttributeType.STRING)
-                    .setS(ByteString.copyFromUtf8(value)).build());
         }
 
         public static Attr strings(String name, String... values) {
