@@ -110,7 +110,7 @@ public final class DLinear implements Architecture {
     }
 
     private record Model(Net net, Fitter fitter, int features, int lookback, int horizon, int[] targetIndex,
-                         TrainOptions options) implements TrainedModel {
+                         TrainOptions options) implements DjlModel {
 
         @Override
         public String architecture() {
@@ -128,11 +128,6 @@ public final class DLinear implements Architecture {
         }
 
         @Override
-        public long parameterCount() {
-            return fitter.parameterCount();
-        }
-
-        @Override
         public List<StateTensor> state() {
             return List.of(StateTensor.window("lookback", lookback - 1, targets()));
         }
@@ -145,11 +140,6 @@ public final class DLinear implements Architecture {
         @Override
         public int targets() {
             return targetIndex.length;
-        }
-
-        @Override
-        public float[] forecast(float[] x, int batch, int steps, int features) {
-            return fitter.forecast(x, batch);
         }
 
         /** Every step's window of the last L inputs (zeros before the start) through the DJL model. */
@@ -234,11 +224,6 @@ public final class DLinear implements Architecture {
             g.output(g.node("Transpose", new String[]{out}, Graph.Attr.ints("perm", 0, 1, 3, 2)),
                     BundleManifest.OUTPUT, Graph.BATCH, Graph.STEPS, horizon, targets());
             return g.build();
-        }
-
-        @Override
-        public void close() {
-            fitter.close();
         }
     }
 }

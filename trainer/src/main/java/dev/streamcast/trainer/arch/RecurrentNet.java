@@ -145,7 +145,7 @@ public final class RecurrentNet implements Architecture {
 
     private record Model(String architecture, GateOrder cell, Net net, Fitter fitter, int features, int horizon,
                          int[] targetIndex, TrainOptions options, int lookback, boolean channelIndependent)
-            implements TrainedModel {
+            implements DjlModel {
 
         @Override
         public int targets() {
@@ -166,11 +166,6 @@ public final class RecurrentNet implements Architecture {
         }
 
         @Override
-        public long parameterCount() {
-            return fitter.parameterCount();
-        }
-
-        @Override
         public List<StateTensor> state() {
             List<StateTensor> state = new ArrayList<>();
             int[] shape = channelIndependent
@@ -186,16 +181,6 @@ public final class RecurrentNet implements Architecture {
         @Override
         public int warmUpSteps() {
             return lookback;
-        }
-
-        @Override
-        public float[] forecast(float[] x, int batch, int steps, int features) {
-            return fitter.forecast(x, batch);
-        }
-
-        @Override
-        public float[] forwardSequence(float[] x, int batch, int steps, int features) {
-            return fitter.forwardSequence(x, batch, steps);
         }
 
 
@@ -345,11 +330,6 @@ public final class RecurrentNet implements Architecture {
             String current = g.node("Unsqueeze", new String[]{Lags.targets(g, x, targetIndex, 2), g.ints("axes", 2)}); // [B, S, 1, T]
             g.output(g.node("Add", new String[]{correction, current}), BundleManifest.OUTPUT, Graph.BATCH, Graph.STEPS, horizon, targets());
             return g.build();
-        }
-
-        @Override
-        public void close() {
-            fitter.close();
         }
     }
 }

@@ -159,7 +159,7 @@ public final class Tcn implements Architecture {
     }
 
     private record Model(Net net, Fitter fitter, int features, int horizon, int[] targetIndex, TrainOptions options,
-                         int lookback, boolean channelIndependent) implements TrainedModel {
+                         int lookback, boolean channelIndependent) implements DjlModel {
 
         @Override
         public String architecture() {
@@ -185,11 +185,6 @@ public final class Tcn implements Architecture {
         }
 
         @Override
-        public long parameterCount() {
-            return fitter.parameterCount();
-        }
-
-        @Override
         public List<StateTensor> state() {
             List<StateTensor> state = new ArrayList<>();
             for (int j = 0; j < net.dilations.length; j++) {
@@ -204,16 +199,6 @@ public final class Tcn implements Architecture {
         @Override
         public int warmUpSteps() {
             return lookback;
-        }
-
-        @Override
-        public float[] forecast(float[] x, int batch, int steps, int features) {
-            return fitter.forecast(x, batch);
-        }
-
-        @Override
-        public float[] forwardSequence(float[] x, int batch, int steps, int features) {
-            return fitter.forwardSequence(x, batch, steps);
         }
 
         @Override
@@ -304,11 +289,6 @@ public final class Tcn implements Architecture {
             String current = g.node("Unsqueeze", new String[]{Lags.targets(g, x, targetIndex, 2), g.ints("axes", 2)});
             g.output(g.node("Add", new String[]{correction, current}), BundleManifest.OUTPUT, Graph.BATCH, Graph.STEPS, horizon, t);
             return g.build();
-        }
-
-        @Override
-        public void close() {
-            fitter.close();
         }
     }
 }
