@@ -45,9 +45,10 @@ public final class DLinear implements Architecture {
         if (options.trendKernel() < 1 || options.trendKernel() % 2 == 0) {
             throw new IllegalArgumentException("dlinear needs an odd moving-average kernel, got " + options.trendKernel());
         }
-        Net net = new Net(averaging(data.lookback(), options.trendKernel()), data.targetIndex(), data.horizon());
+        int slots = options.headSlots(data.horizon()); // H, or H * Q with a quantile head
+        Net net = new Net(averaging(data.lookback(), options.trendKernel()), data.targetIndex(), slots);
         Fitter fitter = Fitter.fit(name(), net, data, options, progress, 1e-4f); // measured best on ETTh1
-        return new Model(net, fitter, data.features(), data.lookback(), data.horizon(), data.targetIndex(), options);
+        return new Model(net, fitter, data.features(), data.lookback(), slots, data.targetIndex(), options);
     }
 
     /** A [L, L]: row i averages the k values around i, indices clamped to the window (replicated ends). */

@@ -57,10 +57,11 @@ public final class RecurrentNet implements Architecture {
     public TrainedModel fit(Dataset data, TrainOptions options, TrainingProgress progress) {
         // every input a target (mode M, or S): one shared network per channel, as DLinear and PatchTST do
         boolean channelIndependent = data.targets().size() == data.features();
-        Net net = new Net(cell, options.hidden(), options.layers(), options.dropout(), data.horizon(), data.targetIndex(),
+        int slots = options.headSlots(data.horizon()); // H, or H * Q with a quantile head
+        Net net = new Net(cell, options.hidden(), options.layers(), options.dropout(), slots, data.targetIndex(),
                 channelIndependent);
         Fitter fitter = Fitter.fit(name(), net, data, options, progress, 1e-3f);
-        return new Model(name(), cell, net, fitter, data.features(), data.horizon(), data.targetIndex(), options, data.lookback(),
+        return new Model(name(), cell, net, fitter, data.features(), slots, data.targetIndex(), options, data.lookback(),
                 channelIndependent);
     }
 

@@ -62,9 +62,10 @@ public final class Tcn implements Architecture {
     @Override
     public TrainedModel fit(Dataset data, TrainOptions options, TrainingProgress progress) {
         boolean channelIndependent = data.targets().size() == data.features();
-        Net net = new Net(options.hidden(), dilations(data.lookback()), data.horizon(), data.targetIndex(), channelIndependent);
+        int slots = options.headSlots(data.horizon()); // H, or H * Q with a quantile head
+        Net net = new Net(options.hidden(), dilations(data.lookback()), slots, data.targetIndex(), channelIndependent);
         Fitter fitter = Fitter.fit(name(), net, data, options, progress, 1e-3f);
-        return new Model(net, fitter, data.features(), data.horizon(), data.targetIndex(), options, data.lookback(),
+        return new Model(net, fitter, data.features(), slots, data.targetIndex(), options, data.lookback(),
                 channelIndependent);
     }
 

@@ -26,6 +26,14 @@ public interface TrainedModel extends AutoCloseable {
 
     int horizon();
 
+    /**
+     * The quantile levels of the forecast, ascending with the median as the point forecast; empty
+     * without a quantile head. With Q levels every forecast below gains a last dimension [.., Q].
+     */
+    default double[] quantiles() {
+        return new double[0];
+    }
+
     int targets();
 
     /**
@@ -37,7 +45,7 @@ public interface TrainedModel extends AutoCloseable {
     /** The forecast after the last step of each window: x [B, L, F] to [B, H, T]. */
     default float[] forecast(float[] x, int batch, int steps, int features) {
         float[] all = forwardSequence(x, batch, steps, features);
-        int out = horizon() * targets();
+        int out = horizon() * targets() * Math.max(1, quantiles().length);
         float[] last = new float[batch * out];
         for (int b = 0; b < batch; b++) {
             System.arraycopy(all, (b * steps + steps - 1) * out, last, b * out, out);

@@ -29,12 +29,10 @@ public final class BundleWriter {
         Map<String, String> files = new LinkedHashMap<>();
         files.put(BundleManifest.STEP_FILE, Manifests.sha256(step));
         files.put(BundleManifest.SEQUENCE_FILE, Manifests.sha256(sequence));
-        long[] ts = data.table().timestamps();
-        int trainEnd = data.splits().trainEnd();
         BundleManifest manifest = new BundleManifest(BundleManifest.FORMAT_VERSION, name, model.architecture(),
-                model.hyperParameters(), FeatureSpec.of(data.table().stepMillis(), data.inputs()), data.targets(),
-                data.horizon(), new double[0], data.mean(), data.std(), model.state(), model.warmUpSteps(),
-                new BundleManifest.TrainingData(data.table().source(), ts[0], ts[trainEnd], trainEnd),
+                model.hyperParameters(), FeatureSpec.of(data.stepMillis(), data.inputs()), data.targets(),
+                data.horizon(), model.quantiles(), data.mean(), data.std(), model.state(), model.warmUpSteps(),
+                data.trainingData(),
                 metrics, model.parameterCount(), Graph.OPSET, files, TrainerVersion.version(), TrainerVersion.revision());
         Manifests.write(dir, manifest);
         return manifest;

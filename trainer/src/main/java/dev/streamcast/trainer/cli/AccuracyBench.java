@@ -28,7 +28,7 @@ public final class AccuracyBench {
             Options o = Options.parse(args, TrainCommand.OPTIONS, "bench accuracy");
             List<Architecture> archs = Architectures.parse(o.get("--arch"));
             TrainOptions options = trainOptions(o);
-            Dataset data = TrainCommand.dataset(o);
+            Dataset data = TrainCommand.dataset(o, System.out);
             List<Comparison.Row> rows = new ArrayList<>();
             for (Architecture arch : archs) {
                 Comparison.Row row = Comparison.run(arch, data, options, TrainingProgress.SILENT, (model, r) -> { });

@@ -3,12 +3,14 @@ package dev.streamcast.trainer.cli;
 import ai.onnxruntime.OrtException;
 import dev.streamcast.trainer.arch.Architecture;
 import dev.streamcast.trainer.arch.TrainOptions;
+import dev.streamcast.trainer.arch.QuantileHead;
 import dev.streamcast.trainer.arch.TrainedModel;
 import dev.streamcast.trainer.arch.TrainingProgress;
 import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.eval.Backtest;
 import dev.streamcast.trainer.onnx.OrtRunner;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BiConsumer;
 
@@ -18,17 +20,41 @@ import java.util.function.BiConsumer;
  */
 final class Comparison {
 
+    /** {@code pinball} and {@code coverage} are NaN without a quantile head. */
     record Row(String arch, boolean trivial, double mse, double mae, long params, long stateBytes, double stepMicrosB1,
-               double stepMicrosB256, double trainSeconds) {
+               double stepMicrosB256, double trainSeconds, double pinball, double coverage) {
 
+        boolean hasQuantiles() {
+            return !Double.isNaN(pinball);
+        }
+
+        /** The backtest and measurements as the manifest's (and the registry's) metrics. */
         Map<String, Double> metrics() {
-            return Map.of("mse", mse, "mae", mae, "step_us_b1", stepMicrosB1, "step_us_b256", stepMicrosB256,
-                    "train_s", trainSeconds);
+            Map<String, Double> m = new LinkedHashMap<>();
+            m.put("mse", mse);
+            m.put("mae", mae);
+            m.put("step_us_b1", stepMicrosB1);
+            m.put("step_us_b256", stepMicrosB256);
+            m.put("train_s", trainSeconds);
+            if (hasQuantiles()) {
+                m.put("pinball", pinball);
+            }
+            if (!Double.isNaN(coverage)) {
+                m.put("coverage", coverage);
+            }
+            return m;
         }
 
         String line() {
-            return String.format("arch=%s mse=%.4f mae=%.4f params=%d state_bytes=%d step_us_b1=%.1f step_us_b256=%.1f train_s=%.1f",
+            String line = String.format("arch=%s mse=%.4f mae=%.4f params=%d state_bytes=%d step_us_b1=%.1f step_us_b256=%.1f train_s=%.1f",
                     arch, mse, mae, params, stateBytes, stepMicrosB1, stepMicrosB256, trainSeconds);
+            if (hasQuantiles()) {
+                line += String.format(" pinball=%.4f", pinball);
+            }
+            if (!Double.isNaN(coverage)) {
+                line += String.format(" coverage=%.3f", coverage);
+            }
+            return line;
         }
     }
 
@@ -39,14 +65,14 @@ final class Comparison {
     static Row run(Architecture arch, Dataset data, TrainOptions options, TrainingProgress progress,
                    BiConsumer<TrainedModel, Row> keep) throws OrtException {
         long start = System.nanoTime();
-        try (TrainedModel model = arch.fit(data, options, progress)) {
+        try (TrainedModel model = QuantileHead.fit(arch, data, options, progress)) {
             double trainSeconds = (System.nanoTime() - start) / 1e9;
             Backtest.Scores scores = Backtest.test(model, data);
             double b1 = OrtRunner.stepMicros(model.stepGraph(), model.state(), 1, data.features(), 2000);
             double b256 = OrtRunner.stepMicros(model.stepGraph(), model.state(), 256, data.features(), 200);
             long stateBytes = model.state().stream().mapToLong(s -> s.bytesPerEntity()).sum();
             Row row = new Row(arch.name(), arch.trivial(), scores.mse(), scores.mae(), model.parameterCount(), stateBytes,
-                    b1, b256, trainSeconds);
+                    b1, b256, trainSeconds, scores.pinball(), scores.coverage());
             keep.accept(model, row);
             return row;
         }

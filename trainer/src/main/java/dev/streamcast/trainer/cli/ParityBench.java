@@ -4,6 +4,7 @@ import dev.streamcast.cli.Options;
 import dev.streamcast.trainer.arch.Architecture;
 import dev.streamcast.trainer.arch.Architectures;
 import dev.streamcast.trainer.arch.TrainOptions;
+import dev.streamcast.trainer.arch.QuantileHead;
 import dev.streamcast.trainer.arch.TrainedModel;
 import dev.streamcast.trainer.arch.TrainingProgress;
 import dev.streamcast.trainer.data.CsvFormatException;
@@ -34,7 +35,7 @@ public final class ParityBench {
             defaults.put("--sequences", "4");
             Options o = Options.parse(args, defaults, "bench parity");
             TrainOptions options = TrainCommand.trainOptions(o);
-            Dataset data = TrainCommand.dataset(o);
+            Dataset data = TrainCommand.dataset(o, System.out);
             int steps = (int) o.getLong("--steps", 2, 100_000);
             int sequences = (int) o.getLong("--sequences", 1, 1024);
             int start = data.splits().testStart();
@@ -49,7 +50,7 @@ public final class ParityBench {
             }
             double max = 0;
             for (Architecture arch : Architectures.parse(o.get("--arch"))) {
-                try (TrainedModel model = arch.fit(data, options, TrainingProgress.SILENT)) {
+                try (TrainedModel model = QuantileHead.fit(arch, data, options, TrainingProgress.SILENT)) {
                     Parity.Result result = Parity.check(model, x, sequences, steps, f);
                     System.out.printf("arch=%s max_abs_diff=%.3g sequence_vs_framework=%.3g step_vs_framework=%.3g step_vs_sequence=%.3g%n",
                             arch.name(), result.max(), result.sequenceVsFramework(), result.stepVsFramework(), result.stepVsSequence());

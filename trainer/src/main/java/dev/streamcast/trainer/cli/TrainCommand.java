@@ -7,14 +7,19 @@ import dev.streamcast.trainer.arch.Architectures;
 import dev.streamcast.trainer.arch.TrainOptions;
 import dev.streamcast.trainer.arch.TrainingProgress;
 import dev.streamcast.trainer.bundle.BundleWriter;
+import dev.streamcast.contracts.topics.Topics;
 import dev.streamcast.trainer.data.CsvFormatException;
+import dev.streamcast.trainer.data.CsvSeries;
 import dev.streamcast.trainer.data.Dataset;
+import dev.streamcast.trainer.data.FeatureHistory;
+import dev.streamcast.trainer.data.Mode;
 import dev.streamcast.trainer.training.DjlSetup;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,6 +60,10 @@ public final class TrainCommand {
         o.put("--max-train-windows", "0");
         o.put("--season", String.valueOf(d.seasonPeriod()));
         o.put("--trend-kernel", String.valueOf(d.trendKernel()));
+        o.put("--quantiles", "");
+        o.put("--bootstrap-servers", "127.0.0.1:9092");
+        o.put("--spec", "");
+        o.put("--kafka-timeout-s", "30");
         return o;
     }
 
@@ -64,26 +73,64 @@ public final class TrainCommand {
                 (int) o.getLong("--hidden", 1, 4096), (int) o.getLong("--layers", 1, 16),
                 (float) o.getDouble("--dropout", 0, 0.99), o.getLong("--seed", Long.MIN_VALUE, Long.MAX_VALUE),
                 (int) o.getLong("--max-train-windows", 0, Integer.MAX_VALUE), (int) o.getLong("--season", 2, 100_000),
-                (int) o.getLong("--trend-kernel", 1, 100_001));
+                (int) o.getLong("--trend-kernel", 1, 100_001), quantiles(o.get("--quantiles")));
     }
 
-    static Dataset dataset(Options o) {
+    /** {@code 0.1,0.9} to the head's levels (the median is added); blank for no quantile head. */
+    static double[] quantiles(String list) {
+        if (list.isBlank()) {
+            return new double[0];
+        }
+        String[] parts = list.split(",");
+        double[] levels = new double[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                levels[i] = Double.parseDouble(parts[i].strip());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--quantiles: '" + parts[i].strip() + "' is not a number;"
+                        + " expected levels between 0 and 1 such as 0.1,0.5,0.9");
+            }
+        }
+        try {
+            return TrainOptions.levels(levels);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--quantiles: " + e.getMessage());
+        }
+    }
+
+    /** The data named by {@code --data}: a CSV path, or {@code kafka:<topic>} for the features topic's history. */
+    static Dataset dataset(Options o, PrintStream out) {
         String data = o.get("--data");
         if (data.isBlank()) {
-            throw new IllegalArgumentException("--data is required: a CSV in the ETTh1 layout (date column first)");
+            throw new IllegalArgumentException("--data is required: a CSV in the ETTh1 layout (date column first),"
+                    + " or kafka:features for the history of the features topic");
         }
-        if (data.startsWith("kafka:")) {
-            throw new IllegalArgumentException("--data " + data + ": training from the features topic is not available yet;"
-                    + " pass a CSV path");
-        }
-        dev.streamcast.trainer.data.Mode mode;
+        Mode mode;
         try {
-            mode = dev.streamcast.trainer.data.Mode.valueOf(o.get("--mode").strip().toUpperCase(java.util.Locale.ROOT));
+            mode = Mode.valueOf(o.get("--mode").strip().toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--mode must be S, M or MS, got '" + o.get("--mode") + "'");
         }
-        return Dataset.of(dev.streamcast.trainer.data.CsvSeries.read(Path.of(data)), mode, o.get("--target"),
-                (int) o.getLong("--lookback", 2, 100_000), (int) o.getLong("--horizon", 1, BundleManifest.MAX_HORIZON));
+        int lookback = (int) o.getLong("--lookback", 2, 100_000);
+        int horizon = (int) o.getLong("--horizon", 1, BundleManifest.MAX_HORIZON);
+        if (!data.startsWith("kafka:")) {
+            return Dataset.of(CsvSeries.read(Path.of(data)), mode, o.get("--target"), lookback, horizon);
+        }
+        String topic = data.substring("kafka:".length());
+        if (topic.isBlank()) {
+            throw new IllegalArgumentException("--data kafka:<topic> needs the topic, e.g. kafka:" + Topics.FEATURES.name());
+        }
+        FeatureHistory.History history = new FeatureHistory(o.get("--bootstrap-servers"),
+                Duration.ofSeconds(o.getLong("--kafka-timeout-s", 1, 3600)), line -> out.println("train: " + line))
+                .read(topic, o.get("--spec"));
+        String target = o.get("--target");
+        if (history.spec().indexOf(target) < 0 && mode != Mode.M) {
+            throw new IllegalArgumentException("--target " + target + ": not a feature of spec " + history.spec().id()
+                    + "; its features: " + history.spec().names());
+        }
+        out.printf("train: read %d vectors of spec %s (%d features) for %d entities from %s%n", history.vectors(),
+                history.spec().id(), history.spec().size(), history.series().size(), data);
+        return Dataset.panel(history.series(), mode, target, lookback, horizon, skipped -> out.println("train: left out " + skipped));
     }
 
     public static void main(String[] args) throws Exception {
@@ -101,12 +148,12 @@ public final class TrainCommand {
             }
             List<Architecture> archs = Architectures.parse(o.get("--arch"));
             TrainOptions options = trainOptions(o);
-            Dataset data = dataset(o);
+            Dataset data = dataset(o, out);
             String name = o.get("--name").isBlank()
                     ? defaultName(o.get("--data"), o.get("--mode"), data.horizon()) : o.get("--name");
             Path dir = Path.of(o.get("--out")).resolve(name);
             out.printf("train: %s, %d rows, mode %s (%d in, %d out), look-back %d, horizon %d, splits %s%n",
-                    data.table().source(), data.table().rows(), o.get("--mode"), data.features(), data.targets().size(),
+                    data.source(), data.rows(), o.get("--mode"), data.features(), data.targets().size(),
                     data.lookback(), data.horizon(), data.splits());
             TrainingProgress progress = (a, e, m, t, v, sec) ->
                     out.printf("  %-14s epoch %2d/%d  loss %.4f  val %.4f  %.1f s%n", a, e, m, t, v, sec);
@@ -124,11 +171,14 @@ public final class TrainCommand {
                 }));
             }
             out.println();
-            out.printf("%-16s %9s %9s %10s %12s %12s %14s %9s%n", "architecture", "mse", "mae", "params",
-                    "state bytes", "step us b1", "step us b256", "train s");
+            boolean quantiles = options.quantiles().length > 0;
+            out.printf("%-16s %9s %9s %10s %12s %12s %14s %9s%s%n", "architecture", "mse", "mae", "params",
+                    "state bytes", "step us b1", "step us b256", "train s",
+                    quantiles ? String.format(" %9s %9s", "pinball", "coverage") : "");
             for (Comparison.Row r : rows) {
-                out.printf("%-16s %9.4f %9.4f %10d %12d %12.1f %14.1f %9.1f%n", r.arch(), r.mse(), r.mae(),
-                        r.params(), r.stateBytes(), r.stepMicrosB1(), r.stepMicrosB256(), r.trainSeconds());
+                out.printf("%-16s %9.4f %9.4f %10d %12d %12.1f %14.1f %9.1f%s%n", r.arch(), r.mse(), r.mae(),
+                        r.params(), r.stateBytes(), r.stepMicrosB1(), r.stepMicrosB256(), r.trainSeconds(),
+                        quantiles ? String.format(" %9.4f %9.3f", r.pinball(), r.coverage()) : "");
             }
             return 0;
         } catch (IllegalArgumentException | CsvFormatException e) {
@@ -138,7 +188,8 @@ public final class TrainCommand {
     }
 
     static String defaultName(String data, String mode, int horizon) {
-        String file = Path.of(data).getFileName().toString().replaceAll("\\.[A-Za-z]+$", "");
+        String file = data.startsWith("kafka:") ? data.substring("kafka:".length())
+                : Path.of(data).getFileName().toString().replaceAll("\\.[A-Za-z]+$", "");
         return (file + "-" + mode.strip().toUpperCase(java.util.Locale.ROOT) + "-h" + horizon).replaceAll("[^A-Za-z0-9._-]", "_");
     }
 }

@@ -3,79 +3,195 @@ package dev.streamcast.trainer.data;
 import java.util.List;
 
 /**
- * A series prepared for training under the long-horizon protocol: the input columns z-scored
+ * Series prepared for training under the long-horizon protocol: the input columns z-scored
  * with statistics of the training split only, the splits, and windows of {@code lookback}
  * inputs followed by {@code horizon} targets.
+ *
+ * <p>One series (a CSV) or a panel of several with the same columns (one per entity, read from
+ * the features topic): each series is split on its own, one model learns from the windows of
+ * all of them, no window crosses from one series into the next, and the normalisation is one
+ * mean and standard deviation per column over the training rows of every series, because the
+ * forecaster applies one normalisation to every entity.
  */
 public final class Dataset {
 
     public enum Split { TRAIN, VALIDATION, TEST }
 
-    private final SeriesTable table;
+    private final List<SeriesTable> series;
     private final List<String> inputs;
     private final List<String> targets;
     private final int[] targetIndex;   // [T] index of each target among the inputs
     private final int lookback;
     private final int horizon;
-    private final Splits splits;
+    private final Splits[] splits;     // per series, in rows of the concatenation
     private final double[] mean;       // [F]
     private final double[] std;        // [F]
-    private final float[] z;           // [rows, F] normalised inputs
+    private final float[] z;           // [rows of all series, F] normalised inputs
 
-    private Dataset(SeriesTable table, List<String> inputs, List<String> targets, int lookback, int horizon) {
-        this.table = table;
+    private Dataset(List<SeriesTable> series, List<Splits> localSplits, List<String> inputs, List<String> targets,
+                    int lookback, int horizon) {
+        this.series = List.copyOf(series);
         this.inputs = List.copyOf(inputs);
         this.targets = List.copyOf(targets);
         this.lookback = lookback;
         this.horizon = horizon;
-        this.splits = Splits.ett(table, lookback, horizon);
         int f = inputs.size();
-        int[] columns = inputs.stream().mapToInt(table::column).toArray();
         targetIndex = targets.stream().mapToInt(inputs::indexOf).toArray();
+        splits = new Splits[series.size()];
+        int offset = 0;
+        for (int i = 0; i < series.size(); i++) {
+            Splits local = localSplits.get(i);
+            splits[i] = new Splits(offset + local.trainEnd(), offset + local.valStart(), offset + local.valEnd(),
+                    offset + local.testStart(), offset + local.testEnd());
+            offset += series.get(i).rows();
+        }
         mean = new double[f];
         std = new double[f];
-        int n = splits.trainEnd();
+        long n = 0;
+        for (int i = 0; i < series.size(); i++) {
+            n += localSplits.get(i).trainEnd();
+        }
         for (int c = 0; c < f; c++) {
             double sum = 0;
-            for (int r = 0; r < n; r++) {
-                sum += table.values()[r][columns[c]];
+            for (int i = 0; i < series.size(); i++) {
+                SeriesTable table = series.get(i);
+                int column = table.column(inputs.get(c));
+                for (int r = 0; r < localSplits.get(i).trainEnd(); r++) {
+                    sum += table.values()[r][column];
+                }
             }
             mean[c] = sum / n;
             double ss = 0;
-            for (int r = 0; r < n; r++) {
-                double d = table.values()[r][columns[c]] - mean[c];
-                ss += d * d;
+            for (int i = 0; i < series.size(); i++) {
+                SeriesTable table = series.get(i);
+                int column = table.column(inputs.get(c));
+                for (int r = 0; r < localSplits.get(i).trainEnd(); r++) {
+                    double d = table.values()[r][column] - mean[c];
+                    ss += d * d;
+                }
             }
             std[c] = Math.sqrt(ss / n);
             if (!(std[c] > 0)) {
-                throw new CsvFormatException(table.source() + ", column '" + inputs.get(c)
+                throw new CsvFormatException(source() + ", column '" + inputs.get(c)
                         + "': constant over the training split, cannot be z-scored");
             }
         }
-        z = new float[table.rows() * f];
-        for (int r = 0; r < table.rows(); r++) {
-            for (int c = 0; c < f; c++) {
-                z[r * f + c] = (float) ((table.values()[r][columns[c]] - mean[c]) / std[c]);
+        z = new float[offset * f];
+        int row = 0;
+        for (SeriesTable table : series) {
+            int[] columns = inputs.stream().mapToInt(table::column).toArray();
+            for (int r = 0; r < table.rows(); r++, row++) {
+                for (int c = 0; c < f; c++) {
+                    z[row * f + c] = (float) ((table.values()[r][columns[c]] - mean[c]) / std[c]);
+                }
             }
         }
     }
 
     /** Mode S: {@code target} in and out; M: every column in and out; MS: every column in, {@code target} out. */
     public static Dataset of(SeriesTable table, Mode mode, String target, int lookback, int horizon) {
+        checkWindow(lookback, horizon);
+        if (mode != Mode.M) {
+            table.column(target); // names the file and the missing column
+        }
+        return new Dataset(List.of(table), List.of(Splits.ett(table, lookback, horizon)), inputs(table, mode, target),
+                targets(table, mode, target), lookback, horizon);
+    }
+
+    /**
+     * A panel of series with the same columns and step, one per entity. A series too short to
+     * give every split one window is left out and reported to {@code skipped}; at least one must remain.
+     */
+    public static Dataset panel(List<SeriesTable> series, Mode mode, String target, int lookback, int horizon,
+                                java.util.function.Consumer<String> skipped) {
+        checkWindow(lookback, horizon);
+        if (series.isEmpty()) {
+            throw new IllegalArgumentException("no series to train on");
+        }
+        SeriesTable first = series.get(0);
+        if (mode != Mode.M) {
+            first.column(target);
+        }
+        List<SeriesTable> kept = new java.util.ArrayList<>();
+        List<Splits> splits = new java.util.ArrayList<>();
+        for (SeriesTable table : series) {
+            if (!table.columns().equals(first.columns())) {
+                throw new IllegalArgumentException(table.source() + " has columns " + table.columns() + ", but "
+                        + first.source() + " has " + first.columns() + ": a panel needs the same columns in every series");
+            }
+            try {
+                splits.add(Splits.ett(table, lookback, horizon));
+                kept.add(table);
+            } catch (CsvFormatException e) {
+                skipped.accept(e.getMessage());
+            }
+        }
+        if (kept.isEmpty()) {
+            throw new IllegalArgumentException("none of the " + series.size() + " series has enough rows for look-back "
+                    + lookback + " plus horizon " + horizon + " in each split; the first: " + first.source() + " with "
+                    + first.rows() + " rows");
+        }
+        return new Dataset(kept, splits, inputs(first, mode, target), targets(first, mode, target), lookback, horizon);
+    }
+
+    private static void checkWindow(int lookback, int horizon) {
         if (lookback < 2) {
             throw new IllegalArgumentException("look-back must be at least 2, got " + lookback);
         }
         if (horizon < 1) {
             throw new IllegalArgumentException("horizon must be at least 1, got " + horizon);
         }
-        table.column(target); // names the file and the missing column
-        List<String> inputs = mode == Mode.S ? List.of(target) : table.columns();
-        List<String> targets = mode == Mode.M ? table.columns() : List.of(target);
-        return new Dataset(table, inputs, targets, lookback, horizon);
     }
 
-    public SeriesTable table() {
-        return table;
+    private static List<String> inputs(SeriesTable table, Mode mode, String target) {
+        return mode == Mode.S ? List.of(target) : table.columns();
+    }
+
+    private static List<String> targets(SeriesTable table, Mode mode, String target) {
+        return mode == Mode.M ? table.columns() : List.of(target);
+    }
+
+    /** The series trained on, in row order of the windows. */
+    public List<SeriesTable> series() {
+        return series;
+    }
+
+    /** Where the data came from: the file, or the topic and how many series. */
+    public String source() {
+        return series.size() == 1 ? series.get(0).source()
+                : series.get(0).source().replaceAll("#.*$", "") + " (" + series.size() + " series)";
+    }
+
+    /** Rows of all series together. */
+    public int rows() {
+        return series.stream().mapToInt(SeriesTable::rows).sum();
+    }
+
+    public long stepMillis() {
+        return series.get(0).stepMillis();
+    }
+
+    /** The training split's time range (first row to the first row after it) and row count, over all series. */
+    public dev.streamcast.contracts.bundle.BundleManifest.TrainingData trainingData() {
+        long from = Long.MAX_VALUE;
+        long to = Long.MIN_VALUE;
+        long rows = 0;
+        for (int i = 0; i < series.size(); i++) {
+            long[] ts = series.get(i).timestamps();
+            int end = splits[i].trainEnd() - offset(i);                 // the local train end
+            from = Math.min(from, ts[0]);
+            to = Math.max(to, end < ts.length ? ts[end] : ts[ts.length - 1] + series.get(i).stepMillis());
+            rows += end;
+        }
+        return new dev.streamcast.contracts.bundle.BundleManifest.TrainingData(source(), from, to, rows);
+    }
+
+    private int offset(int seriesIndex) {
+        int offset = 0;
+        for (int i = 0; i < seriesIndex; i++) {
+            offset += series.get(i).rows();
+        }
+        return offset;
     }
 
     public List<String> inputs() {
@@ -102,8 +218,9 @@ public final class Dataset {
         return horizon;
     }
 
+    /** The splits of the first series (of the only one, for a CSV). */
     public Splits splits() {
-        return splits;
+        return splits[0];
     }
 
     public double[] mean() {
@@ -121,22 +238,24 @@ public final class Dataset {
 
     /** The first row of every window of a split: windows start at these rows and need lookback + horizon rows. */
     public int[] windowStarts(Split split) {
-        int from = switch (split) {
-            case TRAIN -> 0;
-            case VALIDATION -> splits.valStart();
-            case TEST -> splits.testStart();
-        };
-        int to = switch (split) {
-            case TRAIN -> splits.trainEnd();
-            case VALIDATION -> splits.valEnd();
-            case TEST -> splits.testEnd();
-        };
-        int count = to - from - lookback - horizon + 1;
-        int[] starts = new int[count];
-        for (int i = 0; i < count; i++) {
-            starts[i] = from + i;
+        java.util.stream.IntStream.Builder starts = java.util.stream.IntStream.builder();
+        for (int i = 0; i < splits.length; i++) {
+            Splits s = splits[i];
+            int from = switch (split) {
+                case TRAIN -> offset(i);
+                case VALIDATION -> s.valStart();
+                case TEST -> s.testStart();
+            };
+            int to = switch (split) {
+                case TRAIN -> s.trainEnd();
+                case VALIDATION -> s.valEnd();
+                case TEST -> s.testEnd();
+            };
+            for (int start = from; start <= to - lookback - horizon; start++) {
+                starts.add(start);
+            }
         }
-        return starts;
+        return starts.build().toArray();
     }
 
     /** Inputs of the windows starting at {@code starts[from..to)}: [n, lookback, F]. */

@@ -1,15 +1,21 @@
 package dev.streamcast.trainer.eval;
 
+import dev.streamcast.trainer.arch.TrainOptions;
 import dev.streamcast.trainer.arch.TrainedModel;
 import dev.streamcast.trainer.data.Dataset;
 
+import java.util.Arrays;
+
 /**
  * The protocol's scores: MSE and MAE on z-scored values over every window of the test split,
- * every horizon step and every target.
+ * every horizon step and every target, of the point forecast (the median when the model has
+ * quantiles). With quantiles also the mean pinball loss over the levels and the share of actual
+ * values inside the outermost interval [lowest level, highest level].
  */
 public final class Backtest {
 
-    public record Scores(double mse, double mae, int windows) {
+    /** {@code pinball} and {@code coverage} are NaN without quantiles. */
+    public record Scores(double mse, double mae, int windows, double pinball, double coverage) {
     }
 
     private Backtest() {
@@ -17,21 +23,38 @@ public final class Backtest {
 
     public static Scores test(TrainedModel model, Dataset data) {
         int[] windows = data.windowStarts(Dataset.Split.TEST);
+        double[] levels = model.quantiles();
+        int q = Math.max(1, levels.length);
+        int median = levels.length == 0 ? 0 : Arrays.binarySearch(levels, TrainOptions.MEDIAN);
+        if (median < 0) {
+            throw new IllegalStateException("quantile levels " + Arrays.toString(levels) + " lack the median");
+        }
         double squared = 0;
         double absolute = 0;
+        double pinball = 0;
+        long covered = 0;
         long count = 0;
         int chunk = 256;
         for (int from = 0; from < windows.length; from += chunk) {
             int to = Math.min(windows.length, from + chunk);
             float[] forecast = model.forecast(data.inputs(windows, from, to), to - from, data.lookback(), data.features());
-            float[] actual = data.targets(windows, from, to);
-            for (int i = 0; i < forecast.length; i++) {
-                double d = forecast[i] - actual[i];
+            float[] actual = data.targets(windows, from, to);                       // [N, H, T]; forecast [N, H, T, Q]
+            for (int i = 0; i < actual.length; i++) {
+                double d = forecast[i * q + median] - actual[i];
                 squared += d * d;
                 absolute += Math.abs(d);
+                for (int l = 0; l < levels.length; l++) {
+                    double e = actual[i] - forecast[i * q + l];
+                    pinball += Math.max(levels[l] * e, (levels[l] - 1) * e);
+                }
+                if (levels.length > 1 && actual[i] >= forecast[i * q] && actual[i] <= forecast[i * q + q - 1]) {
+                    covered++;
+                }
             }
-            count += forecast.length;
+            count += actual.length;
         }
-        return new Scores(squared / count, absolute / count, windows.length);
+        return new Scores(squared / count, absolute / count, windows.length,
+                levels.length == 0 ? Double.NaN : pinball / ((double) count * levels.length),
+                levels.length < 2 ? Double.NaN : (double) covered / count);
     }
 }

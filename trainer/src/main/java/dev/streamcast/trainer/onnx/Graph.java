@@ -24,6 +24,43 @@ public final class Graph {
         graph = OnnxMl.GraphProto.newBuilder().setName(name);
     }
 
+    private Graph(OnnxMl.GraphProto existing) {
+        graph = existing.toBuilder();
+        counter = 1_000_000; // above every name the original builder generated
+    }
+
+    /** A builder that goes on from a finished graph, to append nodes after its outputs. */
+    public static Graph extend(OnnxMl.ModelProto model) {
+        return new Graph(model.getGraph());
+    }
+
+    /**
+     * Turns graph output {@code name} into an internal value and returns its new name, so that
+     * nodes appended after it can produce a new output of the same name.
+     */
+    public String detachOutput(String name) {
+        String renamed = unique(name + "_raw");
+        for (OnnxMl.NodeProto.Builder node : graph.getNodeBuilderList()) {
+            for (int i = 0; i < node.getOutputCount(); i++) {
+                if (node.getOutput(i).equals(name)) {
+                    node.setOutput(i, renamed);
+                }
+            }
+            for (int i = 0; i < node.getInputCount(); i++) {
+                if (node.getInput(i).equals(name)) {
+                    node.setInput(i, renamed);
+                }
+            }
+        }
+        for (int i = 0; i < graph.getOutputCount(); i++) {
+            if (graph.getOutput(i).getName().equals(name)) {
+                graph.removeOutput(i);
+                return renamed;
+            }
+        }
+        throw new IllegalArgumentException("the graph has no output " + name);
+    }
+
     public String input(String name, long... dims) {
         graph.addInput(valueInfo(name, dims));
         return name;

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -25,8 +26,13 @@ import java.util.Random;
 
 /**
  * The one training loop: Adam on the mean squared error of the forecast after each training
- * window, an epoch over shuffled windows, early stopping on the validation MSE with the best
- * parameters restored. Owns the DJL model; close it to free native memory.
+ * window (or, with a quantile head, on the mean pinball loss over the quantile levels), an epoch
+ * over shuffled windows, early stopping on the same loss over the validation windows with the
+ * best parameters restored. Owns the DJL model; close it to free native memory.
+ *
+ * <p>With Q quantile levels the block's head has {@code H * Q} slots per target, step-major
+ * (slot {@code h * Q + q}); its output is [N, H*Q, T] and the pinball loss of level q is
+ * {@code max(q (y - f), (q - 1) (y - f))}.
  */
 public final class Fitter implements AutoCloseable {
 
@@ -34,11 +40,15 @@ public final class Fitter implements AutoCloseable {
     private final Trainer trainer;
     private final ForecastBlock block;
     private final Dataset data;
+    private final double[] quantiles;
+    private final int slots;
 
     private Fitter(String name, ForecastBlock block, Dataset data, TrainOptions options, float learningRate) {
         Engine.getInstance().setRandomSeed((int) options.seed());
         this.block = block;
         this.data = data;
+        this.quantiles = options.quantiles();
+        this.slots = options.headSlots(data.horizon());
         this.model = Model.newInstance(name, Device.cpu(), "PyTorch");
         model.setBlock(block);
         DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.l2Loss())
@@ -85,7 +95,7 @@ public final class Fitter implements AutoCloseable {
                     NDArray y = batch.create(data.targets(train, from, to), new Shape(to - from, data.horizon(), data.targets().size()));
                     try (GradientCollector collector = trainer.newGradientCollector()) {
                         NDArray forecast = trainer.forward(new NDList(x)).singletonOrThrow();
-                        NDArray loss = forecast.sub(y).square().mean();
+                        NDArray loss = loss(forecast, y);
                         collector.backward(loss);
                         lossSum += loss.getFloat();
                         batches++;
@@ -93,10 +103,10 @@ public final class Fitter implements AutoCloseable {
                     trainer.step();
                 }
             }
-            double validationMse = meanSquaredError(validation);
-            progress.epoch(name, epoch, options.maxEpochs(), lossSum / batches, validationMse, (System.nanoTime() - start) / 1e9);
-            if (validationMse < best) {
-                best = validationMse;
+            double validationLoss = validationLoss(validation);
+            progress.epoch(name, epoch, options.maxEpochs(), lossSum / batches, validationLoss, (System.nanoTime() - start) / 1e9);
+            if (validationLoss < best) {
+                best = validationLoss;
                 bestParameters = snapshot();
                 sinceBest = 0;
             } else {
@@ -106,17 +116,37 @@ public final class Fitter implements AutoCloseable {
         restore(bestParameters);
     }
 
-    /** The forecast after the last step of each window [N, L, F]: [N, H, T], in batches, no gradients. */
-    public float[] forecast(float[] x, int windows) {
-        block.lastOnly(true);
-        return evaluate(x, windows, data.lookback(), data.horizon() * data.targets().size());
+    /** forecast [N, H*Q, T] against y [N, H, T]: the MSE, or the mean pinball loss over the levels. */
+    private NDArray loss(NDArray forecast, NDArray y) {
+        if (quantiles.length == 0) {
+            return forecast.sub(y).square().mean();
+        }
+        Shape shape = y.getShape();
+        NDArray f = forecast.reshape(shape.get(0), shape.get(1), quantiles.length, shape.get(2));   // [N, H, Q, T]
+        NDArray error = y.expandDims(2).sub(f);                                                      // [N, H, Q, T]
+        NDArray q = forecast.getManager().create(toFloats(quantiles)).reshape(1, 1, quantiles.length, 1);
+        return NDArrays.maximum(error.mul(q), error.mul(q.sub(1))).mean();
     }
 
-    /** The forecast after every step of x [B, S, F]: [B, S, H, T]. */
+    private static float[] toFloats(double[] values) {
+        float[] f = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            f[i] = (float) values[i];
+        }
+        return f;
+    }
+
+    /** The forecast after the last step of each window [N, L, F]: [N, H*Q, T], in batches, no gradients. */
+    public float[] forecast(float[] x, int windows) {
+        block.lastOnly(true);
+        return evaluate(x, windows, data.lookback(), slots * data.targets().size());
+    }
+
+    /** The forecast after every step of x [B, S, F]: [B, S, H*Q, T]. */
     public float[] forwardSequence(float[] x, int batch, int steps) {
         block.lastOnly(false);
         try {
-            return evaluate(x, batch, steps, steps * data.horizon() * data.targets().size());
+            return evaluate(x, batch, steps, steps * slots * data.targets().size());
         } finally {
             block.lastOnly(true);
         }
@@ -138,13 +168,24 @@ public final class Fitter implements AutoCloseable {
         return out;
     }
 
-    public double meanSquaredError(int[] windows) {
+    /** The training loss over these windows, without gradients: MSE, or the mean pinball loss. */
+    public double validationLoss(int[] windows) {
         float[] forecast = forecast(data.inputs(windows, 0, windows.length), windows.length);
         float[] actual = data.targets(windows, 0, windows.length);
+        int q = Math.max(1, quantiles.length);
+        int t = data.targets().size();
         double sum = 0;
         for (int i = 0; i < forecast.length; i++) {
-            double d = forecast[i] - actual[i];
-            sum += d * d;
+            int k = i % t;
+            int slot = (i / t) % slots;
+            int hIndex = (i / t) / slots * data.horizon() * t + (slot / q) * t + k;              // [N, H, T] index
+            double e = actual[hIndex] - forecast[i];
+            if (quantiles.length == 0) {
+                sum += e * e;
+            } else {
+                double level = quantiles[slot % q];
+                sum += Math.max(level * e, (level - 1) * e);
+            }
         }
         return sum / forecast.length;
     }

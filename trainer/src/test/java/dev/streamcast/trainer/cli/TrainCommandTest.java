@@ -77,7 +77,28 @@ class TrainCommandTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown architecture 'transformerz'");
 
         err.reset();
-        assertThat(TrainCommand.run(new String[]{"--data", "kafka:features"}, ignored, errors)).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("not available yet");
+        assertThat(TrainCommand.run(new String[]{"--data", bad.toString(), "--quantiles", "0.1,ninety"}, ignored, errors)).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--quantiles: 'ninety' is not a number");
+
+        err.reset();
+        assertThat(TrainCommand.run(new String[]{"--data", bad.toString(), "--quantiles", "0.1,1.5"}, ignored, errors)).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--quantiles: quantile levels must lie strictly between 0 and 1, got 1.5");
+    }
+
+    @Test
+    void quantileLevelsReachTheTableAndTheManifest() throws Exception {
+        Path data = csv(600);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        int status = TrainCommand.run(new String[]{"--data", data.toString(), "--arch", "seasonal-naive", "--mode", "S",
+                "--target", "OT", "--horizon", "12", "--lookback", "24", "--quantiles", "0.9,0.1",
+                "--out", dir.resolve("models").toString()}, new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+
+        assertThat(status).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("pinball").containsPattern("seasonal-naive .* 0\\.\\d{3}\\n");
+        BundleManifest manifest = Manifests.read(dir.resolve("models/small-S-h12/seasonal-naive"));
+        assertThat(manifest.quantiles()).containsExactly(0.1, 0.5, 0.9);
+        assertThat(manifest.metrics()).containsKeys("pinball", "coverage");
+        assertThat(manifest.metrics().get("coverage")).isBetween(0.5, 1.0);
     }
 }

@@ -52,4 +52,26 @@ class DatasetTest {
         assertThat(y[0]).isEqualTo(data.rows(110, 111)[0]);
         assertThat(y[2]).isEqualTo(data.rows(112, 113)[0]);
     }
+
+    @Test
+    void aPanelSplitsEachSeriesOnItsOwnAndNoWindowCrossesIntoTheNext() {
+        SeriesTable a = Synthetic.hourly(500, List.of("HUFL", "OT"), 3);
+        SeriesTable b = Synthetic.hourly(300, List.of("HUFL", "OT"), 4);
+        SeriesTable tiny = Synthetic.hourly(40, List.of("HUFL", "OT"), 5);
+        List<String> skipped = new java.util.ArrayList<>();
+
+        Dataset data = Dataset.panel(List.of(a, b, tiny), Mode.S, "OT", 24, 6, skipped::add);
+
+        assertThat(skipped).hasSize(1).first().asString().contains("40 rows are too few");
+        assertThat(data.series()).containsExactly(a, b);
+        // a: train rows [0, 300), b: [500, 680); windows need 30 rows
+        int[] train = data.windowStarts(Dataset.Split.TRAIN);
+        assertThat(train).hasSize((300 - 30 + 1) + (180 - 30 + 1));
+        assertThat(train[300 - 30]).isEqualTo(270);
+        assertThat(train[300 - 30 + 1]).isEqualTo(500);
+        int[] test = data.windowStarts(Dataset.Split.TEST);
+        assertThat(test).contains(400 - 24, 500 - 30).doesNotContain(500 - 29);
+        assertThat(test[test.length - 1]).isEqualTo(800 - 30);
+        assertThat(data.trainingData().rows()).isEqualTo(300 + 180);
+    }
 }
