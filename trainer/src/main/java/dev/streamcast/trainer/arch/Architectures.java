@@ -21,6 +21,7 @@ public final class Architectures {
         ALL.put("lstm", () -> new RecurrentNet(GateOrder.LSTM));
         ALL.put("gru", () -> new RecurrentNet(GateOrder.GRU));
         ALL.put("tcn", Tcn::new);
+        ALL.put("transformer", SlidingWindowTransformer::new);
     }
 
     private Architectures() {
