@@ -18,13 +18,19 @@ public final class Topics {
             "FeatureSpec: {id, stepMillis, names[]}, keyed by spec id");
     public static final TopicSpec FORECASTS = new TopicSpec("forecasts", 4, false,
             "Forecast: {origin, model, specId, targets[], quantileLevels[], steps[]}");
+    public static final TopicSpec FORECASTS_SHADOW = new TopicSpec("forecasts-shadow", 4, false,
+            "Forecast, by the shadow (challenger) model on the same inputs, for live comparison before promotion");
     public static final TopicSpec MODEL_EVENTS = new TopicSpec("model-events", 1, true,
             "ModelEvent: {type, model, version, alias?, previousVersion?, sha256?, at, aliases{}}, keyed by model name");
     public static final TopicSpec INGEST_DLQ = new TopicSpec("ingest-dlq", 1, false,
             "the original bytes, with headers " + DlqHeaders.ALL);
+    public static final TopicSpec FORECASTER_DLQ = new TopicSpec("forecaster-dlq", 1, false,
+            "feature vectors the forecaster refused (unknown or mismatched spec, malformed): original bytes, with headers "
+                    + DlqHeaders.ALL);
 
     public static final List<TopicSpec> ALL = List.of(
-            SENSOR_READINGS, TEXT_EVENTS, FEATURES, FEATURE_SPECS, FORECASTS, MODEL_EVENTS, INGEST_DLQ);
+            SENSOR_READINGS, TEXT_EVENTS, FEATURES, FEATURE_SPECS, FORECASTS, FORECASTS_SHADOW, MODEL_EVENTS, INGEST_DLQ,
+            FORECASTER_DLQ);
 
     private Topics() {
     }

@@ -1,0 +1,98 @@
+package dev.streamcast.forecaster;
+
+import dev.streamcast.contracts.topics.Topics;
+import dev.streamcast.forecaster.metrics.ForecasterMetrics;
+import dev.streamcast.forecaster.model.BundleSource;
+import dev.streamcast.forecaster.model.DirectoryBundleSource;
+import dev.streamcast.forecaster.model.ModelLoader;
+import dev.streamcast.forecaster.model.ModelSlot;
+import dev.streamcast.forecaster.model.ModelWatcher;
+import dev.streamcast.forecaster.model.RegistryBundleSource;
+import dev.streamcast.forecaster.serving.ForecastTopology;
+import dev.streamcast.registry.client.RegistryClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import org.apache.kafka.streams.Topology;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Wires the forecaster: settings, the served (and shadow) model slots, their watcher and the topology. */
+@ApplicationScoped
+public class ForecasterApplication {
+
+    /** The slots in order: the served alias first, then the shadow alias when enabled. */
+    public record Slots(List<ModelSlot> all) {
+        public ModelSlot served() {
+            return all.get(0);
+        }
+    }
+
+    @ConfigProperty(name = "quarkus.kafka-streams.bootstrap-servers")
+    String bootstrapServers;
+
+    private ModelWatcher watcher;
+
+    @Produces
+    @Singleton
+    ForecasterSettings settings(ForecasterConfig config) {
+        return ForecasterSettings.from(config);
+    }
+
+    @Produces
+    @Singleton
+    ForecasterMetrics metrics(MeterRegistry registry) {
+        return new ForecasterMetrics(registry);
+    }
+
+    @Produces
+    @Singleton
+    Slots slots(ForecasterSettings settings, ForecasterMetrics metrics) {
+        BundleSource source = source(settings);
+        ModelLoader loader = new ModelLoader(settings.provider(), settings.cudaDevice(), settings.intraOpThreads());
+        List<ModelSlot> slots = new ArrayList<>();
+        slots.add(new ModelSlot("served", settings.modelName(), settings.alias(), Topics.FORECASTS.name(), source, loader, metrics));
+        if (settings.shadowEnabled()) {
+            slots.add(new ModelSlot("shadow", settings.modelName(), settings.shadowAlias(), Topics.FORECASTS_SHADOW.name(), source,
+                    loader, metrics));
+        }
+        return new Slots(List.copyOf(slots));
+    }
+
+    static BundleSource source(ForecasterSettings settings) {
+        if (settings.registryUrl().isPresent()) {
+            RegistryClient.Builder client = RegistryClient.builder(settings.registryUrl().get());
+            settings.registryToken().ifPresent(client::token);
+            return new RegistryBundleSource(client.build(), Path.of(settings.cacheDir()));
+        }
+        if (settings.modelDir().isPresent()) {
+            return new DirectoryBundleSource(Path.of(settings.modelDir().get()));
+        }
+        throw new IllegalArgumentException("the forecaster needs a model source: set forecaster.registry.url (the model"
+                + " registry, e.g. http://127.0.0.1:8082) or forecaster.model.dir (a folder of bundles)");
+    }
+
+    @Produces
+    Topology topology(ForecasterSettings settings, Slots slots, ForecasterMetrics metrics) {
+        return ForecastTopology.build(settings, slots.all(), metrics);
+    }
+
+    void start(@Observes StartupEvent event, Slots slots, ForecasterSettings settings) {
+        watcher = new ModelWatcher(bootstrapServers, slots.all(), settings.retryInterval());
+        watcher.start();
+    }
+
+    void stop(@Observes ShutdownEvent event, Slots slots) {
+        if (watcher != null) {
+            watcher.close();
+        }
+        slots.all().forEach(ModelSlot::close);
+    }
+}

@@ -1,0 +1,110 @@
+package dev.streamcast.forecaster.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The forecaster's Prometheus metrics (names as scraped from /q/metrics; forecaster/README.md
+ * lists them). Per-slot meters carry a {@code slot} tag: {@code served} or {@code shadow}.
+ */
+public final class ForecasterMetrics {
+
+    private final MeterRegistry registry;
+    private final Counter recordsIn;
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<String, DistributionSummary> summaries = new ConcurrentHashMap<>();
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
+
+    public ForecasterMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.recordsIn = Counter.builder("forecaster_records_in").description("feature vectors read").register(registry);
+    }
+
+    public void recordIn() {
+        recordsIn.increment();
+    }
+
+    public void forecastOut(String slot) {
+        counter("forecaster_forecasts_out", "forecasts written", "slot", slot).increment();
+    }
+
+    public void refused(String reason) {
+        counter("forecaster_refused", "feature vectors refused, to the DLQ", "reason", reason).increment();
+    }
+
+    public void stale(String slot) {
+        counter("forecaster_stale_inputs", "vectors skipped because their entity had already moved past their window",
+                "slot", slot).increment();
+    }
+
+    public void batch(String slot, int size, long nanos) {
+        summaries.computeIfAbsent("batch:" + slot, k -> DistributionSummary.builder("forecaster_batch_size")
+                .description("entities per ONNX Runtime call").tag("slot", slot)
+                .serviceLevelObjectives(1, 8, 32, 64, 128, 256, 512, 1024).register(registry)).record(size);
+        timer("forecaster_inference", "one batched step call", "slot", slot).record(Duration.ofNanos(nanos));
+    }
+
+    public void endToEnd(String slot, long millis) {
+        timer("forecaster_end_to_end", "window end to forecast written", "slot", slot).record(Duration.ofMillis(Math.max(0, millis)));
+    }
+
+    public void swap(String slot, boolean ok) {
+        counter(ok ? "forecaster_model_swaps" : "forecaster_model_swap_failures",
+                ok ? "models swapped in" : "models that failed to load (the previous one kept serving)", "slot", slot).increment();
+    }
+
+    public void modelVersion(String slot, long version) {
+        gauge("forecaster_model_version", "version of the model serving", "slot", slot).set(version);
+    }
+
+    public void entities(String slot, long delta) {
+        gauge("forecaster_entities", "entities with state", "slot", slot).addAndGet(delta);
+    }
+
+    public void stateBytes(String slot, long delta) {
+        gauge("forecaster_state_bytes", "bytes of entity state in the stores", "slot", slot).addAndGet(delta);
+    }
+
+    public void expired(String slot, long count) {
+        counter("forecaster_entities_expired", "entities dropped after their TTL", "slot", slot).increment(count);
+    }
+
+    /** Online error of a point forecast once its actual arrived, in the target's units. */
+    public void error(String slot, String model, int horizon, String target, double error) {
+        String key = slot + "|" + model + "|" + horizon + "|" + target;
+        summaries.computeIfAbsent("abs:" + key, k -> DistributionSummary.builder("forecaster_abs_error")
+                .description("absolute error of forecasts whose actual arrived").tags("slot", slot, "model", model,
+                        "horizon", String.valueOf(horizon), "target", target).register(registry)).record(Math.abs(error));
+        summaries.computeIfAbsent("sq:" + key, k -> DistributionSummary.builder("forecaster_squared_error")
+                .description("squared error of forecasts whose actual arrived").tags("slot", slot, "model", model,
+                        "horizon", String.valueOf(horizon), "target", target).register(registry)).record(error * error);
+    }
+
+    private Counter counter(String name, String description, String tag, String value) {
+        return counters.computeIfAbsent(name + "|" + value,
+                k -> Counter.builder(name).description(description).tag(tag, value).register(registry));
+    }
+
+    private Timer timer(String name, String description, String tag, String value) {
+        return timers.computeIfAbsent(name + "|" + value, k -> Timer.builder(name).description(description).tag(tag, value)
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(1000))
+                .maximumExpectedValue(Duration.ofSeconds(30)).register(registry));
+    }
+
+    private AtomicLong gauge(String name, String description, String tag, String value) {
+        return gauges.computeIfAbsent(name + "|" + value, k -> {
+            AtomicLong holder = new AtomicLong();
+            io.micrometer.core.instrument.Gauge.builder(name, holder, AtomicLong::get).description(description)
+                    .tag(tag, value).register(registry);
+            return holder;
+        });
+    }
+}

@@ -1,0 +1,162 @@
+package dev.streamcast.forecaster.model;
+
+import dev.streamcast.forecaster.metrics.ForecasterMetrics;
+import org.jboss.logging.Logger;
+
+import java.nio.file.Path;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One served alias of one model: the model serving it now, and the next one once it has been
+ * fetched, verified and loaded. Loading happens off the stream threads; a stream thread installs
+ * the next model at its next batch ({@link #acquire}), so the stream never stops for a swap.
+ * A model that fails to load changes nothing but the failure metric and {@link #problem}.
+ */
+public final class ModelSlot implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(ModelSlot.class);
+    /** How long a replaced model stays open for batches already running on it. */
+    static final long RETIRE_SECONDS = 30;
+
+    private final String role;
+    private final String modelName;
+    private final String alias;
+    private final String sinkTopic;
+    private final BundleSource source;
+    private final ModelLoader loader;
+    private final ForecasterMetrics metrics;
+    private final AtomicReference<ServedModel> next = new AtomicReference<>();
+    private final ScheduledExecutorService retirement = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "model-retirement");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile ServedModel current;
+    private volatile String problem;
+
+    public ModelSlot(String role, String modelName, String alias, String sinkTopic, BundleSource source, ModelLoader loader,
+                     ForecasterMetrics metrics) {
+        this.role = role;
+        this.modelName = modelName;
+        this.alias = alias;
+        this.sinkTopic = sinkTopic;
+        this.source = source;
+        this.loader = loader;
+        this.metrics = metrics;
+        this.problem = "no model yet: looking up " + modelName + "@" + alias + " in " + source.describe();
+    }
+
+    /** {@code served} or {@code shadow}: the metrics' slot tag. */
+    public String role() {
+        return role;
+    }
+
+    public String modelName() {
+        return modelName;
+    }
+
+    public String alias() {
+        return alias;
+    }
+
+    public String sinkTopic() {
+        return sinkTopic;
+    }
+
+    /** The model to step with now, installing a newly loaded one first; null while there is none. */
+    public ServedModel acquire() {
+        ServedModel replacement = next.getAndSet(null);
+        if (replacement != null) {
+            synchronized (this) {
+                ServedModel old = current;
+                current = replacement;
+                metrics.modelVersion(role, replacement.version());
+                LOG.infof("%s: now serving %s%s", role, replacement, old == null ? "" : " (was " + old.ref() + ")");
+                if (old != null) {
+                    retirement.schedule(old::close, RETIRE_SECONDS, TimeUnit.SECONDS);
+                }
+            }
+        }
+        return current;
+    }
+
+    /** The model serving now (without installing a pending one). */
+    public ServedModel current() {
+        ServedModel pending = next.get();
+        return pending != null ? pending : current;
+    }
+
+    /** Why this slot cannot serve, or null when it can. */
+    public String problem() {
+        return current() == null ? problem : null;
+    }
+
+    /** The last load failure, even while an older model still serves; null if the last load worked. */
+    public String lastFailure() {
+        return current() == null ? problem : problem == null || problem.startsWith("no model yet") ? null : problem;
+    }
+
+    /** Looks the alias up and loads what it points to; false (with {@link #problem}) when that did not work. */
+    public boolean loadFromAlias() {
+        try {
+            java.util.OptionalLong version = source.resolve(modelName, alias);
+            if (version.isEmpty()) {
+                problem = "no model: " + source.describe() + " has no alias " + alias + " for model " + modelName;
+                return false;
+            }
+            return load(version.getAsLong(), null);
+        } catch (ModelLoadException e) {
+            problem = "no model: " + e.getMessage();
+            return false;
+        }
+    }
+
+    /**
+     * Fetches, verifies and loads {@code version} unless it is already serving or loading;
+     * {@code sha256} (the bundle identity from the event) is checked unless null.
+     */
+    public synchronized boolean load(long version, String sha256) {
+        ServedModel serving = current();
+        if (serving != null && serving.version() == version) {
+            return true;
+        }
+        try {
+            Path dir = source.fetch(modelName, version);
+            ServedModel model = loader.load(dir, version, sha256);
+            if (!model.manifest().name().equals(modelName)) {
+                model.close();
+                throw new ModelLoadException(modelName + "@" + version + " holds a bundle named " + model.manifest().name());
+            }
+            ServedModel superseded = next.getAndSet(model);
+            if (superseded != null) {
+                superseded.close(); // loaded but never installed
+            }
+            problem = null;
+            metrics.swap(role, true);
+            LOG.infof("%s: loaded %s from %s", role, model, source.describe());
+            return true;
+        } catch (ModelLoadException | RuntimeException e) {
+            metrics.swap(role, false);
+            problem = (serving == null ? "no model: " : "kept " + serving.ref() + ": ") + modelName + "@" + version
+                    + " failed to load: " + e.getMessage();
+            LOG.errorf("%s: %s", role, problem);
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        retirement.shutdownNow();
+        ServedModel pending = next.getAndSet(null);
+        if (pending != null) {
+            pending.close();
+        }
+        if (current != null) {
+            current.close();
+            current = null;
+        }
+    }
+}

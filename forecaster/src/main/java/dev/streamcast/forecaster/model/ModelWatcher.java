@@ -1,0 +1,140 @@
+package dev.streamcast.forecaster.model;
+
+import dev.streamcast.contracts.json.Decoded;
+import dev.streamcast.contracts.records.Codecs;
+import dev.streamcast.contracts.records.ModelEvent;
+import dev.streamcast.contracts.topics.Topics;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Keeps the slots' models current, on its own thread: first each slot's alias as the bundle
+ * source resolves it, then every {@code model-events} record of the served model. The topic is
+ * read from the beginning (it is compacted and every event carries the whole alias table), so
+ * after catching up the watcher knows the current aliases even if the registry is unreachable;
+ * each change of a served alias loads the version it now points to. While a slot has no model
+ * the alias is looked up again every {@code retryInterval}.
+ */
+public final class ModelWatcher implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(ModelWatcher.class);
+
+    private final String bootstrapServers;
+    private final List<ModelSlot> slots;
+    private final Duration retryInterval;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile KafkaConsumer<byte[], byte[]> consumer;
+
+    public ModelWatcher(String bootstrapServers, List<ModelSlot> slots, Duration retryInterval) {
+        this.bootstrapServers = bootstrapServers;
+        this.slots = List.copyOf(slots);
+        this.retryInterval = retryInterval;
+        this.thread = new Thread(this::run, "model-watcher");
+        this.thread.setDaemon(true);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    private void run() {
+        slots.forEach(ModelSlot::loadFromAlias);
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "forecaster-model-watcher");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        long nextRetry = System.nanoTime() + retryInterval.toNanos();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer = c;
+            Map<String, Long> aliases = null;
+            ModelEvent last = null;
+            boolean assigned = false;
+            while (running) {
+                if (!assigned) {
+                    assigned = assign(c);
+                }
+                boolean changed = false;
+                if (assigned) {
+                    for (ConsumerRecord<byte[], byte[]> record : c.poll(Duration.ofMillis(250))) {
+                        Decoded<ModelEvent> event = Codecs.MODEL_EVENT.decode(record.value());
+                        if (!event.isOk()) {
+                            LOG.warnf("model-events %d@%d is not a model event: %s", record.partition(), record.offset(), event.error());
+                            continue;
+                        }
+                        if (event.value().model().equals(slots.get(0).modelName())) {
+                            last = event.value();
+                            aliases = new HashMap<>(last.aliases());
+                            changed = true;
+                        }
+                    }
+                } else {
+                    Thread.sleep(250);
+                }
+                if (changed) {
+                    for (ModelSlot slot : slots) {
+                        Long version = aliases.get(slot.alias());
+                        if (version == null) {
+                            if (slot.current() != null) {
+                                LOG.warnf("%s: alias %s of %s was removed; %s keeps serving", slot.role(), slot.alias(),
+                                        slot.modelName(), slot.current().ref());
+                            }
+                            continue;
+                        }
+                        slot.load(version, version == last.version() ? last.sha256() : null);
+                    }
+                }
+                if (System.nanoTime() > nextRetry) {
+                    nextRetry = System.nanoTime() + retryInterval.toNanos();
+                    for (ModelSlot slot : slots) {
+                        if (slot.current() == null) {
+                            slot.loadFromAlias();
+                        }
+                    }
+                }
+            }
+        } catch (WakeupException | InterruptedException e) {
+            // closing
+        } catch (RuntimeException e) {
+            LOG.error("the model watcher stopped: swaps no longer follow model-events", e);
+        }
+    }
+
+    private boolean assign(KafkaConsumer<byte[], byte[]> c) {
+        List<PartitionInfo> infos = c.partitionsFor(Topics.MODEL_EVENTS.name(), Duration.ofSeconds(5));
+        if (infos == null || infos.isEmpty()) {
+            return false;
+        }
+        List<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+        c.assign(partitions);
+        c.seekToBeginning(partitions);
+        return true;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        KafkaConsumer<byte[], byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package dev.streamcast.forecaster.serving;
+
+import dev.streamcast.contracts.json.Decoded;
+import dev.streamcast.contracts.records.Codecs;
+import dev.streamcast.contracts.records.EntityKey;
+import dev.streamcast.contracts.records.FeatureSpec;
+import dev.streamcast.contracts.records.FeatureVector;
+import dev.streamcast.contracts.topics.DlqHeaders;
+import dev.streamcast.forecaster.ForecasterSettings;
+import dev.streamcast.forecaster.metrics.ForecasterMetrics;
+import dev.streamcast.forecaster.model.ModelSlot;
+import dev.streamcast.forecaster.state.EntityState;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The forecaster's one processor: each feature vector becomes a pending input in its entity's
+ * state (one store per served slot), and pending inputs are stepped in batches (full, or after
+ * the longest wait) through the slot's model, whose forecasts go to the slot's topic.
+ *
+ * <p>Refused vectors (undecodable, bad key, unknown spec, a spec the model's features are not
+ * in) go to {@code forecaster-dlq} with the reason and their position; the stream goes on.
+ */
+public final class ForecastProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+
+    private static final Logger LOG = Logger.getLogger(ForecastProcessor.class);
+
+    public static final String DLQ_CHILD = "dlq";
+
+    private final ForecasterSettings settings;
+    private final List<ModelSlot> slots;
+    private final ForecasterMetrics metrics;
+    private final String specStoreName;
+    private final List<String> stateStoreNames;
+    private ProcessorContext<byte[], byte[]> context;
+    private KeyValueStore<String, byte[]> specs;
+    private final List<SlotStepper> steppers = new ArrayList<>();
+    private long lastMismatchLog;
+
+    public ForecastProcessor(ForecasterSettings settings, List<ModelSlot> slots, ForecasterMetrics metrics, String specStoreName,
+                             List<String> stateStoreNames) {
+        this.settings = settings;
+        this.slots = slots;
+        this.metrics = metrics;
+        this.specStoreName = specStoreName;
+        this.stateStoreNames = stateStoreNames;
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], byte[]> context) {
+        this.context = context;
+        this.specs = context.getStateStore(specStoreName);
+        for (int i = 0; i < slots.size(); i++) {
+            KeyValueStore<String, byte[]> store = context.getStateStore(stateStoreNames.get(i));
+            steppers.add(new SlotStepper(slots.get(i), store, settings, metrics, context, this::spec));
+        }
+        context.schedule(settings.maxWait(), PunctuationType.WALL_CLOCK_TIME, now -> steppers.forEach(SlotStepper::flush));
+        context.schedule(settings.ttlScanInterval(), PunctuationType.STREAM_TIME,
+                streamTime -> steppers.forEach(s -> s.expire(streamTime - settings.ttl().toMillis())));
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        metrics.recordIn();
+        Decoded<String> key = record.key() == null ? null : EntityKey.decode(record.key());
+        if (key == null || !key.isOk()) {
+            refuse(record, "BAD_KEY", key == null ? "no key: features are keyed by entity" : key.error().toString());
+            return;
+        }
+        Decoded<FeatureVector> decoded = Codecs.FEATURE_VECTOR.decode(record.value());
+        if (!decoded.isOk()) {
+            refuse(record, "MALFORMED", decoded.error().toString());
+            return;
+        }
+        FeatureVector vector = decoded.value();
+        FeatureSpec spec = spec(vector.specId());
+        if (spec == null) {
+            refuse(record, "UNKNOWN_SPEC", "spec " + vector.specId() + " is not on feature-specs: its features have no names");
+            return;
+        }
+        if (vector.size() != spec.size()) {
+            refuse(record, "SPEC_MISMATCH", vector.size() + " values but spec " + spec.id() + " names " + spec.size());
+            return;
+        }
+        for (SlotStepper stepper : steppers) {
+            String mismatch = stepper.mismatch(spec);
+            if (mismatch != null) {
+                long now = System.currentTimeMillis();
+                if (now - lastMismatchLog > 10_000) {
+                    lastMismatchLog = now;
+                    LOG.errorf("refusing features of spec %s: %s", spec.id(), mismatch);
+                }
+                refuse(record, "SPEC_MISMATCH", mismatch);
+                return;
+            }
+        }
+        String entity = key.value();
+        for (SlotStepper stepper : steppers) {
+            stepper.accept(entity, vector, spec);
+        }
+    }
+
+    private FeatureSpec spec(String id) {
+        byte[] bytes = specs.get(id);
+        if (bytes == null) {
+            return null;
+        }
+        Decoded<FeatureSpec> spec = Codecs.FEATURE_SPEC.decode(bytes);
+        return spec.isOk() ? spec.value() : null;
+    }
+
+    private void refuse(Record<byte[], byte[]> record, String reason, String detail) {
+        metrics.refused(reason);
+        RecordHeaders headers = new RecordHeaders();
+        RecordMetadata meta = context.recordMetadata().orElse(null);
+        DlqHeaders.write(headers, reason, detail, meta == null ? "" : meta.topic(), meta == null ? -1 : meta.partition(),
+                meta == null ? -1 : meta.offset());
+        context.forward(new Record<>(record.key(), record.value(), record.timestamp(), headers), DLQ_CHILD);
+    }
+
+    @Override
+    public void close() {
+        // pending inputs stay in the store; the next owner of this task steps them
+    }
+}
