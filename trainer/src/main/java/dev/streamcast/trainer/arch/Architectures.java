@@ -22,6 +22,7 @@ public final class Architectures {
         ALL.put("gru", () -> new RecurrentNet(GateOrder.GRU));
         ALL.put("tcn", Tcn::new);
         ALL.put("transformer", SlidingWindowTransformer::new);
+        ALL.put("linear-attention", LinearAttention::new);
     }
 
     private Architectures() {
