@@ -23,6 +23,7 @@ public final class Architectures {
         ALL.put("tcn", Tcn::new);
         ALL.put("transformer", SlidingWindowTransformer::new);
         ALL.put("linear-attention", LinearAttention::new);
+        ALL.put("s4d", S4D::new);
     }
 
     private Architectures() {

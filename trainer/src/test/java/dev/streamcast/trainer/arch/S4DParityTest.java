@@ -1,0 +1,48 @@
+package dev.streamcast.trainer.arch;
+
+import dev.streamcast.contracts.bundle.StateTensor;
+import dev.streamcast.trainer.Synthetic;
+import dev.streamcast.trainer.data.Dataset;
+import dev.streamcast.trainer.data.Mode;
+import dev.streamcast.trainer.eval.Parity;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** S4D: the convolution kernel (DJL, ONNX sequence) equals the discretised recurrence iterated (ONNX step). */
+class S4DParityTest {
+
+    private static final TrainOptions OPTIONS = TrainOptions.defaults().withEpochs(2).withSize(8, 2).withMaxTrainWindows(96);
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class)
+    void recurrenceStreamsLikeTheConvolutionKernel(Mode mode) throws Exception {
+        Dataset data = Dataset.of(Synthetic.hourly(700, List.of("HUFL", "MUFL", "OT"), 41), mode, "OT", 24, 6);
+        try (TrainedModel model = new S4D().fit(data, OPTIONS, TrainingProgress.SILENT)) {
+            int f = data.features();
+            Parity.Result parity = Parity.check(model, Synthetic.inputs(2, 80, f, 42), 2, 80, f);
+
+            assertThat(parity.max()).as("%s %s", mode, parity).isLessThanOrEqualTo(1e-4);
+        }
+    }
+
+    @Test
+    void eachLayerCarriesNStatesPerChannelWhateverTheLookback() throws Exception {
+        TrainOptions quick = OPTIONS.withEpochs(1).withMaxTrainWindows(32);
+        for (int lookback : new int[]{12, 48}) {
+            Dataset data = Dataset.of(Synthetic.hourly(600, List.of("HUFL", "OT"), 43), Mode.M, "OT", lookback, 6);
+            try (TrainedModel model = new S4D().fit(data, quick, TrainingProgress.SILENT)) {
+                List<StateTensor> state = model.state();
+
+                assertThat(state).extracting(StateTensor::name).containsExactly("h0", "h1", "previous");
+                assertThat(state.get(0).kind()).isEqualTo(StateTensor.Kind.CARRY);
+                assertThat(state.get(0).shape()).as("per series channel: 8 model channels x 16 states").containsExactly(2, 8, 16);
+                assertThat(state.stream().mapToLong(StateTensor::bytesPerEntity).sum()).isEqualTo(4L * (2 * 2 * 8 * 16 + 2));
+            }
+        }
+    }
+}
