@@ -24,6 +24,7 @@ public final class Architectures {
         ALL.put("transformer", SlidingWindowTransformer::new);
         ALL.put("linear-attention", LinearAttention::new);
         ALL.put("s4d", S4D::new);
+        ALL.put("mamba", Mamba::new);
     }
 
     private Architectures() {

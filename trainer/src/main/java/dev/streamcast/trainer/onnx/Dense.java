@@ -15,7 +15,10 @@ public final class Dense {
         return block.getParameters().get(name).getArray().toFloatArray();
     }
 
-    /** Adds W^T [in, out] and b [out] of {@code layer} to the graph and applies them to {@code input} [..., in]. */
+    /**
+     * Adds W^T [in, out] and b [out] of {@code layer} to the graph and applies them to {@code input} [..., in];
+     * a layer built without a bias is the MatMul alone.
+     */
     public static String apply(Graph g, String input, Linear layer, String name) {
         NDArray weight = layer.getParameters().get("weight").getArray();              // [out, in]
         int out = (int) weight.getShape().get(0);
@@ -28,6 +31,9 @@ public final class Dense {
             }
         }
         String product = g.node("MatMul", new String[]{input, g.constant(name + "_w", wt, in, out)});
+        if (layer.getParameters().get("bias") == null) {
+            return product;
+        }
         return g.node("Add", new String[]{product, g.constant(name + "_b", parameter(layer, "bias"), out)});
     }
 }

@@ -18,14 +18,36 @@ public final class Graph {
     public static final long STEPS = -2;
 
     private final OnnxMl.GraphProto.Builder graph;
+    private final String prefix;
     private int counter;
 
     public Graph(String name) {
+        this(name, "");
+    }
+
+    private Graph(String name, String prefix) {
         graph = OnnxMl.GraphProto.newBuilder().setName(name);
+        this.prefix = prefix;
+    }
+
+    /**
+     * A builder for the body of a control-flow node (Scan, Loop), as a {@link Attr#graph} attribute.
+     * Its generated names start with a name unique in this graph, so they cannot shadow a value of
+     * the outer graph, which ONNX forbids; the body may read the outer graph's values by name.
+     */
+    public Graph body(String name) {
+        String scope = unique(name);
+        return new Graph(scope, scope + "_");
+    }
+
+    /** The graph alone, for a {@link Attr#graph} attribute. */
+    public OnnxMl.GraphProto buildGraph() {
+        return graph.build();
     }
 
     private Graph(OnnxMl.GraphProto existing) {
         graph = existing.toBuilder();
+        prefix = "";
         counter = 1_000_000; // above every name the original builder generated
     }
 
@@ -115,7 +137,7 @@ public final class Graph {
 
     /** One node with several outputs (an empty name skips an optional output). */
     public String[] nodeMulti(String op, String[] inputs, String[] outputs, Attr... attrs) {
-        OnnxMl.NodeProto.Builder node = OnnxMl.NodeProto.newBuilder().setOpType(op).setName("n" + (counter++));
+        OnnxMl.NodeProto.Builder node = OnnxMl.NodeProto.newBuilder().setOpType(op).setName(prefix + "n" + (counter++));
         for (String in : inputs) {
             node.addInput(in);
         }
@@ -145,8 +167,8 @@ public final class Graph {
 
     private String lastName;
 
-    private String unique(String prefix) {
-        lastName = prefix + "_" + (counter++);
+    private String unique(String stem) {
+        lastName = prefix + stem + "_" + (counter++);
         return lastName;
     }
 
@@ -181,6 +203,12 @@ public final class Graph {
                 a.addInts(v);
             }
             return new Attr(a.build());
+        }
+
+        /** A subgraph, such as the body of a Scan (see {@link Graph#body}). */
+        public static Attr graph(String name, OnnxMl.GraphProto body) {
+            return new Attr(OnnxMl.AttributeProto.newBuilder().setName(name)
+                    .setType(OnnxMl.AttributeProto.AttributeType.GRAPH).setG(body).build());
         }
 
         public static Attr strings(String name, String... values) {
