@@ -53,7 +53,7 @@ public final class ForecasterMetrics {
     }
 
     public void endToEnd(String slot, long millis) {
-        timer("forecaster_end_to_end", "window end to forecast written", "slot", slot).record(Duration.ofMillis(Math.max(0, millis)));
+        timer("forecaster_end_to_end", "window end to forecast written", "slot", slot).record(Duration.ofMillis(Math.max(0, Math.min(millis, 86_400_000L))));
     }
 
     public void swap(String slot, boolean ok) {

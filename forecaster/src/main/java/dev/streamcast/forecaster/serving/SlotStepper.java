@@ -110,11 +110,13 @@ final class SlotStepper {
         if (model == null) { // nothing to step with: keep the history, so the first model can warm up on it
             state.remember(spec.id(), values, settings.warmupMaxSteps());
             state.lastWindowStart = vector.windowStart();
+            state.lastInput = vector.windowStart();
             put(entity, state);
             return;
         }
         state.pending = new EntityState.Pending(spec.id(), vector.windowStart(), vector.windowEnd(), System.currentTimeMillis(),
                 values);
+        state.lastInput = vector.windowStart();
         put(entity, state);
         pending.put(entity, state);
         if (pending.size() >= settings.maxBatch()) {
@@ -356,7 +358,7 @@ final class SlotStepper {
         try (KeyValueIterator<String, byte[]> all = store.all()) {
             while (all.hasNext()) {
                 KeyValue<String, byte[]> kv = all.next();
-                if (EntityState.lastWindowStart(kv.value) < cutoff) {
+                if (EntityState.lastInput(kv.value) < cutoff) {
                     expired.add(kv.key);
                     bytes += kv.value.length;
                 }

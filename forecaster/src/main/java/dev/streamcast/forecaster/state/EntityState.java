@@ -22,7 +22,8 @@ public final class EntityState {
 
     public String modelRef = "";
     public long steps;
-    public long lastWindowStart = Long.MIN_VALUE;
+    public long lastWindowStart = Long.MIN_VALUE;   // of the last input stepped
+    public long lastInput = Long.MIN_VALUE;         // of the last input accepted (stepped or pending): the TTL's clock
     public float[] tensors = new float[0];
 
     public String historySpec = "";
@@ -105,14 +106,14 @@ public final class EntityState {
         byte[] ref = modelRef.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         byte[] spec = historySpec.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         byte[] pendingSpec = pending == null ? new byte[0] : pending.specId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        int size = 1 + 4 + ref.length + 8 + 8 + 4 + 4 * tensors.length
+        int size = 1 + 4 + ref.length + 8 + 8 + 8 + 4 + 4 * tensors.length
                 + 4 + spec.length + 4 + 4 + 4 + 4 * history.length
                 + 1 + (pending == null ? 0 : 4 + pendingSpec.length + 8 + 8 + 8 + 4 + 4 * pending.values.length)
                 + 4 + 4 + 8 * evalOrigins.length + 4 * evalValues.length + 4;
         ByteBuffer b = ByteBuffer.allocate(size);
         b.put(FORMAT);
         b.putInt(ref.length).put(ref);
-        b.putLong(steps).putLong(lastWindowStart);
+        b.putLong(steps).putLong(lastWindowStart).putLong(lastInput);
         putFloats(b, tensors);
         b.putInt(spec.length).put(spec);
         b.putInt(historyFeatures).putInt(historyCount);
@@ -135,12 +136,10 @@ public final class EntityState {
         return b.array();
     }
 
-    /** The last input's window start, read from an encoded state without decoding the rest. */
-    public static long lastWindowStart(byte[] bytes) {
+    /** The last accepted input's window start, read from an encoded state without decoding the rest. */
+    public static long lastInput(byte[] bytes) {
         ByteBuffer b = ByteBuffer.wrap(bytes);
-        b.get();
-        b.position(b.position() + 4 + b.getInt(1));
-        b.getLong();
+        b.position(1 + 4 + b.getInt(1) + 8 + 8);
         return b.getLong();
     }
 
@@ -154,6 +153,7 @@ public final class EntityState {
         s.modelRef = string(b);
         s.steps = b.getLong();
         s.lastWindowStart = b.getLong();
+        s.lastInput = b.getLong();
         s.tensors = floats(b);
         s.historySpec = string(b);
         s.historyFeatures = b.getInt();
