@@ -307,8 +307,8 @@ public final class Codecs {
         if (alias != null && !ModelNames.isName(alias)) {
             throw fail(in.at("alias"), alias, "not a safe alias name " + ModelNames.NAME.pattern());
         }
-        if (type == ModelEvent.Type.ALIAS_MOVED && alias == null) {
-            throw fail(in.at("alias"), null, "is required for ALIAS_MOVED");
+        if ((type == ModelEvent.Type.ALIAS_MOVED || type == ModelEvent.Type.ALIAS_REMOVED) && alias == null) {
+            throw fail(in.at("alias"), null, "is required for " + type);
         }
         Long previous = in.has("previousVersion") ? in.integer("previousVersion", 1, Integer.MAX_VALUE) : null;
         String sha256 = in.optionalString("sha256");

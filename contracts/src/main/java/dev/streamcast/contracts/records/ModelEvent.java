@@ -14,7 +14,11 @@ import java.util.TreeMap;
 public record ModelEvent(Type type, String model, long version, String alias, Long previousVersion, String sha256,
                          long at, Map<String, Long> aliases) {
 
-    public enum Type { VERSION_CREATED, ALIAS_MOVED, VERSION_ARCHIVED }
+    /**
+     * {@code ALIAS_REMOVED} carries the version the alias pointed to; {@code VERSION_DELETED} is sent
+     * when a version without aliases is deleted from the registry (its number is never reused).
+     */
+    public enum Type { VERSION_CREATED, ALIAS_MOVED, VERSION_ARCHIVED, ALIAS_REMOVED, VERSION_DELETED }
 
     public ModelEvent {
         if (type == null) {
@@ -26,8 +30,8 @@ public record ModelEvent(Type type, String model, long version, String alias, Lo
         if (version < 1) {
             throw new IllegalArgumentException("versions start at 1, got " + version);
         }
-        if (type == Type.ALIAS_MOVED && !ModelNames.isName(alias)) {
-            throw new IllegalArgumentException("an ALIAS_MOVED event needs a safe alias name, got " + alias);
+        if ((type == Type.ALIAS_MOVED || type == Type.ALIAS_REMOVED) && !ModelNames.isName(alias)) {
+            throw new IllegalArgumentException("an " + type + " event needs a safe alias name, got " + alias);
         }
         aliases = Map.copyOf(new TreeMap<>(aliases));
     }

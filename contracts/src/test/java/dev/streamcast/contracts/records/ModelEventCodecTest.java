@@ -39,11 +39,13 @@ class ModelEventCodecTest {
     @Test
     void refusesUnknownTypesUnsafeNamesAndBadDigests() {
         assertThat(error("{\"type\":\"DELETED\",\"model\":\"m\",\"version\":1,\"at\":0}").reason())
-                .contains("expected one of [VERSION_CREATED, ALIAS_MOVED, VERSION_ARCHIVED]");
+                .contains("expected one of [VERSION_CREATED, ALIAS_MOVED, VERSION_ARCHIVED, ALIAS_REMOVED, VERSION_DELETED]");
         assertThat(error("{\"type\":\"VERSION_CREATED\",\"model\":\"../../etc\",\"version\":1,\"at\":0}").field())
                 .isEqualTo("model");
         assertThat(error("{\"type\":\"ALIAS_MOVED\",\"model\":\"m\",\"version\":1,\"at\":0}").reason())
                 .isEqualTo("is required for ALIAS_MOVED");
+        assertThat(error("{\"type\":\"ALIAS_REMOVED\",\"model\":\"m\",\"version\":1,\"at\":0}").reason())
+                .isEqualTo("is required for ALIAS_REMOVED");
         assertThat(error("{\"type\":\"ALIAS_MOVED\",\"model\":\"m\",\"version\":1,\"alias\":\"a/b\",\"at\":0}").field())
                 .isEqualTo("alias");
         assertThat(error("{\"type\":\"VERSION_CREATED\",\"model\":\"m\",\"version\":0,\"at\":0}").field())

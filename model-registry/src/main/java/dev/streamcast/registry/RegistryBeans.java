@@ -1,0 +1,102 @@
+package dev.streamcast.registry;
+
+import ai.onnxruntime.OrtEnvironment;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamcast.contracts.json.Json;
+import dev.streamcast.registry.artifacts.ArtifactStore;
+import dev.streamcast.registry.artifacts.BlobLocks;
+import dev.streamcast.registry.artifacts.FileArtifactStore;
+import dev.streamcast.registry.events.EventPublisher;
+import dev.streamcast.registry.security.Tokens;
+import dev.streamcast.registry.store.RegistryStore;
+import dev.streamcast.registry.upload.Uploads;
+import dev.streamcast.registry.validation.GraphCheck;
+import io.agroal.api.AgroalDataSource;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.arc.InjectableInstance;
+import io.quarkus.runtime.Startup;
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Wires the registry from its settings: the one active datasource, the artifact store, the
+ * upload pipeline, the events publisher and the tokens. The parts themselves are plain classes.
+ */
+@Singleton
+public class RegistryBeans {
+
+    private static final Logger LOG = Logger.getLogger(RegistryBeans.class);
+
+    /** The one JSON setup of streamcast, for the REST layer too. */
+    @Produces
+    @Singleton
+    ObjectMapper objectMapper() {
+        return Json.MAPPER;
+    }
+
+    @Produces
+    @Singleton
+    RegistryStore store(@Any InjectableInstance<AgroalDataSource> dataSources, RegistryConfig config) {
+        List<AgroalDataSource> active = dataSources.listActive();
+        if (active.size() != 1) {
+            throw new IllegalStateException(active.size() + " datasources are active; exactly one of"
+                    + " quarkus.datasource.h2.active and quarkus.datasource.postgresql.active must be true");
+        }
+        return new RegistryStore(active.get(0), config.events().enabled(), System::currentTimeMillis);
+    }
+
+    /** Also the {@link ArtifactStore} every other part uses. */
+    @Produces
+    @Singleton
+    FileArtifactStore fileArtifacts(RegistryConfig config) throws IOException {
+        return new FileArtifactStore(config.dataDir().resolve("artifacts"));
+    }
+
+    @Produces
+    @Singleton
+    Uploads uploads(RegistryStore store, ArtifactStore artifacts, RegistryConfig config) throws IOException {
+        return new Uploads(store, artifacts, new BlobLocks(256), new GraphCheck(OrtEnvironment.getEnvironment()),
+                config.dataDir().resolve("staging"), config.upload().maxSize().asLongValue(), config.upload().maxFiles());
+    }
+
+    @Produces
+    @Singleton
+    @Startup
+    EventPublisher events(RegistryStore store, RegistryConfig config, MeterRegistry metrics,
+                          @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap) {
+        EventPublisher publisher = new EventPublisher(store, bootstrap, config.events().topic(), config.events().pollInterval());
+        if (config.events().enabled()) {
+            publisher.start();
+        }
+        metrics.more().counter("registry_events_published_total", List.of(), publisher, EventPublisher::published);
+        metrics.more().counter("registry_events_failures_total", List.of(), publisher, EventPublisher::failures);
+        metrics.gauge("registry_events_pending", List.of(), store, RegistryStore::pendingEventCount);
+        return publisher;
+    }
+
+    void closeEvents(@Disposes EventPublisher publisher) {
+        publisher.close();
+    }
+
+    @Produces
+    @Singleton
+    @Startup
+    Tokens tokens(RegistryConfig config) throws IOException {
+        RegistryConfig.Auth auth = config.auth();
+        List<String> write = auth.writeTokens().orElse(List.of());
+        if (write.isEmpty()) {
+            Path file = auth.tokenFile().orElse(config.dataDir().resolve("write-token"));
+            write = List.of(Tokens.fromFile(file));
+            LOG.infof("write token: in %s (set registry.auth.write-tokens to choose your own)", file.toAbsolutePath());
+        }
+        return new Tokens(write, auth.readTokens().orElse(List.of()), auth.readOpen());
+    }
+}

@@ -1,0 +1,221 @@
+// The registry's page: models, versions side by side, lineage, metrics, the architecture chart,
+// and moving an alias with the token. Text from the registry is always set as text, never as HTML.
+'use strict';
+
+const TOKEN_KEY = 'streamcast.registry.token';
+let current = null;   // the selected model's name
+let chart = null;
+
+function token() {
+  return sessionStorage.getItem(TOKEN_KEY) || '';
+}
+
+async function api(method, path, body) {
+  const headers = {'Accept': 'application/json'};
+  if (token()) headers['Authorization'] = 'Bearer ' + token();
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const response = await fetch(path, {method, headers, body: body === undefined ? undefined : JSON.stringify(body)});
+  const text = await response.text();
+  const json = text ? JSON.parse(text) : null;
+  if (!response.ok) {
+    const error = new Error((json && json.error) || ('HTTP ' + response.status));
+    error.status = response.status;
+    throw error;
+  }
+  return json;
+}
+
+function el(tag, text, attrs) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+  return node;
+}
+
+function time(ms) {
+  return ms === null || ms === undefined ? '' : new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+function bytes(n) {
+  if (n < 1024) return n + ' B';
+  if (n < 1024 * 1024) return (n / 1024).toFixed(1) + ' KiB';
+  return (n / 1024 / 1024).toFixed(1) + ' MiB';
+}
+
+function status(text) {
+  document.getElementById('status').textContent = text;
+}
+
+async function loadModels() {
+  const models = await api('GET', '/api/models');
+  const list = document.getElementById('models');
+  list.replaceChildren();
+  document.getElementById('models-empty').hidden = models.length > 0;
+  for (const m of models) {
+    const item = el('li', null, {'data-model': m.name});
+    item.append(el('span', m.name, {'class': 'name'}));
+    const aliases = Object.entries(m.aliases).map(([a, v]) => a + '→' + v).join(' ');
+    item.append(el('small', m.versionCount + ' version' + (m.versionCount === 1 ? '' : 's') + (aliases ? ' · ' + aliases : '')));
+    if (m.name === current) item.classList.add('selected');
+    item.addEventListener('click', () => showModel(m.name));
+    list.append(item);
+  }
+  if (!current && models.length > 0) await showModel(models[0].name);
+}
+
+async function showModel(name) {
+  current = name;
+  for (const li of document.querySelectorAll('#models li')) {
+    li.classList.toggle('selected', li.dataset.model === name);
+  }
+  const [model, versions] = await Promise.all([
+    api('GET', '/api/models/' + encodeURIComponent(name)),
+    api('GET', '/api/models/' + encodeURIComponent(name) + '/versions?archived=true')]);
+  document.getElementById('model').hidden = false;
+  document.getElementById('model-name').textContent = model.name;
+  document.getElementById('model-description').textContent = model.description || '';
+  document.getElementById('model-tags').textContent =
+      Object.entries(model.tags).map(([k, v]) => k + '=' + v).join('  ');
+  renderAliases(model.aliases, versions);
+  renderVersions(versions);
+  renderChart(versions.filter(v => v.archivedAt === null));
+  status('loaded ' + model.name + ': ' + versions.length + ' versions');
+}
+
+function renderAliases(aliases, versions) {
+  const body = document.querySelector('#aliases tbody');
+  body.replaceChildren();
+  for (const [alias, version] of Object.entries(aliases).sort()) {
+    const row = el('tr', null, {'data-alias': alias});
+    row.append(el('td', alias), el('td', version));
+    body.append(row);
+  }
+  const select = document.getElementById('alias-version');
+  select.replaceChildren();
+  for (const v of versions.filter(v => v.archivedAt === null).reverse()) {
+    select.append(el('option', v.version + ' · ' + v.architecture, {'value': v.version}));
+  }
+}
+
+// Versions as columns, facts as rows: architectures read side by side.
+function renderVersions(versions) {
+  const table = document.getElementById('versions');
+  const head = el('tr');
+  head.append(el('th', 'version'));
+  for (const v of versions) {
+    head.append(el('th', v.version + (v.archivedAt !== null ? ' (archived)' : ''),
+        {'data-version': v.version, 'class': v.archivedAt !== null ? 'archived' : ''}));
+  }
+  table.tHead.replaceChildren(head);
+  const metricNames = [...new Set(versions.flatMap(v => Object.keys(v.metrics)))].sort();
+  const hyperNames = [...new Set(versions.flatMap(v => Object.keys(v.lineage.hyperParameters)))].sort();
+  const rows = [
+    ['architecture', v => v.architecture],
+    ['aliases', v => v.aliases.join(', ')],
+    ...metricNames.map(m => ['metric ' + m, v => v.metrics[m] === undefined ? '' : Number(v.metrics[m]).toPrecision(5), 'metric-' + m]),
+    ['parameters', v => v.signature.parameterCount],
+    ['state bytes / entity', v => v.signature.stateBytesPerEntity, 'state-bytes'],
+    ['state', v => v.signature.state.map(s => s.kind.toLowerCase() + ' ' + s.name + '[' + s.shape.join(',') + ']'
+        + (s.kind === 'WINDOW' ? ' x' + s.length : '')).join('; ') || 'none'],
+    ['horizon × targets', v => v.signature.horizon + ' × ' + v.signature.targets.join(', ')],
+    ['features', v => v.signature.features.length + ' (spec ' + v.signature.featureSpecId + ')'],
+    ['training data', v => v.lineage.dataSource, 'data-source'],
+    ['data range', v => time(v.lineage.dataFrom) + ' … ' + time(v.lineage.dataTo) + ' (' + v.lineage.dataRows + ' rows)', 'data-range'],
+    ['trainer', v => v.lineage.trainerVersion, 'trainer-version'],
+    ['source revision', v => v.lineage.sourceRevision || ''],
+    ...hyperNames.map(h => ['hyper ' + h, v => v.lineage.hyperParameters[h] === undefined ? '' : v.lineage.hyperParameters[h]]),
+    ['sha256', v => v.sha256.substring(0, 16) + '…'],
+    ['size', v => bytes(v.sizeBytes)],
+    ['created', v => time(v.createdAt)],
+    ['creator', v => v.creator],
+    ['description', v => v.description],
+    ['bundle', null],
+  ];
+  const body = el('tbody');
+  for (const [label, value, id] of rows) {
+    const row = el('tr', null, id ? {'data-row': id} : {});
+    row.append(el('th', label, {'scope': 'row'}));
+    for (const v of versions) {
+      if (value === null) {
+        const cell = el('td');
+        const link = el('a', 'zip', {'href': '/api/models/' + encodeURIComponent(v.model) + '/versions/' + v.version + '/bundle'});
+        cell.append(link);
+        row.append(cell);
+      } else {
+        row.append(el('td', value(v)));
+      }
+    }
+    body.append(row);
+  }
+  table.tBodies[0].replaceWith(body);
+}
+
+function renderChart(versions) {
+  const canvas = document.getElementById('compare-chart');
+  if (chart) chart.destroy();
+  const withMetrics = versions.filter(v => v.metrics.mse !== undefined);
+  const maxState = Math.max(1, ...withMetrics.map(v => v.signature.stateBytesPerEntity));
+  const byArch = new Map();
+  for (const v of withMetrics) {
+    if (!byArch.has(v.architecture)) byArch.set(v.architecture, []);
+    byArch.get(v.architecture).push({
+      x: v.metrics.step_us_b1 === undefined ? 0 : v.metrics.step_us_b1,
+      y: v.metrics.mse,
+      // area proportional to state bytes; a stateless model still shows as a dot
+      r: 3 + 22 * Math.sqrt(v.signature.stateBytesPerEntity / maxState),
+      version: v.version,
+      stateBytes: v.signature.stateBytesPerEntity,
+    });
+  }
+  chart = new Chart(canvas, {
+    type: 'bubble',
+    data: {datasets: [...byArch.entries()].map(([arch, points]) => ({label: arch, data: points}))},
+    options: {
+      animation: false,
+      maintainAspectRatio: false,
+      scales: {
+        x: {title: {display: true, text: 'step latency, µs (batch 1)'}, beginAtZero: true},
+        y: {title: {display: true, text: 'backtest MSE'}, beginAtZero: true},
+      },
+      plugins: {
+        tooltip: {callbacks: {label: c => c.dataset.label + ' v' + c.raw.version + ': mse ' + c.raw.y.toPrecision(4)
+              + ', ' + c.raw.x.toFixed(1) + ' µs, ' + c.raw.stateBytes + ' state bytes'}},
+      },
+    },
+  });
+  window.registryChart = chart;
+}
+
+async function moveAlias(event) {
+  event.preventDefault();
+  const out = document.getElementById('alias-status');
+  const alias = document.getElementById('alias-name').value.trim();
+  const version = Number(document.getElementById('alias-version').value);
+  out.className = '';
+  out.textContent = 'moving ' + alias + ' to ' + version + '…';
+  try {
+    await api('PUT', '/api/models/' + encodeURIComponent(current) + '/aliases/' + encodeURIComponent(alias), {version});
+    out.className = 'ok';
+    out.textContent = alias + ' now points at version ' + version;
+    await showModel(current);
+    await loadModels();
+  } catch (e) {
+    out.className = 'error';
+    out.textContent = (e.status === 401 || e.status === 403 ? 'not allowed (HTTP ' + e.status + '): ' : 'failed: ') + e.message;
+  }
+}
+
+function saveToken(event) {
+  event.preventDefault();
+  const value = document.getElementById('token').value.trim();
+  if (value) sessionStorage.setItem(TOKEN_KEY, value); else sessionStorage.removeItem(TOKEN_KEY);
+  document.getElementById('token').value = '';
+  document.getElementById('token-state').textContent = token() ? 'token set' : 'no token';
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  document.getElementById('alias-form').addEventListener('submit', moveAlias);
+  document.getElementById('token-form').addEventListener('submit', saveToken);
+  document.getElementById('token-state').textContent = token() ? 'token set' : 'no token';
+  loadModels().catch(e => status('could not load models: ' + e.message));
+});

@@ -1,0 +1,661 @@
+package dev.streamcast.registry;
+
+import dev.streamcast.contracts.bundle.BundleArchive;
+import dev.streamcast.contracts.bundle.BundleManifest;
+import dev.streamcast.contracts.bundle.Manifests;
+import dev.streamcast.contracts.bundle.StateTensor;
+import dev.streamcast.contracts.records.Codecs;
+import dev.streamcast.contracts.records.ModelEvent;
+import dev.streamcast.registry.artifacts.FileArtifactStore;
+import dev.streamcast.registry.client.ModelVersion;
+import dev.streamcast.registry.client.PublishOptions;
+import dev.streamcast.registry.client.RegistryClient;
+import dev.streamcast.registry.client.RegistryException;
+import dev.streamcast.registry.testing.Bundles;
+import dev.streamcast.testkit.KafkaFixture;
+import io.restassured.response.ValidatableResponse;
+import io.restassured.specification.RequestSpecification;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+
+
+/**
+ * Every rule of the registry against the running service, its real database, real ONNX Runtime and
+ * real broker. Run once per database: {@link H2RegistryTest} and {@link PostgresRegistryTest}.
+ * Each test uses its own model names, so the tests share one service.
+ */
+abstract class RegistryRules {
+
+    static final String WRITE = "test-write-token-0123456789";
+    static final String READ = "test-read-token-0123456789";
+
+    @Inject
+    FileArtifactStore artifacts;
+
+    @Inject
+    RegistryConfig config;
+
+    @ConfigProperty(name = "quarkus.http.test-port")
+    int port;
+
+    /** Injected by KafkaTestResource. */
+    KafkaFixture kafka;
+
+    @TempDir
+    Path tmp;
+
+    // ---- versions
+
+    @Test
+    void anUploadBecomesVersionOneWithItsShaSizeMetricsLineageAndSignature() throws Exception {
+        Path dir = Bundles.seasonalNaive(tmp.resolve("b"), "upload-basic", Bundles.metrics(0.42, 7.5));
+        byte[] zip = Bundles.zip(dir);
+
+        upload("upload-basic", zip, "creator=ci-bot&description=first seasonal")
+                .statusCode(201)
+                .header("Location", containsString("/api/models/upload-basic/versions/1"))
+                .body("model", equalTo("upload-basic"))
+                .body("version", equalTo(1))
+                .body("sha256", equalTo(Manifests.sha256(dir.resolve("manifest.json"))))
+                .body("architecture", equalTo("seasonal-naive"))
+                .body("creator", equalTo("ci-bot"))
+                .body("description", equalTo("first seasonal"))
+                .body("metrics.mse", equalTo(0.42f))
+                .body("lineage.dataSource", equalTo("transformers.csv"))
+                .body("lineage.dataFrom", equalTo(Bundles.START))
+                .body("lineage.dataRows", equalTo(420))
+                .body("signature.features", equalTo(List.of("oil_c")))
+                .body("signature.horizon", equalTo(6))
+                .body("signature.state[0].name", equalTo("season"))
+                .body("signature.state[0].kind", equalTo("WINDOW"))
+                .body("signature.stateBytesPerEntity", equalTo(23 * 4))
+                .body("files.name", equalTo(List.of("manifest.json", "sequence.onnx", "step.onnx")));
+
+        long expectedSize = 0;
+        for (String f : List.of("manifest.json", "sequence.onnx", "step.onnx")) {
+            expectedSize += Files.size(dir.resolve(f));
+        }
+        given().get("/api/models/upload-basic/versions/1").then().statusCode(200)
+                .body("sizeBytes", equalTo((int) expectedSize))
+                .body("createdAt", org.hamcrest.Matchers.greaterThan(0L))
+                .body("archivedAt", org.hamcrest.Matchers.nullValue());
+        given().get("/api/models/upload-basic").then().statusCode(200)
+                .body("latestVersion", equalTo(1)).body("versionCount", equalTo(1));
+    }
+
+    @Test
+    void versionsAreNumberedPerModelAndANumberIsNeverGivenTwice() throws Exception {
+        byte[] a = Bundles.zip(Bundles.lastValue(tmp.resolve("a"), "numbered-a", Bundles.metrics(1.0, 1.0)));
+        byte[] b = Bundles.zip(Bundles.lastValue(tmp.resolve("b"), "numbered-b", Bundles.metrics(1.0, 1.0)));
+
+        upload("numbered-a", a, "").statusCode(201).body("version", equalTo(1));
+        upload("numbered-a", a, "").statusCode(201).body("version", equalTo(2));
+        upload("numbered-b", b, "").statusCode(201).body("version", equalTo(1));
+        writer().delete("/api/models/numbered-a/versions/2").then().statusCode(204);
+        upload("numbered-a", a, "").statusCode(201).body("version", equalTo(3));
+
+        given().get("/api/models/numbered-a/versions").then().statusCode(200).body("version", equalTo(List.of(1, 3)));
+        given().get("/api/models/numbered-a/versions/2").then().statusCode(404)
+                .body("error", equalTo("model 'numbered-a' has no version 2"));
+    }
+
+    @Test
+    void concurrentUploadsToOneModelGetDistinctVersions() throws Exception {
+        byte[] zip = Bundles.zip(Bundles.lastValue(tmp.resolve("c"), "concurrent", Bundles.metrics(1.0, 1.0)));
+        int uploads = 16;
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Integer>> versions = new ArrayList<>();
+            for (int i = 0; i < uploads; i++) {
+                Callable<Integer> call = () -> upload("concurrent", zip, "").statusCode(201).extract().path("version");
+                versions.add(pool.submit(call));
+            }
+            Set<Integer> numbers = new java.util.TreeSet<>();
+            for (Future<Integer> v : versions) {
+                numbers.add(v.get());
+            }
+            assertThat(numbers).hasSize(uploads).first().isEqualTo(1);
+            assertThat(numbers).last().isEqualTo(uploads);
+        } finally {
+            pool.shutdownNow();
+        }
+        given().get("/api/models/concurrent").then().body("latestVersion", equalTo(uploads))
+                .body("versionCount", equalTo(uploads));
+    }
+
+    @Test
+    void aRetriedUploadWithTheSameIdempotencyKeyGivesBackTheSameVersion() throws Exception {
+        byte[] zip = Bundles.zip(Bundles.lastValue(tmp.resolve("i"), "idempotent", Bundles.metrics(1.0, 1.0)));
+        writer().header("Idempotency-Key", "publish-7f3a").contentType("application/zip").body(zip)
+                .post("/api/models/idempotent/versions").then().statusCode(201).body("version", equalTo(1));
+        writer().header("Idempotency-Key", "publish-7f3a").contentType("application/zip").body(zip)
+                .post("/api/models/idempotent/versions").then().statusCode(200).body("version", equalTo(1));
+        given().get("/api/models/idempotent").then().body("versionCount", equalTo(1));
+    }
+
+    // ---- bad uploads: 400 naming what is wrong, 413 over the limit, nothing left behind
+
+    @Test
+    void anInvalidManifestGives400NamingTheField() throws Exception {
+        Path dir = Bundles.lastValue(tmp.resolve("m"), "bad-manifest", Map.of());
+        Bundles.editManifestText(dir, "\"horizon\" : 6", "\"horizon\" : 0");
+
+        upload("bad-manifest", Bundles.zipRaw(dir), "").statusCode(400)
+                .body("error", containsString("horizon"))
+                .body("error", containsString("0"));
+
+        Map<String, byte[]> noManifest = Bundles.entries(Bundles.lastValue(tmp.resolve("n"), "bad-manifest", Map.of()));
+        noManifest.remove("manifest.json");
+        upload("bad-manifest", Bundles.zipOf(noManifest), "").statusCode(400)
+                .body("error", containsString("no manifest.json in the bundle"));
+        upload("bad-manifest", "not a zip at all".getBytes(StandardCharsets.UTF_8), "").statusCode(400)
+                .body("error", containsString("not a zip archive"));
+        assertNothingStored("bad-manifest");
+    }
+
+    @Test
+    void aFileWhoseSha256DiffersFromTheManifestGives400() throws Exception {
+        Path dir = Bundles.lastValue(tmp.resolve("s"), "bad-sha", Map.of());
+        byte[] step = Files.readAllBytes(dir.resolve("step.onnx"));
+        step[step.length - 1] ^= 1;
+        Files.write(dir.resolve("step.onnx"), step);
+
+        upload("bad-sha", Bundles.zipRaw(dir), "").statusCode(400)
+                .body("problems[0]", containsString("files.step.onnx: sha256 is " + Manifests.sha256(step)
+                        + " but the manifest says"));
+        assertNothingStored("bad-sha");
+    }
+
+    @Test
+    void anOnnxFileThatDoesNotLoadGives400() throws Exception {
+        Path dir = Bundles.lastValue(tmp.resolve("o"), "bad-onnx", Map.of());
+        Bundles.replaceFile(dir, "step.onnx", "this is not a protobuf".getBytes(StandardCharsets.UTF_8));
+
+        upload("bad-onnx", Bundles.zip(dir), "").statusCode(400)
+                .body("problems", hasItem(containsString("step.onnx: does not load in ONNX Runtime")));
+        assertNothingStored("bad-onnx");
+    }
+
+    @Test
+    void graphsWhoseInputsOutputsOrStateDifferFromTheManifestGive400() throws Exception {
+        Path carry = Bundles.lastValue(tmp.resolve("carry"), "bad-graph", Map.of());
+        Bundles.editManifest(carry, m -> Bundles.withState(m, List.of(StateTensor.carry("h", 4))));
+        upload("bad-graph", Bundles.zip(carry), "").statusCode(400)
+                .body("problems", hasItem(containsString("step.onnx: has no input 'h' (the manifest needs [B, 4])")))
+                .body("problems", hasItem(containsString("step.onnx: has no output 'h.next'")));
+
+        Path renamed = Bundles.seasonalNaive(tmp.resolve("renamed"), "bad-graph", Map.of());
+        Bundles.editManifest(renamed, m -> Bundles.withState(m, List.of(StateTensor.window("taps", 23, 1))));
+        upload("bad-graph", Bundles.zip(renamed), "").statusCode(400)
+                .body("problems", hasItem("step.onnx: input 'season' is not in the manifest (expected exactly [taps, x])"))
+                .body("problems", hasItem("step.onnx: output 'season.new' is not in the manifest (expected exactly"
+                        + " [taps.new, yhat])"));
+
+        Path longer = Bundles.seasonalNaive(tmp.resolve("longer"), "bad-graph", Map.of());
+        Bundles.editManifest(longer, m -> Bundles.withState(m, List.of(StateTensor.window("season", 47, 1))));
+        upload("bad-graph", Bundles.zip(longer), "").statusCode(400)
+                .body("problems", hasItem("step.onnx: input 'season' has shape [B, 23, 1] but the manifest implies [B, 47, 1]"));
+
+        Path swapped = Bundles.lastValue(tmp.resolve("swapped"), "bad-graph", Map.of());
+        Bundles.replaceFile(swapped, "step.onnx", Files.readAllBytes(swapped.resolve("sequence.onnx")));
+        upload("bad-graph", Bundles.zip(swapped), "").statusCode(400)
+                .body("problems", hasItem("step.onnx: input 'x' has shape [B, ?, 1] but the manifest implies [B, 1]"));
+        assertNothingStored("bad-graph");
+    }
+
+    @Test
+    void aManifestNamingAnotherModelGives400() throws Exception {
+        byte[] zip = Bundles.zip(Bundles.lastValue(tmp.resolve("x"), "some-other-model", Map.of()));
+        upload("named-model", zip, "").statusCode(400)
+                .body("problems[0]", equalTo("name: the manifest names model 'some-other-model' but the upload is to"
+                        + " model 'named-model'"));
+        assertNothingStored("named-model");
+    }
+
+    @Test
+    void archiveEntriesThatCouldEscapeOrSneakInGive400AndWriteNothing() throws Exception {
+        Map<String, byte[]> good = Bundles.entries(Bundles.lastValue(tmp.resolve("z"), "unsafe-zip", Map.of()));
+        Map<String, String> cases = new LinkedHashMap<>();
+        cases.put("../escape.onnx", "contains '..': paths may not leave the bundle");
+        cases.put("/etc/escape.onnx", "is an absolute path");
+        cases.put("a/b/escape.onnx", "is nested too deep");
+        cases.put("notes.txt", "entry 'notes.txt' is not listed in the manifest's files [sequence.onnx, step.onnx]");
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            Map<String, byte[]> entries = new LinkedHashMap<>(good);
+            entries.put(c.getKey(), "x".getBytes(StandardCharsets.UTF_8));
+            upload("unsafe-zip", Bundles.zipOf(entries), "").statusCode(400).body("error", containsString(c.getValue()));
+        }
+        byte[] duplicate = duplicateEntryZip(good);
+        upload("unsafe-zip", duplicate, "").statusCode(400).body("error", containsString("appears twice"));
+
+        try (Stream<Path> all = Stream.concat(Files.walk(config.dataDir()), Files.list(config.dataDir().toAbsolutePath().getParent()))) {
+            assertThat(all.filter(p -> p.getFileName().toString().equals("escape.onnx"))).isEmpty();
+        }
+        assertNothingStored("unsafe-zip");
+    }
+
+    @Test
+    void aBundleAFolderDeepAsZipMakesItIsAccepted() throws Exception {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("bundle/", new byte[0]);
+        Bundles.entries(Bundles.lastValue(tmp.resolve("f"), "folder-zip", Map.of()))
+                .forEach((name, content) -> entries.put("bundle/" + name, content));
+        upload("folder-zip", Bundles.zipOf(entries), "").statusCode(201).body("version", equalTo(1));
+    }
+
+    @Test
+    void aBodyOverTheSizeLimitGives413AndSoDoesAnArchiveThatUnpacksBeyondIt() throws Exception {
+        long limit = config.upload().maxSize().asLongValue();
+        byte[] big = new byte[(int) limit + 1024];
+        new Random(1).nextBytes(big);
+        // Expect: 100-continue, as curl sends for large bodies: the registry answers before the body is sent
+        HttpResponse<String> refused = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + port + "/api/models/too-large/versions"))
+                .header("Authorization", "Bearer " + WRITE).header("Content-Type", "application/zip").expectContinue(true)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(big)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(413);
+
+        Map<String, byte[]> bomb = new LinkedHashMap<>(Bundles.entries(
+                Bundles.lastValue(tmp.resolve("l"), "too-large", Map.of())));
+        bomb.put("step.onnx", new byte[(int) limit + 1]); // zeros: a few KiB compressed
+        byte[] zip = Bundles.zipOf(bomb);
+        assertThat(zip.length).isLessThan(100_000);
+        upload("too-large", zip, "").statusCode(413)
+                .body("error", containsString("the unpacked bundle is over the limit of " + limit + " bytes"));
+        assertNothingStored("too-large");
+    }
+
+    // ---- aliases, archive, delete
+
+    @Test
+    void anAliasMovesAtomicallyAndResolvesToItsVersion() throws Exception {
+        byte[] zip = Bundles.zip(Bundles.lastValue(tmp.resolve("al"), "aliased", Bundles.metrics(1.0, 1.0)));
+        for (int i = 0; i < 3; i++) {
+            upload("aliased", zip, "").statusCode(201);
+        }
+        moveAlias("aliased", "champion", 1, null).statusCode(200).body("version", equalTo(1))
+                .body("aliases", equalTo(List.of("champion")));
+        moveAlias("aliased", "challenger", 3, 0L).statusCode(200);
+        moveAlias("aliased", "champion", 2, 1L).statusCode(200).body("version", equalTo(2));
+        moveAlias("aliased", "champion", 3, 1L).statusCode(409)
+                .body("error", equalTo("alias 'champion' of aliased points at version 2, not at the expected version 1"));
+        moveAlias("aliased", "champion", 9, null).statusCode(404)
+                .body("error", equalTo("model 'aliased' has no version 9"));
+
+        given().get("/api/models/aliased/aliases/champion").then().statusCode(200).body("version", equalTo(2));
+        given().get("/api/models/aliased/versions/latest").then().statusCode(200).body("version", equalTo(3));
+        given().get("/api/models/aliased/aliases").then().statusCode(200)
+                .body("champion", equalTo(2)).body("challenger", equalTo(3));
+        given().get("/api/models/aliased/aliases/production").then().statusCode(404)
+                .body("error", equalTo("model 'aliased' has no alias 'production' (its aliases are [challenger, champion])"));
+
+        writer().delete("/api/models/aliased/aliases/challenger").then().statusCode(204);
+        given().get("/api/models/aliased/aliases").then().body("challenger", org.hamcrest.Matchers.nullValue());
+    }
+
+    @Test
+    void aVersionAnAliasPointsToCannotBeArchivedOrDeleted() throws Exception {
+        byte[] zip = Bundles.zip(Bundles.lastValue(tmp.resolve("ar"), "archiving", Bundles.metrics(1.0, 1.0)));
+        upload("archiving", zip, "").statusCode(201);
+        upload("archiving", zip, "").statusCode(201);
+        moveAlias("archiving", "champion", 1, null).statusCode(200);
+
+        writer().post("/api/models/archiving/versions/1/archive").then().statusCode(409)
+                .body("error", equalTo("archiving@1 cannot be archived: alias champion points at it; move or remove it first"));
+        writer().delete("/api/models/archiving/versions/1").then().statusCode(409)
+                .body("error", equalTo("archiving@1 cannot be deleted: alias champion points at it; move or remove it first"));
+
+        writer().post("/api/models/archiving/versions/2/archive").then().statusCode(200)
+                .body("archivedAt", org.hamcrest.Matchers.notNullValue());
+        moveAlias("archiving", "champion", 2, null).statusCode(409)
+                .body("error", equalTo("archiving@2 is archived; an alias can only point at a live version"));
+        given().get("/api/models/archiving/versions?archived=false").then().body("version", equalTo(List.of(1)));
+        given().get("/api/models/archiving/versions/latest").then().body("version", equalTo(1));
+        given().get("/api/models/archiving/versions/1/bundle").then().statusCode(200);
+    }
+
+    @Test
+    void deletingAVersionRemovesOnlyTheFilesNoOtherVersionShares() throws Exception {
+        // a horizon no other test uses: content addressing shares identical graphs across models
+        Path dir = Bundles.lastValue(tmp.resolve("d"), "deleting", Bundles.metrics(1.0, 1.0), 11);
+        byte[] first = Bundles.zip(dir);
+        upload("deleting", first, "").statusCode(201);
+        Path other = Bundles.seasonalNaive(tmp.resolve("d2"), "deleting", Bundles.metrics(0.5, 2.0));
+        upload("deleting", Bundles.zip(other), "").statusCode(201);
+        upload("deleting", first, "").statusCode(201); // version 3 shares every file with version 1
+
+        String stepSha = Manifests.read(dir).files().get("step.onnx");
+        String otherStep = Manifests.read(other).files().get("step.onnx");
+        writer().delete("/api/models/deleting/versions/1").then().statusCode(204);
+        assertThat(artifacts.contains(stepSha)).as("still used by version 3").isTrue();
+        writer().delete("/api/models/deleting/versions/3").then().statusCode(204);
+        assertThat(artifacts.contains(stepSha)).as("no version uses it any more").isFalse();
+        assertThat(artifacts.contains(otherStep)).isTrue();
+    }
+
+    // ---- security
+
+    @Test
+    void writesNeedTheWriteTokenAndReadsAreOpen() throws Exception {
+        byte[] zip = Bundles.zip(Bundles.lastValue(tmp.resolve("t"), "guarded", Map.of()));
+        given().contentType("application/zip").body(zip).post("/api/models/guarded/versions").then().statusCode(401)
+                .header("WWW-Authenticate", containsString("Bearer"))
+                .body("error", containsString("needs a write token"));
+        given().auth().oauth2(READ).contentType("application/zip").body(zip).post("/api/models/guarded/versions")
+                .then().statusCode(403).body("error", containsString("this token may only read"));
+        given().auth().oauth2("wrong-token-0123456789").contentType("application/zip").body(zip)
+                .post("/api/models/guarded/versions").then().statusCode(401)
+                .body("error", equalTo("the bearer token is not valid for this registry"));
+        given().contentType("application/json").body("{\"version\": 1}").put("/api/models/guarded/aliases/champion")
+                .then().statusCode(401);
+        assertNothingStored("guarded");
+
+        upload("guarded", zip, "").statusCode(201);
+        given().get("/api/models/guarded/versions/1").then().statusCode(200);
+        given().auth().oauth2(READ).get("/api/models").then().statusCode(200);
+        given().auth().oauth2(READ).contentType("application/json").body("{\"version\": 1}")
+                .put("/api/models/guarded/aliases/champion").then().statusCode(403);
+    }
+
+    @Test
+    void unsafeNamesGive400AndCannotTraversePaths() throws Exception {
+        for (String bad : List.of("a..b", ".hidden", "x".repeat(65), "semi;colon", "sp ace")) {
+            writer().contentType("application/json").body("{}").put("/api/models/{name}", bad).then().statusCode(400)
+                    .body("error", containsString("is not a safe name"));
+        }
+        given().urlEncodingEnabled(false).get("/api/models/..%2F..%2Fetc/versions").then()
+                .statusCode(org.hamcrest.Matchers.oneOf(400, 404));
+        given().urlEncodingEnabled(false).get("/api/models/%2e%2e/versions").then()
+                .statusCode(org.hamcrest.Matchers.oneOf(400, 404));
+        byte[] zip = Bundles.zip(Bundles.lastValue(tmp.resolve("u"), "safe-name", Map.of()));
+        upload("safe-name", zip, "").statusCode(201);
+        moveAlias("safe-name", "7", 1, null).statusCode(400).body("error", containsString("is reserved"));
+        moveAlias("safe-name", "latest", 1, null).statusCode(400).body("error", containsString("is reserved"));
+        given().get("/api/models/safe-name/versions/1/files/..%2F..%2Fwrite-token").then().statusCode(404);
+        given().get("/api/models/safe-name/versions/0").then().statusCode(400)
+                .body("error", containsString("is not a version number"));
+    }
+
+    // ---- downloads and the client
+
+    @Test
+    void downloadsGiveBackExactlyTheUploadedFiles() throws Exception {
+        Path dir = Bundles.seasonalNaive(tmp.resolve("dl"), "downloads", Bundles.metrics(0.3, 4.0));
+        upload("downloads", Bundles.zip(dir), "").statusCode(201);
+
+        byte[] zip = given().get("/api/models/downloads/versions/1/bundle").then().statusCode(200)
+                .contentType("application/zip").extract().asByteArray();
+        Path back = Files.createDirectory(tmp.resolve("back"));
+        BundleManifest manifest = BundleArchive.unzip(new ByteArrayInputStream(zip), back, "download", 1 << 20, 10);
+        assertThat(manifest).isEqualTo(Manifests.read(dir));
+        for (String f : List.of("manifest.json", "step.onnx", "sequence.onnx")) {
+            assertThat(back.resolve(f)).hasSameBinaryContentAs(dir.resolve(f));
+        }
+        byte[] step = given().get("/api/models/downloads/versions/1/files/step.onnx").then().statusCode(200)
+                .extract().asByteArray();
+        assertThat(step).isEqualTo(Files.readAllBytes(dir.resolve("step.onnx")));
+        given().get("/api/models/downloads/versions/1/files/README").then().statusCode(404)
+                .body("error", equalTo("downloads@1 has no file 'README' (its files are [manifest.json, sequence.onnx,"
+                        + " step.onnx])"));
+    }
+
+    @Test
+    void theClientPublishesResolvesDownloadsAndReportsWhatFailed() throws Exception {
+        RegistryClient client = RegistryClient.builder("http://localhost:" + port).token(WRITE).build();
+        Path dir = Bundles.seasonalNaive(tmp.resolve("cl"), "client-model", Bundles.metrics(0.25, 3.0));
+
+        ModelVersion published = client.publish(dir, PublishOptions.by("trainer").withDescription("seasonal")
+                .withAliases("challenger"));
+        assertThat(published.ref()).isEqualTo("client-model@1");
+        assertThat(published.aliases()).containsExactly("challenger");
+        assertThat(published.sha256()).isEqualTo(Manifests.sha256(dir.resolve("manifest.json")));
+
+        assertThat(client.resolve("client-model@challenger").version()).isEqualTo(1);
+        assertThat(client.resolve("client-model", "latest").version()).isEqualTo(1);
+        assertThat(client.setAlias("client-model", "champion", 1).aliases()).containsExactly("challenger", "champion");
+        assertThat(client.model("client-model").aliases()).containsEntry("champion", 1L);
+        assertThat(client.listModels()).extracting(m -> m.name()).contains("client-model");
+
+        BundleManifest downloaded = client.download("client-model", 1, tmp.resolve("downloaded"));
+        assertThat(downloaded).isEqualTo(Manifests.read(dir));
+        assertThat(Manifests.read(tmp.resolve("downloaded"))).isEqualTo(downloaded);
+
+        RegistryException conflict = catchRegistry(() -> client.archive("client-model", 1));
+        assertThat(conflict.status()).isEqualTo(409);
+        assertThat(conflict.attempts()).isEqualTo(1);
+        assertThat(conflict.serverMessage()).isEqualTo("client-model@1 cannot be archived: aliases challenger, champion"
+                + " point at it; move or remove them first");
+        assertThat(conflict.getMessage()).startsWith("POST http://localhost:" + port
+                + "/api/models/client-model/versions/1/archive failed with HTTP 409: ");
+
+        RegistryClient reader = RegistryClient.builder("http://localhost:" + port).token(READ).build();
+        RegistryException forbidden = catchRegistry(() -> reader.publish(dir, PublishOptions.by("reader")));
+        assertThat(forbidden.status()).isEqualTo(403);
+        assertThat(forbidden.attempts()).as("a 4xx is never retried").isEqualTo(1);
+        RegistryException missing = catchRegistry(() -> reader.resolve("client-model@production"));
+        assertThat(missing.status()).isEqualTo(404);
+        assertThat(missing.serverMessage()).contains("has no alias 'production'");
+    }
+
+    // ---- events
+
+    @Test
+    void theModelEventsTopicAloneRebuildsEveryAliasKeyedByModelName() throws Exception {
+        byte[] zip = Bundles.zip(Bundles.lastValue(tmp.resolve("ev"), "events-model", Bundles.metrics(1.0, 1.0)));
+        upload("events-model", zip, "").statusCode(201);
+        upload("events-model", zip, "").statusCode(201);
+        upload("events-model", zip, "").statusCode(201);
+        moveAlias("events-model", "champion", 1, null).statusCode(200);
+        moveAlias("events-model", "challenger", 2, null).statusCode(200);
+        moveAlias("events-model", "champion", 2, null).statusCode(200);
+        moveAlias("events-model", "shadow", 3, null).statusCode(200);
+        writer().delete("/api/models/events-model/aliases/shadow").then().statusCode(204);
+        writer().post("/api/models/events-model/versions/1/archive").then().statusCode(200);
+
+        Map<String, Long> expected = Map.of("champion", 2L, "challenger", 2L);
+        List<ConsumerRecord<byte[], byte[]>> records = readEventsUntil(all -> {
+            Map<String, Map<String, Long>> rebuilt = rebuild(all);
+            return expected.equals(rebuilt.get("events-model"))
+                    && all.stream().filter(r -> key(r).equals("events-model")).count() >= 9;
+        });
+        Map<String, Map<String, Long>> rebuilt = rebuild(records);
+        assertThat(rebuilt.get("events-model")).isEqualTo(expected);
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            assertThat(key(r)).isEqualTo(event(r).model());
+        }
+        List<ModelEvent> mine = records.stream().filter(r -> key(r).equals("events-model")).map(RegistryRules::event).toList();
+        assertThat(mine).extracting(ModelEvent::type).containsExactly(
+                ModelEvent.Type.VERSION_CREATED, ModelEvent.Type.VERSION_CREATED, ModelEvent.Type.VERSION_CREATED,
+                ModelEvent.Type.ALIAS_MOVED, ModelEvent.Type.ALIAS_MOVED, ModelEvent.Type.ALIAS_MOVED,
+                ModelEvent.Type.ALIAS_MOVED, ModelEvent.Type.ALIAS_REMOVED, ModelEvent.Type.VERSION_ARCHIVED);
+        assertThat(mine.get(5).previousVersion()).isEqualTo(1L);
+        assertThat(mine.get(5).aliases()).isEqualTo(Map.of("champion", 2L, "challenger", 2L));
+        assertThat(mine.get(7).alias()).isEqualTo("shadow");
+        assertThat(mine.get(0).sha256()).hasSize(64);
+        // every model the topic knows agrees with the registry
+        for (Map.Entry<String, Map<String, Long>> model : rebuilt.entrySet()) {
+            Map<String, Object> live = given().get("/api/models/{m}/aliases", model.getKey()).then().statusCode(200)
+                    .extract().jsonPath().getMap("$");
+            Map<String, Long> liveLongs = new TreeMap<>();
+            live.forEach((k, v) -> liveLongs.put(k, ((Number) v).longValue()));
+            assertThat(model.getValue()).as(model.getKey()).isEqualTo(liveLongs);
+        }
+    }
+
+    @Test
+    void aRefusedChangeSendsNoEvent() throws Exception {
+        byte[] zip = Bundles.zip(Bundles.lastValue(tmp.resolve("rf"), "refused-events", Bundles.metrics(1.0, 1.0)));
+        upload("refused-events", zip, "").statusCode(201);
+        upload("refused-events", zip, "").statusCode(201);
+        moveAlias("refused-events", "champion", 1, null).statusCode(200);
+        writer().post("/api/models/refused-events/versions/2/archive").then().statusCode(200);
+
+        moveAlias("refused-events", "champion", 2, null).statusCode(409);          // archived
+        moveAlias("refused-events", "champion", 1, 2L).statusCode(409);           // wrong expectation
+        writer().post("/api/models/refused-events/versions/1/archive").then().statusCode(409); // aliased
+        writer().delete("/api/models/refused-events/versions/1").then().statusCode(409);
+        upload("refused-events", "broken".getBytes(StandardCharsets.UTF_8), "").statusCode(400);
+        moveAlias("refused-events", "marker", 1, null).statusCode(200);
+
+        List<ModelEvent> mine = readEventsUntil(all -> all.stream().anyMatch(r -> key(r).equals("refused-events")
+                && "marker".equals(event(r).alias())))
+                .stream().filter(r -> key(r).equals("refused-events")).map(RegistryRules::event).toList();
+        assertThat(mine).extracting(ModelEvent::type).containsExactly(ModelEvent.Type.VERSION_CREATED,
+                ModelEvent.Type.VERSION_CREATED, ModelEvent.Type.ALIAS_MOVED, ModelEvent.Type.VERSION_ARCHIVED,
+                ModelEvent.Type.ALIAS_MOVED);
+        assertThat(mine.get(4).aliases()).isEqualTo(Map.of("champion", 1L, "marker", 1L));
+    }
+
+    // ---- operations
+
+    @Test
+    void readinessIncludesTheDatabaseAndMetricsCountUploadsByOutcome() throws Exception {
+        byte[] zip = Bundles.zip(Bundles.lastValue(tmp.resolve("ops"), "ops-model", Map.of()));
+        upload("ops-model", zip, "").statusCode(201);
+        upload("ops-model", "nope".getBytes(StandardCharsets.UTF_8), "").statusCode(400);
+
+        given().get("/q/health/ready").then().statusCode(200)
+                .body("checks.find { it.name == 'registry' }.status", equalTo("UP"))
+                .body("checks.find { it.name == 'registry' }.data.database", equalTo("ok"));
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics).containsPattern("registry_uploads_total\\{[^}]*outcome=\"created\"[^}]*\\} [1-9]");
+        assertThat(metrics).containsPattern("registry_uploads_total\\{[^}]*outcome=\"invalid\"[^}]*\\} [1-9]");
+        assertThat(metrics).contains("registry_events_pending");
+    }
+
+    // ---- helpers
+
+    static RequestSpecification writer() {
+        return given().auth().oauth2(WRITE);
+    }
+
+    static ValidatableResponse upload(String model, byte[] zip, String query) {
+        return writer().contentType("application/zip").body(zip)
+                .post("/api/models/" + model + "/versions" + (query.isEmpty() ? "" : "?" + query)).then();
+    }
+
+    static ValidatableResponse moveAlias(String model, String alias, long version, Long expected) {
+        String body = "{\"version\": " + version + (expected == null ? "" : ", \"expectedVersion\": " + expected) + "}";
+        return writer().contentType("application/json").body(body)
+                .put("/api/models/{m}/aliases/{a}", model, alias).then();
+    }
+
+    /** No row for the model, nothing in staging, and no blob that no version references. */
+    void assertNothingStored(String model) throws IOException {
+        given().get("/api/models/" + model).then().statusCode(404).body("error", equalTo("no model '" + model + "'"));
+        try (Stream<Path> staged = Files.list(config.dataDir().resolve("staging"))) {
+            assertThat(staged).as("staging area").isEmpty();
+        }
+        Set<String> referenced = new java.util.HashSet<>();
+        List<String> names = given().get("/api/models").then().extract().jsonPath().getList("name");
+        for (String name : names) {
+            List<List<String>> shas = given().get("/api/models/{m}/versions", name).then().extract()
+                    .jsonPath().getList("files.sha256");
+            shas.forEach(referenced::addAll);
+        }
+        try (Stream<Path> blobs = Files.walk(artifacts.root())) {
+            List<String> stored = blobs.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).toList();
+            assertThat(referenced).as("every stored blob belongs to a version").containsAll(stored);
+        }
+    }
+
+    /** The reader takes local entries in order: one archive's entries, then a whole second archive. */
+    private static byte[] duplicateEntryZip(Map<String, byte[]> good) throws Exception {
+        byte[] first = Bundles.zipOf(Map.of("manifest.json", good.get("manifest.json")));
+        int centralDirectory = indexOf(first, new byte[]{0x50, 0x4b, 0x01, 0x02});
+        byte[] second = Bundles.zipOf(good);
+        byte[] merged = new byte[centralDirectory + second.length];
+        System.arraycopy(first, 0, merged, 0, centralDirectory);
+        System.arraycopy(second, 0, merged, centralDirectory, second.length);
+        return merged;
+    }
+
+    private static int indexOf(byte[] data, byte[] pattern) {
+        outer:
+        for (int i = 0; i <= data.length - pattern.length; i++) {
+            for (int j = 0; j < pattern.length; j++) {
+                if (data[i + j] != pattern[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new IllegalArgumentException("pattern not found");
+    }
+
+    private static RegistryException catchRegistry(Runnable call) {
+        try {
+            call.run();
+        } catch (RegistryException e) {
+            return e;
+        }
+        throw new AssertionError("expected a RegistryException");
+    }
+
+    private List<ConsumerRecord<byte[], byte[]>> readEventsUntil(
+            java.util.function.Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(kafka.consumerProperties())) {
+            consumer.subscribe(List.of("model-events"));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!done.test(records) && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+        }
+        assertThat(done.test(records)).as("events seen: %s", records.stream().map(RegistryRules::event).toList()).isTrue();
+        return records;
+    }
+
+    /** What a consumer of the compacted topic does: the latest event per model holds its alias table. */
+    private static Map<String, Map<String, Long>> rebuild(List<ConsumerRecord<byte[], byte[]>> records) {
+        Map<String, Map<String, Long>> aliases = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            aliases.put(key(r), event(r).aliases());
+        }
+        return aliases;
+    }
+
+    private static String key(ConsumerRecord<byte[], byte[]> r) {
+        return new String(r.key(), StandardCharsets.UTF_8);
+    }
+
+    private static ModelEvent event(ConsumerRecord<byte[], byte[]> r) {
+        return Codecs.MODEL_EVENT.decode(r.value()).value();
+    }
+
+}
