@@ -133,7 +133,7 @@ function renderVersions(versions) {
   ];
   const body = el('tbody');
   for (const [label, value, id] of rows) {
-    const row = el('tr', null, id ? {'data-row': id} : {});
+    const row = el('tr', null, {'data-row': id || label.replace(/[^a-z0-9_]+/gi, '-')});
     row.append(el('th', label, {'scope': 'row'}));
     for (const v of versions) {
       if (value === null) {
@@ -174,8 +174,8 @@ function renderChart(versions) {
       animation: false,
       maintainAspectRatio: false,
       scales: {
-        x: {title: {display: true, text: 'step latency, µs (batch 1)'}, beginAtZero: true},
-        y: {title: {display: true, text: 'backtest MSE'}, beginAtZero: true},
+        x: {title: {display: true, text: 'step latency, µs (batch 1)'}, beginAtZero: true, grace: '10%'},
+        y: {title: {display: true, text: 'backtest MSE'}, beginAtZero: true, grace: '10%'},
       },
       plugins: {
         tooltip: {callbacks: {label: c => c.dataset.label + ' v' + c.raw.version + ': mse ' + c.raw.y.toPrecision(4)

@@ -1,0 +1,176 @@
+package dev.streamcast.registry.ui;
+
+import dev.streamcast.registry.testing.Bundles;
+import dev.streamcast.testkit.KafkaTestResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+/**
+ * The registry's page in a real headless Chromium (Debian's {@code chromium} and
+ * {@code chromium-driver}): it lists models and versions, shows metrics and lineage side by side,
+ * draws the architecture chart with Chart.js from the WebJar, and moves an alias only with a
+ * write token.
+ */
+@QuarkusTest
+@WithTestResource(KafkaTestResource.class)
+class RegistryPageTest {
+
+    static final String WRITE = "test-write-token-0123456789";
+    static final String READ = "test-read-token-0123456789";
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+
+    @ConfigProperty(name = "quarkus.http.test-port")
+    int port;
+
+    @TempDir
+    Path tmp;
+
+    ChromeDriver browser;
+    WebDriverWait wait;
+
+    @BeforeEach
+    void openBrowser() throws Exception {
+        if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
+            throw new IllegalStateException("the UI tests drive Debian's Chromium: " + CHROMIUM + " and " + CHROMEDRIVER
+                    + " are needed; install them with 'apt-get install chromium chromium-driver' (.ci/run does)");
+        }
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        // the network is closed here: without these, Chromium stalls on connections it tries at start
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--window-size=1400,1000", "--user-data-dir=" + Files.createDirectory(tmp.resolve("chromium-profile")));
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+        browser = new ChromeDriver(service, options);
+        wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+    }
+
+    @AfterEach
+    void closeBrowser() {
+        if (browser != null) {
+            browser.quit();
+        }
+    }
+
+    @Test
+    void listsModelsAndShowsVersionsMetricsLineageAndTheArchitectureChart() throws Exception {
+        upload("ui-compare", Bundles.zip(Bundles.seasonalNaive(tmp.resolve("a"), "ui-compare", Bundles.metrics(0.3, 5.0))));
+        upload("ui-compare", Bundles.zip(Bundles.lastValue(tmp.resolve("b"), "ui-compare", Bundles.metrics(0.5, 1.5))));
+        upload("ui-other", Bundles.zip(Bundles.lastValue(tmp.resolve("c"), "ui-other", Bundles.metrics(0.9, 1.0))));
+
+        browser.get("http://localhost:" + port + "/");
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#models li[data-model='ui-other']")));
+        browser.findElement(By.cssSelector("#models li[data-model='ui-compare']")).click();
+        wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#versions thead th[data-version]"), 2));
+
+        assertThat(browser.findElement(By.id("model-name")).getText()).isEqualTo("ui-compare");
+        assertThat(cells("architecture")).containsExactly("seasonal-naive", "last-value");
+        assertThat(cells("metric-mse")).containsExactly("0.30000", "0.50000");
+        assertThat(cells("metric-step_us_b1")).containsExactly("5.0000", "1.5000");
+        assertThat(cells("state-bytes")).containsExactly("92", "0");
+        assertThat(cells("data-source")).containsExactly("transformers.csv", "transformers.csv");
+        assertThat(cells("data-range").get(0)).startsWith("2016-07-01T00:00:00Z … ").endsWith("(420 rows)");
+        assertThat(cells("trainer-version").get(0)).isNotBlank();
+
+        // the chart: Chart.js from the registry's own /webjars, one bubble series per architecture
+        String chartSrc = browser.findElement(By.id("chartjs")).getAttribute("src");
+        assertThat(chartSrc).startsWith("http://localhost:" + port + "/webjars/chart.js/").endsWith("/chart.umd.min.js");
+        Object series = js("return window.registryChart ? window.registryChart.data.datasets.map(d => d.label + ':'"
+                + " + d.data.length).join(',') : null");
+        assertThat(series).isEqualTo("seasonal-naive:1,last-value:1");
+        assertThat(js("return typeof Chart === 'function' && Chart.version")).isEqualTo("4.5.1");
+        assertThat((Long) js("return document.getElementById('compare-chart').width")).isGreaterThan(100L);
+        assertThat((Boolean) js("return performance.getEntriesByType('resource').some(r => r.name.includes('/webjars/chart.js/')"
+                + " && r.responseEnd > 0)")).isTrue();
+        screenshot("registry-page.png");
+    }
+
+    @Test
+    void movingAnAliasNeedsTheWriteToken() throws Exception {
+        upload("ui-alias", Bundles.zip(Bundles.lastValue(tmp.resolve("d"), "ui-alias", Bundles.metrics(0.5, 1.0))));
+        upload("ui-alias", Bundles.zip(Bundles.lastValue(tmp.resolve("e"), "ui-alias", Bundles.metrics(0.4, 1.0))));
+        browser.get("http://localhost:" + port + "/");
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#models li[data-model='ui-alias']"))).click();
+        wait.until(ExpectedConditions.textToBe(By.id("model-name"), "ui-alias"));
+        wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#alias-version option"), 2));
+
+        moveAliasFromThePage("champion", "1");
+        wait.until(ExpectedConditions.textMatches(By.id("alias-status"), java.util.regex.Pattern.compile("HTTP 401")));
+        assertThat(browser.findElement(By.id("alias-status")).getText()).contains("needs a write token");
+        given().get("/api/models/ui-alias/aliases").then().statusCode(200).body("champion", equalTo(null));
+
+        useToken(READ);
+        moveAliasFromThePage("champion", "1");
+        wait.until(ExpectedConditions.textMatches(By.id("alias-status"), java.util.regex.Pattern.compile("HTTP 403")));
+        given().get("/api/models/ui-alias/aliases").then().body("champion", equalTo(null));
+
+        useToken(WRITE);
+        moveAliasFromThePage("champion", "1");
+        wait.until(ExpectedConditions.textToBe(By.id("alias-status"), "champion now points at version 1"));
+        given().get("/api/models/ui-alias/aliases").then().body("champion", equalTo(1));
+        wait.until(ExpectedConditions.textToBe(By.cssSelector("#aliases tr[data-alias='champion'] td:nth-child(2)"), "1"));
+    }
+
+    private void moveAliasFromThePage(String alias, String version) {
+        WebElement name = browser.findElement(By.id("alias-name"));
+        name.clear();
+        name.sendKeys(alias);
+        new Select(browser.findElement(By.id("alias-version"))).selectByValue(version);
+        js("document.getElementById('alias-status').textContent = ''");
+        browser.findElement(By.id("alias-move")).click();
+    }
+
+    private void useToken(String token) {
+        browser.findElement(By.id("token")).sendKeys(token);
+        browser.findElement(By.id("token-save")).click();
+        wait.until(ExpectedConditions.textToBe(By.id("token-state"), "token set"));
+    }
+
+    private List<String> cells(String row) {
+        return browser.findElements(By.cssSelector("#versions tr[data-row='" + row + "'] td")).stream()
+                .map(WebElement::getText).toList();
+    }
+
+    private Object js(String script) {
+        return ((JavascriptExecutor) browser).executeScript(script);
+    }
+
+    private void screenshot(String name) throws Exception {
+        Path shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
+        Files.createDirectories(Path.of("target"));
+        Files.copy(shot, Path.of("target", name), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static void upload(String model, byte[] zip) {
+        given().auth().oauth2(WRITE).contentType("application/zip").body(zip)
+                .post("/api/models/" + model + "/versions").then().statusCode(201);
+    }
+}
