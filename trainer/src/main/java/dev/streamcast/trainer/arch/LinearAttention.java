@@ -170,7 +170,7 @@ public final class LinearAttention implements Architecture {
                 NDArray k = phi(heads(linear(store, layer.wK, a, training)));
                 NDArray v = heads(linear(store, layer.wV, a, training));
                 NDArray weights = q.matMul(k.transpose(0, 1, 3, 2))
-                        .mul(decay(store.getValue(layer.theta, x.getDevice(), training), steps));   // [R, heads, S, S]
+                        .mul(decay(BatchScope.of(x, store.getValue(layer.theta, x.getDevice(), training)), steps));   // [R, heads, S, S]
                 NDArray o = weights.matMul(v).div(weights.sum(new int[]{-1}, true).add(EPSILON));  // [R, heads, S, d]
                 NDArray merged = o.transpose(0, 2, 1, 3).reshape(rows, steps, channels);
                 u = u.add(FeedForward.dropout(linear(store, layer.wO, merged, training), dropout, training));

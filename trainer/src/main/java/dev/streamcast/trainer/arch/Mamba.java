@@ -176,7 +176,7 @@ public final class Mamba implements Architecture {
             NDArray xz = linear(store, layer.wIn, a, training);                                 // [R, S, 2D]
             NDArray x = xz.get(new NDIndex(":, :, :{}", inner));
             NDArray z = xz.get(new NDIndex(":, :, {}:", inner));
-            NDArray w = store.getValue(layer.convW, u.getDevice(), training);                    // [D, K]
+            NDArray w = BatchScope.of(u, store.getValue(layer.convW, u.getDevice(), training));    // [D, K]
             NDArray conv = x.mul(w.get(new NDIndex(":, 0"))).add(store.getValue(layer.convB, u.getDevice(), training));
             for (int m = 1; m < CONV; m++) {
                 conv = conv.add(delayed(x, m).mul(w.get(new NDIndex(":, {}", m))));
@@ -188,7 +188,7 @@ public final class Mamba implements Architecture {
                     .add(store.getValue(layer.bDelta, u.getDevice(), training)));               // [R, S, D]
             NDArray b = projected.get(new NDIndex(":, :, {}:{}", rank, rank + states));         // [R, S, N]
             NDArray c = projected.get(new NDIndex(":, :, {}:", rank + states));
-            NDArray aMatrix = store.getValue(layer.aLog, u.getDevice(), training).exp().neg();  // [D, N]
+            NDArray aMatrix = BatchScope.of(u, store.getValue(layer.aLog, u.getDevice(), training)).exp().neg(); // [D, N]
             NDArray aBar = delta.expandDims(3).mul(aMatrix).exp();                               // [R, S, D, N]
             NDArray bx = delta.mul(x).expandDims(3).mul(b.expandDims(2));                        // [R, S, D, N]
             long steps = u.getShape().get(1);

@@ -148,9 +148,10 @@ public final class S4D implements Architecture {
         private NDArray ssm(ParameterStore store, Layer layer, NDArray a, boolean training) {
             long steps = a.getShape().get(1);
             NDManager manager = a.getManager();
-            NDArray[] disc = discretise(store.getValue(layer.logDelta, a.getDevice(), training),
-                    store.getValue(layer.aLog, a.getDevice(), training), store.getValue(layer.b, a.getDevice(), training));
-            NDArray coefficient = store.getValue(layer.c, a.getDevice(), training).mul(disc[2]);      // C B̄ [C, N]
+            NDArray[] disc = discretise(BatchScope.of(a, store.getValue(layer.logDelta, a.getDevice(), training)),
+                    BatchScope.of(a, store.getValue(layer.aLog, a.getDevice(), training)),
+                    BatchScope.of(a, store.getValue(layer.b, a.getDevice(), training)));
+            NDArray coefficient = disc[2].mul(store.getValue(layer.c, a.getDevice(), training));      // C B̄ [C, N]
             NDArray m = manager.arange(0f, (float) steps).reshape(1, 1, steps);
             NDArray kernel = coefficient.expandDims(2).mul(disc[0].expandDims(2).mul(m).exp()).sum(new int[]{1}); // [C, S]
             NDArray padded = kernel.concat(manager.zeros(new Shape(channels, 1)), 1);                 // [C, S + 1]

@@ -190,7 +190,7 @@ public final class SlidingWindowTransformer implements Architecture {
                 NDArray q = heads(linear(store, layer.wQ, a, training));                       // [R, heads, S, d]
                 NDArray k = heads(linear(store, layer.wK, a, training));
                 NDArray v = heads(linear(store, layer.wV, a, training));
-                NDArray bias = bandBias(store.getValue(layer.bRel, x.getDevice(), training), steps);
+                NDArray bias = bandBias(BatchScope.of(x, store.getValue(layer.bRel, x.getDevice(), training)), steps);
                 NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(bias);       // [R, heads, S, S]
                 NDArray attended = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(rows, steps, channels);
                 u = u.add(FeedForward.dropout(linear(store, layer.wO, attended, training), dropout, training));
