@@ -34,20 +34,24 @@ public final class Quickstart {
                           long sensorSent, long textSent, Exception generatorError) {
     }
 
-    static final Map<String, String> OPTIONS = DemoGenerator.optionDefaults(Map.of(
-            "--exit-after", "0",
-            "--port", String.valueOf(LocalBroker.Settings.DEFAULT_PORT),
-            "--controller-port", String.valueOf(LocalBroker.Settings.DEFAULT_CONTROLLER_PORT),
-            "--host", "127.0.0.1",
-            "--data-dir", ".streamcast/quickstart",
-            "--keep-data", "false",
-            "--status-every-s", "10",
-            "--window", "PT10S",
-            "--grace", "PT2S",
-            "--ingest-port", "8081"));
+    static final Map<String, String> OPTIONS = DemoGenerator.optionDefaults(Map.ofEntries(
+            Map.entry("--exit-after", "0"),
+            Map.entry("--port", String.valueOf(LocalBroker.Settings.DEFAULT_PORT)),
+            Map.entry("--controller-port", String.valueOf(LocalBroker.Settings.DEFAULT_CONTROLLER_PORT)),
+            Map.entry("--host", "127.0.0.1"),
+            Map.entry("--data-dir", ".streamcast/quickstart"),
+            Map.entry("--keep-data", "false"),
+            Map.entry("--status-every-s", "10"),
+            Map.entry("--window", "PT10S"),
+            Map.entry("--grace", "PT2S"),
+            Map.entry("--ingest-port", "8081"),
+            Map.entry("--registry-port", "8082")));
 
     /** Where the launcher built the ingest application; the quickstart runs it when present. */
     static final Path INGEST_JAR = Path.of("ingest", "target", "quarkus-app", "quarkus-run.jar");
+
+    /** Where the launcher built the model registry; the quickstart runs it when present. */
+    static final Path REGISTRY_JAR = Path.of("model-registry", "target", "quarkus-app", "quarkus-run.jar");
 
     static final Path LOGS = Path.of(".streamcast", "logs");
 
@@ -101,6 +105,16 @@ public final class Quickstart {
                 } else {
                     say("ingest is not built (%s missing): streaming raw records only", INGEST_JAR);
                 }
+                if (Files.isRegularFile(REGISTRY_JAR)) {
+                    int registryPort = choosePort(host, "--registry-port");
+                    Path registryData = dataDir.resolve("registry").toAbsolutePath();
+                    services.add(ServiceProcess.start("registry", REGISTRY_JAR, registryPort, List.of(
+                            "kafka.bootstrap.servers=" + broker.bootstrapServers(),
+                            "registry.data-dir=" + registryData), LOGS.resolve("registry.log")));
+                    say("starting the model registry (data in %s; log %s)", registryData, LOGS.resolve("registry.log"));
+                } else {
+                    say("the model registry is not built (%s missing)", REGISTRY_JAR);
+                }
 
                 generatorThread.start();
                 say("demo generator: %d transformers, channels %s, a reading every %d ms of simulated time",
@@ -125,6 +139,10 @@ public final class Quickstart {
                             say("%s ready %.1f s after the command started: %s (metrics %s)", service.name(),
                                     (System.currentTimeMillis() - t0) / 1000.0, service.url("/q/health/ready"),
                                     service.url("/q/metrics"));
+                            if (service.name().equals("registry")) {
+                                say("model registry: %s (API %s; write token in %s)", service.url("/"),
+                                        service.url("/api/models"), dataDir.resolve("registry").resolve("write-token"));
+                            }
                         } else if (!service.isAlive()) {
                             waiting.remove(service);
                             say("%s exited; see %s", service.name(), service.log());
