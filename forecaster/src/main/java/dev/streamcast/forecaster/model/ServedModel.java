@@ -102,7 +102,7 @@ public final class ServedModel implements AutoCloseable {
      * yhat [B, H, T(, Q)] and each state tensor's update ([B, E] for carry and window alike).
      */
     public void step(StepBuffers buffers, int batch) throws OrtException {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = ModelLoader.environment();
         Map<String, OnnxTensor> inputs = new HashMap<>();
         try {
             inputs.put(BundleManifest.INPUT, buffers.inputTensor(env, BundleManifest.INPUT, batch));
