@@ -98,13 +98,13 @@ public final class StreamingParity {
             }
             BundleManifest manifest = Manifests.read(bundles.resolve(model).resolve("1"));
             int expectedVectors = steps - replay.readings().size(); // the last window of each entity never closes
-            Map<String, List<FeatureVector>> vectors = group(consume(bootstrap, Topics.FEATURES.name(), expectedVectors, timeout),
+            Map<String, List<FeatureVector>> vectors = group(consume(bootstrap, Topics.FEATURES.name(), replay.readings().keySet(), expectedVectors, timeout),
                     Codecs.FEATURE_VECTOR::decode);
             int expectedForecasts = 0;
             for (List<FeatureVector> v : vectors.values()) {
                 expectedForecasts += Math.max(0, v.size() - manifest.warmUpSteps() + 1);
             }
-            Map<String, List<Forecast>> forecasts = group(consume(bootstrap, Topics.FORECASTS.name(), expectedForecasts, timeout),
+            Map<String, List<Forecast>> forecasts = group(consume(bootstrap, Topics.FORECASTS.name(), replay.readings().keySet(), expectedForecasts, timeout),
                     Codecs.FORECAST::decode);
             int compared = 0;
             double max = 0;
@@ -189,7 +189,9 @@ public final class StreamingParity {
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    private static List<ConsumerRecord<byte[], byte[]>> consume(String bootstrap, String topic, int expected, Duration timeout) {
+    /** The records of {@code topic} keyed by one of {@code keys} (earlier runs may share the topic). */
+    private static List<ConsumerRecord<byte[], byte[]>> consume(String bootstrap, String topic, java.util.Set<String> keys, int expected,
+                                                                Duration timeout) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "parity-" + UUID.randomUUID());
@@ -200,7 +202,11 @@ public final class StreamingParity {
             consumer.subscribe(List.of(topic));
             long deadline = System.nanoTime() + timeout.toNanos();
             while (records.size() < expected && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.key() != null && keys.contains(new String(r.key(), StandardCharsets.UTF_8))) {
+                        records.add(r);
+                    }
+                }
             }
         }
         if (records.size() < expected) {

@@ -8,6 +8,10 @@ import dev.streamcast.trainer.arch.TrainOptions;
 import dev.streamcast.trainer.arch.TrainingProgress;
 import dev.streamcast.trainer.bundle.BundleWriter;
 import dev.streamcast.contracts.topics.Topics;
+import dev.streamcast.registry.client.ModelVersion;
+import dev.streamcast.registry.client.PublishOptions;
+import dev.streamcast.registry.client.RegistryClient;
+import dev.streamcast.registry.client.RegistryException;
 import dev.streamcast.trainer.data.CsvFormatException;
 import dev.streamcast.trainer.data.CsvSeries;
 import dev.streamcast.trainer.data.Dataset;
@@ -49,6 +53,8 @@ public final class TrainCommand {
         o.put("--out", ".streamcast/models");
         o.put("--name", "");
         o.put("--publish", "");
+        o.put("--alias", "");
+        o.put("--token", "");
         o.put("--epochs", String.valueOf(d.maxEpochs()));
         o.put("--patience", String.valueOf(d.patience()));
         o.put("--batch-size", String.valueOf(d.batchSize()));
@@ -139,13 +145,10 @@ public final class TrainCommand {
     }
 
     /** Runs the command; returns the exit status (0, or 2 for bad input, with the reason on {@code err}). */
-    static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+    public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
         try {
             Options o = Options.parse(args, OPTIONS, "train");
-            if (!o.get("--publish").isBlank()) {
-                throw new IllegalArgumentException("--publish: the model registry client arrives with the model-registry"
-                        + " service; write bundles with --out for now");
-            }
+            RegistryClient registry = registry(o);
             List<Architecture> archs = Architectures.parse(o.get("--arch"));
             TrainOptions options = trainOptions(o);
             Dataset data = dataset(o, out);
@@ -158,6 +161,7 @@ public final class TrainCommand {
             TrainingProgress progress = (a, e, m, t, v, sec) ->
                     out.printf("  %-14s epoch %2d/%d  loss %.4f  val %.4f  %.1f s%n", a, e, m, t, v, sec);
             List<Comparison.Row> rows = new ArrayList<>();
+            Map<String, Long> published = new LinkedHashMap<>();
             for (Architecture arch : archs) {
                 out.println("train: " + arch.name());
                 rows.add(Comparison.run(arch, data, options, progress, (model, row) -> {
@@ -165,10 +169,25 @@ public final class TrainCommand {
                         Path bundle = dir.resolve(arch.name());
                         BundleWriter.write(bundle, name, model, data, row.metrics());
                         out.println("train: wrote " + bundle);
+                        if (registry != null) {
+                            ModelVersion version = registry.publish(bundle, PublishOptions.by(creator())
+                                    .withDescription(arch.name() + " on " + data.source() + String.format(" (test mse %.4f, mae %.4f)",
+                                            row.mse(), row.mae())));
+                            published.put(arch.name(), version.version());
+                            out.printf("train: published %s@%d (%s) to %s%n", name, version.version(), arch.name(), registry.baseUrl());
+                        }
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
                     }
                 }));
+            }
+            if (registry != null && !o.get("--alias").isBlank()) {
+                Comparison.Row best = rows.stream().filter(r -> !r.trivial()).min(java.util.Comparator.comparingDouble(Comparison.Row::mse))
+                        .orElseGet(() -> rows.stream().min(java.util.Comparator.comparingDouble(Comparison.Row::mse)).orElseThrow());
+                long version = published.get(best.arch());
+                registry.setAlias(name, o.get("--alias"), version);
+                out.printf("train: %s@%s now points to version %d (%s, the lowest test mse %.4f)%n", name, o.get("--alias"), version,
+                        best.arch(), best.mse());
             }
             out.println();
             boolean quantiles = options.quantiles().length > 0;
@@ -184,7 +203,31 @@ public final class TrainCommand {
         } catch (IllegalArgumentException | CsvFormatException e) {
             err.println("streamcast train: " + e.getMessage());
             return 2;
+        } catch (RegistryException e) {
+            err.println("streamcast train: publishing failed: " + e.getMessage());
+            return 3;
         }
+    }
+
+    /** The registry client for {@code --publish}, or null; the token from --token or $STREAMCAST_REGISTRY_TOKEN. */
+    static RegistryClient registry(Options o) {
+        String url = o.get("--publish");
+        if (url.isBlank()) {
+            if (!o.get("--alias").isBlank()) {
+                throw new IllegalArgumentException("--alias needs --publish <registry URL>");
+            }
+            return null;
+        }
+        String token = o.get("--token").isBlank() ? System.getenv(RegistryClient.TOKEN_ENV) : o.get("--token");
+        RegistryClient.Builder builder = RegistryClient.builder(url);
+        if (token != null && !token.isBlank()) {
+            builder.token(token);
+        }
+        return builder.build();
+    }
+
+    private static String creator() {
+        return "streamcast-trainer@" + System.getProperty("user.name", "unknown");
     }
 
     static String defaultName(String data, String mode, int horizon) {

@@ -77,6 +77,14 @@ class TrainCommandTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown architecture 'transformerz'");
 
         err.reset();
+        assertThat(TrainCommand.run(new String[]{"--data", bad.toString(), "--alias", "champion"}, ignored, errors)).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--alias needs --publish <registry URL>");
+
+        err.reset();
+        assertThat(TrainCommand.run(new String[]{"--data", bad.toString(), "--publish", "ftp://registry"}, ignored, errors)).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("is not an http(s) URL");
+
+        err.reset();
         assertThat(TrainCommand.run(new String[]{"--data", bad.toString(), "--quantiles", "0.1,ninety"}, ignored, errors)).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--quantiles: 'ninety' is not a number");
 
