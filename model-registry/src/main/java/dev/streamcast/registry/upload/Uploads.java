@@ -132,11 +132,12 @@ public final class Uploads {
                 }
                 return store.createVersion(version);
             } catch (IOException | RuntimeException | Error e) {
+                // No other version can reference a blob this upload created: it did not exist when
+                // this upload took its lock, and every other writer needs that lock. So no query is
+                // needed (the database may be what failed).
                 for (String sha : created) {
                     try {
-                        if (!store.referenced(sha)) {
-                            artifacts.delete(sha);
-                        }
+                        artifacts.delete(sha);
                     } catch (IOException | RuntimeException cleanup) {
                         e.addSuppressed(cleanup);
                     }
