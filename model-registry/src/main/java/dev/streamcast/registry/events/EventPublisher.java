@@ -56,7 +56,8 @@ public final class EventPublisher implements AutoCloseable {
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
-                ProducerConfig.LINGER_MS_CONFIG, 0), new StringSerializer(), new ByteArraySerializer());
+                ProducerConfig.LINGER_MS_CONFIG, 0,
+                ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 10_000), new StringSerializer(), new ByteArraySerializer());
         this.thread = new Thread(this::loop, "model-events-publisher");
         this.thread.setDaemon(true);
     }
