@@ -56,6 +56,8 @@ public final class DemoGenerator implements Runnable {
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile boolean stopping;
 
+    private volatile boolean live;
+
     public DemoGenerator(String bootstrapServers, Settings settings) {
         this.bootstrapServers = bootstrapServers;
         this.settings = settings;
@@ -79,6 +81,8 @@ public final class DemoGenerator implements Runnable {
                 send(producer, signals, ts);
                 ts += intervalMillis;
             }
+            producer.flush();
+            live = true;
             long periodNanos = (long) (intervalMillis * 1_000_000L / settings.speed());
             long nextTick = System.nanoTime();
             while (!stopping) {
@@ -122,6 +126,11 @@ public final class DemoGenerator implements Runnable {
                 firstAckMillis.compareAndSet(0, System.currentTimeMillis());
             }
         };
+    }
+
+    /** True once the backfilled history has been sent and acknowledged and live readings flow. */
+    public boolean live() {
+        return live;
     }
 
     /** Stops after the current step, flushes and waits until every sent record is acknowledged. */

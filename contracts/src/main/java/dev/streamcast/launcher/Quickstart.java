@@ -45,13 +45,26 @@ public final class Quickstart {
             Map.entry("--window", "PT10S"),
             Map.entry("--grace", "PT2S"),
             Map.entry("--ingest-port", "8081"),
-            Map.entry("--registry-port", "8082")));
+            Map.entry("--registry-port", "8082"),
+            Map.entry("--forecaster-port", "8083"),
+            Map.entry("--train", "true"),
+            Map.entry("--model", "fleet")));
 
     /** Where the launcher built the ingest application; the quickstart runs it when present. */
     static final Path INGEST_JAR = Path.of("ingest", "target", "quarkus-app", "quarkus-run.jar");
 
     /** Where the launcher built the model registry; the quickstart runs it when present. */
     static final Path REGISTRY_JAR = Path.of("model-registry", "target", "quarkus-app", "quarkus-run.jar");
+
+    /** Where the launcher built the forecaster; the quickstart runs it when present. */
+    static final Path FORECASTER_JAR = Path.of("forecaster", "target", "quarkus-app", "quarkus-run.jar");
+
+    /** The trainer's classes and class path, for the first training run. */
+    static final Path TRAINER_CLASSES = Path.of("trainer", "target", "classes");
+    static final Path TRAINER_CLASSPATH = Path.of("trainer", "target", "runtime-classpath.txt");
+
+    /** History the first training run needs before it starts: feature vectors per entity. */
+    static final int TRAINING_VECTORS_PER_ENTITY = 240;
 
     static final Path LOGS = Path.of(".streamcast", "logs");
 
@@ -76,6 +89,14 @@ public final class Quickstart {
         long exitAfter = options.getLong("--exit-after", 0, Long.MAX_VALUE / 1000);
         long statusEvery = options.getLong("--status-every-s", 1, 3600) * 1000;
         DemoGenerator.Settings generatorSettings = DemoGenerator.settingsFrom(options);
+        boolean train = Boolean.parseBoolean(options.get("--train")) && Files.isRegularFile(TRAINER_CLASSPATH)
+                && Files.isRegularFile(INGEST_JAR) && Files.isRegularFile(REGISTRY_JAR);
+        if (train && !options.given("--backfill-hours")) { // an hour of history for the first training run
+            DemoGenerator.Settings g = generatorSettings;
+            generatorSettings = new DemoGenerator.Settings(g.entities(), g.interval(), g.speed(), Duration.ofHours(1), g.seed(),
+                    g.anomalyProbability(), g.noteProbability());
+        }
+        String model = options.get("--model");
         String host = options.get("--host");
         int port = choosePort(host, "--port");
         int controllerPort = choosePort(host, "--controller-port");
@@ -105,8 +126,9 @@ public final class Quickstart {
                 } else {
                     say("ingest is not built (%s missing): streaming raw records only", INGEST_JAR);
                 }
+                int registryPort = -1;
                 if (Files.isRegularFile(REGISTRY_JAR)) {
-                    int registryPort = choosePort(host, "--registry-port");
+                    registryPort = choosePort(host, "--registry-port");
                     Path registryData = dataDir.resolve("registry").toAbsolutePath();
                     services.add(ServiceProcess.start("registry", REGISTRY_JAR, registryPort, List.of(
                             "kafka.bootstrap.servers=" + broker.bootstrapServers(),
@@ -115,6 +137,23 @@ public final class Quickstart {
                 } else {
                     say("the model registry is not built (%s missing)", REGISTRY_JAR);
                 }
+                String registryUrl = "http://" + host + ":" + registryPort;
+                if (Files.isRegularFile(FORECASTER_JAR) && Files.isRegularFile(REGISTRY_JAR)) {
+                    int forecasterPort = choosePort(host, "--forecaster-port");
+                    services.add(ServiceProcess.start("forecaster", FORECASTER_JAR, forecasterPort, List.of(
+                            "kafka.bootstrap.servers=" + broker.bootstrapServers(),
+                            "forecaster.registry.url=" + registryUrl,
+                            "forecaster.model.name=" + model,
+                            "forecaster.model.cache-dir=" + dataDir.resolve("forecaster-bundles").toAbsolutePath(),
+                            "streamcast.state-dir=" + dataDir.resolve("state")), LOGS.resolve("forecaster.log")));
+                    say("starting the forecaster (serves %s@champion once it exists; log %s)", model, LOGS.resolve("forecaster.log"));
+                } else {
+                    say("the forecaster is not built (%s missing)", FORECASTER_JAR);
+                }
+                FirstTraining training = train ? new FirstTraining(broker.bootstrapServers(), registryUrl,
+                        dataDir.resolve("registry").resolve("write-token"), model, dataDir.resolve("models"), out) : null;
+                ForecastPrinter printer = new ForecastPrinter(broker.bootstrapServers(), out);
+                printer.start();
 
                 generatorThread.start();
                 say("demo generator: %d transformers, channels %s, a reading every %d ms of simulated time",
@@ -148,13 +187,27 @@ public final class Quickstart {
                             say("%s exited; see %s", service.name(), service.log());
                         }
                     }
+                    if (training != null && !training.started() && generator.live() && waiting.stream()
+                            .noneMatch(service -> service.name().equals("registry") || service.name().equals("ingest"))) {
+                        long vectors = TopicCounts.count(broker.bootstrapServers(), List.of(Topics.FEATURES), Duration.ofSeconds(10))
+                                .getOrDefault(Topics.FEATURES.name(), 0L);
+                        if (vectors >= (long) TRAINING_VECTORS_PER_ENTITY * generatorSettings.entities()) {
+                            say("first training run on %d feature vectors of history: dlinear and gru, published as %s@champion"
+                                    + " (log %s)", vectors, model, LOGS.resolve("train.log"));
+                            training.start();
+                        }
+                    }
                     if (System.currentTimeMillis() >= nextStatus) {
                         nextStatus += statusEvery;
-                        say("sent %s=%d %s=%d", Topics.SENSOR_READINGS.name(), generator.sensorAcked(),
-                                Topics.TEXT_EVENTS.name(), generator.textAcked());
+                        say("sent %s=%d %s=%d; forecasts seen %d", Topics.SENSOR_READINGS.name(), generator.sensorAcked(),
+                                Topics.TEXT_EVENTS.name(), generator.textAcked(), printer.seen());
                     }
                 }
                 say("stopping");
+                printer.close();
+                if (training != null) {
+                    training.close();
+                }
             } finally {
                 if (generatorThread.isAlive()) {
                     generator.stop(Duration.ofSeconds(30));

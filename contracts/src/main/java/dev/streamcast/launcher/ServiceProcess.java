@@ -49,6 +49,10 @@ final class ServiceProcess implements AutoCloseable {
         return name;
     }
 
+    int port() {
+        return httpPort;
+    }
+
     String url(String path) {
         return "http://127.0.0.1:" + httpPort + path;
     }

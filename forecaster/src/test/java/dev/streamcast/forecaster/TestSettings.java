@@ -15,7 +15,7 @@ public final class TestSettings {
 
     public static ForecasterSettings of(Path bundles, String model, int maxBatch, boolean inMemory) {
         return new ForecasterSettings(model, "champion", Optional.of(bundles.toString()), "target/cache", Duration.ofSeconds(1),
-                Optional.empty(), Optional.empty(), maxBatch, Duration.ofMillis(50), inMemory, Duration.ofMinutes(10),
+                Optional.empty(), Optional.empty(), maxBatch, Duration.ofMillis(50), inMemory, Duration.ofDays(7),
                 Duration.ofMinutes(1), true, 64, List.of("1", "H"), false, "challenger", ModelLoader.Provider.CPU, 0, 1, false);
     }
 }

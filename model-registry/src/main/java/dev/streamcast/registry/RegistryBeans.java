@@ -10,7 +10,7 @@ import dev.streamcast.registry.events.EventPublisher;
 import dev.streamcast.registry.security.Tokens;
 import dev.streamcast.registry.store.RegistryStore;
 import dev.streamcast.registry.upload.Uploads;
-import dev.streamcast.registry.validation.GraphCheck;
+import dev.streamcast.contracts.bundle.GraphCheck;
 import io.agroal.api.AgroalDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.arc.InjectableInstance;

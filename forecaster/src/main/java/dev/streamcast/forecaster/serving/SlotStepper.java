@@ -110,13 +110,13 @@ final class SlotStepper {
         if (model == null) { // nothing to step with: keep the history, so the first model can warm up on it
             state.remember(spec.id(), values, settings.warmupMaxSteps());
             state.lastWindowStart = vector.windowStart();
-            state.lastInput = vector.windowStart();
+            state.lastInput = vector.windowEnd();
             put(entity, state);
             return;
         }
         state.pending = new EntityState.Pending(spec.id(), vector.windowStart(), vector.windowEnd(), System.currentTimeMillis(),
                 values);
-        state.lastInput = vector.windowStart();
+        state.lastInput = vector.windowEnd();
         put(entity, state);
         pending.put(entity, state);
         if (pending.size() >= settings.maxBatch()) {
@@ -351,7 +351,7 @@ final class SlotStepper {
         return horizons.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    /** Drops the state of entities whose last input started before {@code cutoff} (stream time). */
+    /** Drops the state of entities whose last input's window ended before {@code cutoff} (stream time). */
     void expire(long cutoff) {
         List<String> expired = new ArrayList<>();
         long bytes = 0;

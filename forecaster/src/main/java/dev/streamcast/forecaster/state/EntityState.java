@@ -23,7 +23,7 @@ public final class EntityState {
     public String modelRef = "";
     public long steps;
     public long lastWindowStart = Long.MIN_VALUE;   // of the last input stepped
-    public long lastInput = Long.MIN_VALUE;         // of the last input accepted (stepped or pending): the TTL's clock
+    public long lastInput = Long.MIN_VALUE;         // window end of the last input accepted (stepped or pending): the TTL's clock
     public float[] tensors = new float[0];
 
     public String historySpec = "";
@@ -136,7 +136,7 @@ public final class EntityState {
         return b.array();
     }
 
-    /** The last accepted input's window start, read from an encoded state without decoding the rest. */
+    /** The last accepted input's window end, read from an encoded state without decoding the rest. */
     public static long lastInput(byte[] bytes) {
         ByteBuffer b = ByteBuffer.wrap(bytes);
         b.position(1 + 4 + b.getInt(1) + 8 + 8);

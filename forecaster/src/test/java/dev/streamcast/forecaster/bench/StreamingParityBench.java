@@ -90,12 +90,12 @@ public final class StreamingParityBench {
                 long start = System.nanoTime();
                 StreamingParity.Result result = StreamingParity.run(broker.bootstrapServers(), work.resolve("state-" + arch), bundles,
                         "etth1", new StreamingParity.Replay(Map.of("etth1-" + arch, replay), step), channels, Duration.ofMinutes(5));
-                System.out.printf("arch=%s rows=%d vectors=%d forecasts=%d max_abs_diff=%.3g seconds=%.1f%n", arch.strip(), rows,
+                System.out.printf("arch=%s rows=%d vectors=%d forecasts=%d max_abs_diff=%.2e seconds=%.1f%n", arch.strip(), rows,
                         result.vectors(), result.forecasts(), result.maxAbsDiff(), (System.nanoTime() - start) / 1e9);
                 max = Math.max(max, result.maxAbsDiff());
             }
         }
-        System.out.printf("streaming_vs_offline_max_diff=%.3g%n", max);
+        System.out.printf("streaming_vs_offline_max_diff=%.2e%n", max);
         System.exit(0);
     }
 }

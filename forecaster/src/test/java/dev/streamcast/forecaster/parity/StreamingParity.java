@@ -104,8 +104,13 @@ public final class StreamingParity {
             for (List<FeatureVector> v : vectors.values()) {
                 expectedForecasts += Math.max(0, v.size() - manifest.warmUpSteps() + 1);
             }
-            Map<String, List<Forecast>> forecasts = group(consume(bootstrap, Topics.FORECASTS.name(), replay.readings().keySet(), expectedForecasts, timeout),
-                    Codecs.FORECAST::decode);
+            Map<String, List<Forecast>> forecasts;
+            try {
+                forecasts = group(consume(bootstrap, Topics.FORECASTS.name(), replay.readings().keySet(), expectedForecasts, timeout),
+                        Codecs.FORECAST::decode);
+            } catch (IllegalStateException e) {
+                throw new IllegalStateException(e.getMessage() + "; refused by the forecaster: " + refusals(bootstrap, replay), e);
+            }
             int compared = 0;
             double max = 0;
             for (Map.Entry<String, List<FeatureVector>> entity : vectors.entrySet()) {
@@ -126,6 +131,24 @@ public final class StreamingParity {
             }
             return new Result(compared, max, vectors.values().stream().mapToInt(List::size).sum());
         }
+    }
+
+    /** The DLQ reasons and details of this replay's vectors the forecaster refused, for the failure message. */
+    private static List<String> refusals(String bootstrap, Replay replay) {
+        List<String> reasons = new ArrayList<>();
+        try {
+            for (ConsumerRecord<byte[], byte[]> r : consume(bootstrap, Topics.FORECASTER_DLQ.name(), replay.readings().keySet(), 1,
+                    Duration.ofSeconds(5))) {
+                reasons.add(dev.streamcast.contracts.topics.DlqHeaders.read(r.headers(), dev.streamcast.contracts.topics.DlqHeaders.REASON)
+                        + ": " + dev.streamcast.contracts.topics.DlqHeaders.read(r.headers(), dev.streamcast.contracts.topics.DlqHeaders.DETAIL));
+                if (reasons.size() >= 3) {
+                    break;
+                }
+            }
+        } catch (IllegalStateException none) {
+            reasons.add("none");
+        }
+        return reasons;
     }
 
     /** The bundle's sequence graph over one entity's vectors: point forecasts in original units, [S][H * T]. */

@@ -11,7 +11,7 @@ import dev.streamcast.registry.model.NewVersion;
 import dev.streamcast.registry.model.Names;
 import dev.streamcast.registry.model.Refusal;
 import dev.streamcast.registry.store.RegistryStore;
-import dev.streamcast.registry.validation.GraphCheck;
+import dev.streamcast.contracts.bundle.GraphCheck;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -6,7 +6,7 @@ import dev.streamcast.registry.artifacts.FileArtifactStore;
 import dev.streamcast.registry.store.RegistryStore;
 import dev.streamcast.registry.store.StoreException;
 import dev.streamcast.registry.testing.Bundles;
-import dev.streamcast.registry.validation.GraphCheck;
+import dev.streamcast.contracts.bundle.GraphCheck;
 import dev.streamcast.testkit.KafkaTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
