@@ -14,8 +14,12 @@ public final class TestSettings {
     }
 
     public static ForecasterSettings of(Path bundles, String model, int maxBatch, boolean inMemory) {
+        return withTtl(bundles, model, maxBatch, inMemory, Duration.ofDays(7));
+    }
+
+    public static ForecasterSettings withTtl(Path bundles, String model, int maxBatch, boolean inMemory, Duration ttl) {
         return new ForecasterSettings(model, "champion", Optional.of(bundles.toString()), "target/cache", Duration.ofSeconds(1),
-                Optional.empty(), Optional.empty(), maxBatch, Duration.ofMillis(50), inMemory, Duration.ofDays(7),
+                Optional.empty(), Optional.empty(), maxBatch, Duration.ofMillis(50), inMemory, ttl,
                 Duration.ofMinutes(1), true, 64, List.of("1", "H"), false, "challenger", ModelLoader.Provider.CPU, 0, 1, false);
     }
 }

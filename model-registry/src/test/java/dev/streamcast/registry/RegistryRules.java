@@ -472,6 +472,44 @@ abstract class RegistryRules {
         assertThat(missing.serverMessage()).contains("has no alias 'production'");
     }
 
+    @Test
+    void theTrainerPublishesEveryArchitectureAndPointsTheAliasAtTheLowestTestError() throws Exception {
+        StringBuilder csv = new StringBuilder("date,load,OT\n");
+        java.time.format.DateTimeFormatter format = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
+                .withZone(java.time.ZoneOffset.UTC);
+        for (int r = 0; r < 400; r++) {
+            csv.append(format.format(java.time.Instant.ofEpochSecond(1_467_331_200L + r * 3600L))).append(',')
+                    .append(10 + Math.sin(r / 3.0)).append(',').append(20 + 5 * Math.sin(2 * Math.PI * r / 24.0) + 0.01 * r).append('\n');
+        }
+        Path data = tmp.resolve("trainer.csv");
+        java.nio.file.Files.writeString(data, csv);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+
+        int status = dev.streamcast.trainer.cli.TrainCommand.run(new String[]{"--data", data.toString(), "--arch",
+                "last-value,seasonal-naive", "--horizon", "12", "--lookback", "24", "--name", "trained", "--out",
+                tmp.resolve("models").toString(), "--publish", "http://localhost:" + port, "--alias", "champion", "--token", WRITE},
+                new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8),
+                new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+
+        assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8)).isEmpty();
+        assertThat(status).isZero();
+        RegistryClient client = RegistryClient.builder("http://localhost:" + port).build();
+        List<ModelVersion> versions = client.versions("trained", false);
+        assertThat(versions).extracting(ModelVersion::architecture).containsExactly("last-value", "seasonal-naive");
+        ModelVersion best = versions.stream().min(java.util.Comparator.comparingDouble(v -> v.metrics().get("mse"))).orElseThrow();
+        assertThat(client.resolve("trained@champion").version()).isEqualTo(best.version());
+        assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .contains("train: published trained@1 (last-value) to http://localhost:" + port)
+                .contains("train: trained@champion now points to version " + best.version());
+
+        assertThat(dev.streamcast.trainer.cli.TrainCommand.run(new String[]{"--data", data.toString(), "--arch", "last-value",
+                "--name", "trained", "--horizon", "12", "--lookback", "24", "--out", tmp.resolve("models2").toString(),
+                "--publish", "http://localhost:" + port, "--token", READ}, new java.io.PrintStream(new java.io.ByteArrayOutputStream()),
+                new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8))).isEqualTo(3);
+        assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("publishing failed").contains("HTTP 403");
+    }
+
     // ---- events
 
     @Test
