@@ -51,7 +51,7 @@ public final class RegistryBundleSource implements BundleSource {
                 return dir;
             }
             Files.createDirectories(dir.getParent());
-            Path staging = Files.createTempDirectory(dir.getParent(), version + ".download-");
+            Path staging = dir.getParent().resolve(version + ".download-" + java.util.UUID.randomUUID()); // the client creates it
             try {
                 client.download(name, version, staging);
                 if (!matches(staging, expected.sha256())) {
