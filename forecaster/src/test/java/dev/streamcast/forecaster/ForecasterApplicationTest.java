@@ -164,7 +164,9 @@ class ForecasterApplicationTest {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties())) {
             producer.send(new ProducerRecord<>(Topics.FEATURE_SPECS.name(), narrow.id().getBytes(StandardCharsets.UTF_8),
                     Codecs.FEATURE_SPEC.encode(narrow))).get();
-            Thread.sleep(500); // the global spec store is fed by its own thread
+            ReadOnlyKeyValueStore<String, byte[]> specs = streams.store(StoreQueryParameters.fromNameAndType(
+                    ForecastTopology.SPECS_STORE, QueryableStoreTypes.keyValueStore()));
+            await().atMost(Duration.ofSeconds(30)).until(() -> specs.get(narrow.id()) != null); // fed by the global thread
             producer.send(new ProducerRecord<>(Topics.FEATURES.name(), "feeder-9".getBytes(StandardCharsets.UTF_8), vector)).get();
         }
 

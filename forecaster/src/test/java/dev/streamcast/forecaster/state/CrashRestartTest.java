@@ -89,7 +89,7 @@ class CrashRestartTest {
                     Codecs.FEATURE_SPEC.encode(TestBundles.SPEC))).get();
             Process first = start(dir.resolve("state-a"));
             produce(producer, 0, 20);
-            Thread.sleep(300);
+            assertThat(kafka.consume(Topics.FORECASTS.name(), 1, Duration.ofSeconds(60))).as("serving before the crash").isNotEmpty();
             first.destroyForcibly().waitFor(); // SIGKILL: no close, no commit, an open transaction left behind
             produce(producer, 20, 25);
             Process second = start(dir.resolve("state-b"));
