@@ -1,8 +1,5 @@
 package dev.streamcast.forecaster;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
 import dev.streamcast.contracts.bundle.BundleManifest;
 import dev.streamcast.contracts.bundle.Manifests;
 import dev.streamcast.contracts.records.FeatureSpec;
@@ -17,7 +14,6 @@ import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.data.Mode;
 import dev.streamcast.trainer.data.SeriesTable;
 
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -96,33 +92,10 @@ public final class TestBundles {
      * original units: the point forecast after every step, [steps][H * T] (median with quantiles).
      */
     public static double[][] offline(Path bundle, int e, int steps) throws Exception {
-        BundleManifest m = Manifests.read(bundle);
-        int f = m.featureSpec().size();
-        float[] x = new float[steps * f];
+        List<FeatureVector> vectors = new java.util.ArrayList<>();
         for (int s = 0; s < steps; s++) {
-            FeatureVector v = vector(e, s);
-            for (int c = 0; c < f; c++) {
-                float raw = (float) v.values()[SPEC.indexOf(m.featureSpec().names().get(c))];
-                x[s * f + c] = (float) ((raw - m.mean()[c]) / m.std()[c]);
-            }
+            vectors.add(vector(e, s));
         }
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        int h = m.horizon();
-        int t = m.targets().size();
-        int q = Math.max(1, m.quantiles().length);
-        int median = m.quantiles().length == 0 ? 0 : java.util.Arrays.binarySearch(m.quantiles(), 0.5);
-        try (OrtSession session = env.createSession(bundle.resolve(BundleManifest.SEQUENCE_FILE).toString());
-             OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[]{1, steps, f});
-             OrtSession.Result result = session.run(Map.of(BundleManifest.INPUT, input))) {
-            FloatBuffer out = ((OnnxTensor) result.get(BundleManifest.OUTPUT).orElseThrow()).getFloatBuffer();
-            double[][] forecasts = new double[steps][h * t];
-            for (int s = 0; s < steps; s++) {
-                for (int i = 0; i < h * t; i++) {
-                    int c = m.targetIndex(m.targets().get(i % t));
-                    forecasts[s][i] = out.get((s * h * t + i) * q + median) * m.std()[c] + m.mean()[c];
-                }
-            }
-            return forecasts;
-        }
+        return dev.streamcast.forecaster.parity.StreamingParity.offline(bundle, Manifests.read(bundle), SPEC.names(), vectors);
     }
 }

@@ -114,7 +114,7 @@ public final class StreamingParity {
             int compared = 0;
             double max = 0;
             for (Map.Entry<String, List<FeatureVector>> entity : vectors.entrySet()) {
-                double[][] offline = offline(bundles.resolve(model).resolve("1"), manifest, entity.getValue());
+                double[][] offline = offline(bundles.resolve(model).resolve("1"), manifest, manifest.featureSpec().names(), entity.getValue());
                 for (Forecast f : forecasts.getOrDefault(entity.getKey(), List.of())) {
                     int step = (int) ((f.origin() - entity.getValue().get(0).windowStart()) / replay.windowMillis());
                     for (int h = 0; h < manifest.horizon(); h++) {
@@ -152,13 +152,15 @@ public final class StreamingParity {
     }
 
     /** The bundle's sequence graph over one entity's vectors: point forecasts in original units, [S][H * T]. */
-    static double[][] offline(Path bundle, BundleManifest m, List<FeatureVector> vectors) throws Exception {
+    /** {@code streamNames}: the feature names of the vectors' spec, in their order. */
+    public static double[][] offline(Path bundle, BundleManifest m, List<String> streamNames, List<FeatureVector> vectors)
+            throws Exception {
         int f = m.featureSpec().size();
         int steps = vectors.size();
         float[] x = new float[steps * f];
         for (int s = 0; s < steps; s++) {
-            for (int c = 0; c < f; c++) {
-                float raw = (float) vectors.get(s).values()[c];
+            for (int c = 0; c < f; c++) { // the model's features found by name, as the forecaster does
+                float raw = (float) vectors.get(s).values()[streamNames.indexOf(m.featureSpec().names().get(c))];
                 x[s * f + c] = (float) ((raw - m.mean()[c]) / m.std()[c]);
             }
         }
