@@ -18,6 +18,11 @@ import java.util.Arrays;
  * <pre>
  *   yhat_t[h, k] = head(net(d_1..d_t))[h, k] + x_t[target k]
  * </pre>
+ * The first step has no previous input and so no difference: d_1 = 0, in a training window as at
+ * the start of a stream. (Taking x_0 = 0 instead would hand every training window its level at
+ * its first position, which a model that sees its whole window, such as the transformer, learns to
+ * read; in a stream that first position is soon out of reach, and in the test months of ETTh1 the
+ * level lies outside the training range: measured MSE 2.35 against 0.07 for persistence.)
  * When every input is a target (modes S and M) one shared network runs per channel (channel
  * independence, as in DLinear and PatchTST): a batch of B entities becomes R = B * T rows of one
  * input each, row b * T + k for channel k. Otherwise R = B rows of F inputs.
@@ -28,7 +33,7 @@ import java.util.Arrays;
  */
 final class ChangeForecast {
 
-    /** The window holding x_{t-1}, for the step difference. */
+    /** The window holding x_{t-1} and a last element 1 once there is one (the runtime zero-fills it): [F + 1]. */
     static final String PREVIOUS = "previous";
 
     final int features;
@@ -64,12 +69,11 @@ final class ChangeForecast {
         return x.get(new NDIndex(":, :, {}", x.getManager().create(Arrays.stream(targetIndex).asLongStream().toArray())));
     }
 
-    /** x [N, S, F] to the step differences as rows [R, S, F'], zeros before the first step. */
+    /** x [N, S, F] to the step differences as rows [R, S, F'], 0 at the first step. */
     NDArray rows(NDArray x) {
         long n = x.getShape().get(0);
         long steps = x.getShape().get(1);
-        NDArray previous = x.zerosLike().get(":, :1, :").concat(x.get(":, :-1, :"), 1);
-        NDArray delta = x.sub(previous);                                                   // [N, S, F]
+        NDArray delta = x.zerosLike().get(":, :1, :").concat(x.get(":, 1:, :").sub(x.get(":, :-1, :")), 1); // [N, S, F]
         return channelIndependent ? targetsOf(delta).transpose(0, 2, 1).reshape(n * targets(), steps, 1) : delta;
     }
 
@@ -114,7 +118,7 @@ final class ChangeForecast {
     }
 
     StateTensor previous() {
-        return StateTensor.window(PREVIOUS, 1, features);
+        return StateTensor.window(PREVIOUS, 1, features + 1);
     }
 
     private static long[] dims(long lead, long length, int[] shape) {
@@ -181,9 +185,15 @@ final class ChangeForecast {
     /** Declares {@code x} [B, F] and the window {@code previous}; returns the step differences as rows [R, F']. */
     String stepRows(Graph g) {
         String x = g.input(BundleManifest.INPUT, Graph.BATCH, features);
-        String ring = g.input(PREVIOUS, Graph.BATCH, 1, features);
-        String delta = g.node("Sub", new String[]{x, g.node("Squeeze", new String[]{ring, g.ints("axes", 1)})}); // [B, F]
-        g.output(x, PREVIOUS + ".new", Graph.BATCH, features);
+        String entry = g.node("Squeeze", new String[]{g.input(PREVIOUS, Graph.BATCH, 1, features + 1), g.ints("axes", 1)}); // [B, F + 1]
+        String previous = g.node("Slice", new String[]{entry, g.ints("start", 0), g.ints("end", features), g.ints("axes", 1)});
+        String seen = g.node("Slice", new String[]{entry, g.ints("start", features), g.ints("end", features + 1),
+                g.ints("axes", 1)});                                                                          // [B, 1]: 0 at the start
+        String delta = g.node("Mul", new String[]{g.node("Sub", new String[]{x, previous}), seen});         // [B, F]
+        String one = g.node("Expand", new String[]{g.constant("seen", new float[]{1f}, 1, 1),
+                g.node("Concat", new String[]{g.node("Slice", new String[]{g.node("Shape", new String[]{x}),
+                        g.ints("start", 0), g.ints("end", 1)}), g.ints("one", 1)}, Graph.Attr.i("axis", 0))});   // [B, 1]
+        g.output(g.node("Concat", new String[]{x, one}, Graph.Attr.i("axis", 1)), PREVIOUS + ".new", Graph.BATCH, features + 1);
         return channelIndependent
                 ? g.node("Reshape", new String[]{Lags.targets(g, delta, targetIndex, 1), g.ints("shape", -1, 1)})  // [B*T, 1]
                 : delta;
@@ -203,12 +213,13 @@ final class ChangeForecast {
 
     // ---- ONNX sequence graph
 
-    /** Declares {@code x} [B, S, F]; returns the step differences as rows [R, S, F'], zeros before the first step. */
+    /** Declares {@code x} [B, S, F]; returns the step differences as rows [R, S, F'], 0 at the first step. */
     String sequenceRows(Graph g) {
         String x = g.input(BundleManifest.INPUT, Graph.BATCH, Graph.STEPS, features);
-        String previous = g.node("Slice", new String[]{g.node("Pad", new String[]{x, g.ints("pads", 0, 1, 0, 0, 0, 0)}),
-                g.ints("start", 0), steps(g), g.ints("axes", 1)});                                      // x shifted by one
-        String delta = g.node("Sub", new String[]{x, previous});                                         // [B, S, F]
+        String later = g.node("Slice", new String[]{x, g.ints("start", 1), g.ints("end", Long.MAX_VALUE), g.ints("axes", 1)});
+        String earlier = g.node("Slice", new String[]{x, g.ints("start", 0), g.ints("end", -1), g.ints("axes", 1)});
+        String delta = g.node("Pad", new String[]{g.node("Sub", new String[]{later, earlier}),
+                g.ints("pads", 0, 1, 0, 0, 0, 0)});                                                      // [B, S, F]
         if (!channelIndependent) {
             return delta;
         }

@@ -42,8 +42,8 @@ class LinearAttentionParityTest {
                 assertThat(state.get(0).kind()).isEqualTo(StateTensor.Kind.CARRY);
                 assertThat(state.get(0).shape()).as("per channel, 4 heads of d = 2").containsExactly(2, 4, 2, 2);
                 assertThat(state.get(1).shape()).containsExactly(2, 4, 2);
-                // 2 layers x 2 channels x (4 x 2 x 2 + 4 x 2) floats, and 2 previous inputs
-                assertThat(state.stream().mapToLong(StateTensor::bytesPerEntity).sum()).isEqualTo(4L * (2 * 2 * (16 + 8) + 2));
+                // 2 layers x 2 channels x (4 x 2 x 2 + 4 x 2) floats, 2 previous inputs and their flag
+                assertThat(state.stream().mapToLong(StateTensor::bytesPerEntity).sum()).isEqualTo(4L * (2 * 2 * (16 + 8) + 3));
             }
         }
     }

@@ -44,8 +44,8 @@ class MambaParityTest {
                 assertThat(state.get(0).shape()).as("per channel: D = 2 x 8 inner channels x 8 states").containsExactly(2, 16, 8);
                 assertThat(state.get(1).length()).as("a conv of 4 taps keeps the 3 previous inputs").isEqualTo(3);
                 assertThat(state.get(1).shape()).containsExactly(2, 16);
-                // 2 layers x 2 channels x (16 x 8 + 3 x 16) floats, and 2 previous inputs
-                assertThat(state.stream().mapToLong(StateTensor::bytesPerEntity).sum()).isEqualTo(4L * (2 * 2 * (128 + 48) + 2));
+                // 2 layers x 2 channels x (16 x 8 + 3 x 16) floats, 2 previous inputs and their flag
+                assertThat(state.stream().mapToLong(StateTensor::bytesPerEntity).sum()).isEqualTo(4L * (2 * 2 * (128 + 48) + 3));
             }
         }
     }

@@ -41,7 +41,7 @@ class S4DParityTest {
                 assertThat(state).extracting(StateTensor::name).containsExactly("h0", "h1", "previous");
                 assertThat(state.get(0).kind()).isEqualTo(StateTensor.Kind.CARRY);
                 assertThat(state.get(0).shape()).as("per series channel: 8 model channels x 16 states").containsExactly(2, 8, 16);
-                assertThat(state.stream().mapToLong(StateTensor::bytesPerEntity).sum()).isEqualTo(4L * (2 * 2 * 8 * 16 + 2));
+                assertThat(state.stream().mapToLong(StateTensor::bytesPerEntity).sum()).isEqualTo(4L * (2 * 2 * 8 * 16 + 3));
             }
         }
     }

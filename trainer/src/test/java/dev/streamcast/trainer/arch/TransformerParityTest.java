@@ -28,9 +28,27 @@ class TransformerParityTest {
             Parity.Result parity = Parity.check(model, Synthetic.inputs(2, 60, f, 22), 2, 60, f);
 
             assertThat(parity.max()).as("%s %s", mode, parity).isLessThanOrEqualTo(1e-4);
+            assertThat(levelShiftError(model, f)).as("the level reaches the forecast only through the persistence skip")
+                    .isLessThanOrEqualTo(1e-4);
             assertThat(model.hyperParameters()).containsEntry("window", 12L).containsEntry("heads", 4L)
                     .containsEntry("channelIndependent", mode != Mode.MS);
         }
+    }
+
+    /** The largest deviation of forecast(x + 3) - forecast(x) from 3, over a window whose level lies outside training. */
+    private static double levelShiftError(TrainedModel model, int f) {
+        float[] x = Synthetic.inputs(2, 24, f, 25);
+        float[] shifted = x.clone();
+        for (int i = 0; i < shifted.length; i++) {
+            shifted[i] += 3f;
+        }
+        float[] base = model.forecast(x, 2, 24, f);
+        float[] moved = model.forecast(shifted, 2, 24, f);
+        double max = 0;
+        for (int i = 0; i < base.length; i++) {
+            max = Math.max(max, Math.abs(moved[i] - base[i] - 3f));
+        }
+        return max;
     }
 
     @Test
@@ -43,8 +61,8 @@ class TransformerParityTest {
             assertThat(state).extracting(StateTensor::length).containsExactly(5, 5, 5, 1);
             assertThat(state.get(0).kind()).isEqualTo(StateTensor.Kind.WINDOW);
             assertThat(state.get(0).shape()).as("per channel: keys and values of 8 channels").containsExactly(2, 16);
-            // 2 layers x 5 entries x 2 channels x 16 floats, 5 flags, 2 previous inputs
-            assertThat(state.stream().mapToLong(StateTensor::bytesPerEntity).sum()).isEqualTo(4L * (2 * 5 * 2 * 16 + 5 + 2));
+            // 2 layers x 5 entries x 2 channels x 16 floats, 5 flags, 2 previous inputs and their flag
+            assertThat(state.stream().mapToLong(StateTensor::bytesPerEntity).sum()).isEqualTo(4L * (2 * 5 * 2 * 16 + 5 + 3));
             assertThat(Parity.check(model, Synthetic.inputs(1, 30, 2, 24), 1, 30, 2).max()).isLessThanOrEqualTo(1e-4);
         }
     }
