@@ -2,6 +2,9 @@ package dev.streamcast.trainer.arch;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.initializer.Initializer;
 import dev.streamcast.contracts.bundle.BundleManifest;
 import dev.streamcast.contracts.bundle.StateTensor;
 import dev.streamcast.trainer.data.Dataset;
@@ -64,6 +67,18 @@ final class ChangeForecast {
     }
 
     // ---- DJL
+
+    /**
+     * The head, zero-initialised so that an untrained net forecasts persistence: it reads the
+     * unit-variance output of a final layer norm, and a Xavier-initialised head would start with
+     * corrections of about one standard deviation, a start the transformer did not recover from on
+     * ETTh1 (training MSE 1.15 after an epoch of 512 windows; test MSE 2.35 after early stopping).
+     */
+    Linear head() {
+        Linear head = Linear.builder().setUnits(headUnits()).build();
+        head.setInitializer(Initializer.ZEROS, Parameter.Type.WEIGHT);
+        return head;
+    }
 
     private NDArray targetsOf(NDArray x) {
         return x.get(new NDIndex(":, :, {}", x.getManager().create(Arrays.stream(targetIndex).asLongStream().toArray())));

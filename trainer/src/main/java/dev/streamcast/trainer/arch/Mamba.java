@@ -140,7 +140,7 @@ public final class Mamba implements Architecture {
                 layers.add(new Layer(this, l, channels, inner, states, rank));
             }
             finalNorm = addChildBlock("LN_f", new Norm(channels));
-            head = addChildBlock("head", Linear.builder().setUnits(framing.headUnits()).build());
+            head = addChildBlock("head", framing.head());
         }
 
         <B extends ai.djl.nn.Block> B add(String name, B block) {

@@ -129,7 +129,7 @@ public final class S4D implements Architecture {
                 layers.add(new Layer(this, l, channels, states));
             }
             finalNorm = addChildBlock("LN_f", new Norm(channels));
-            head = addChildBlock("head", Linear.builder().setUnits(framing.headUnits()).build());
+            head = addChildBlock("head", framing.head());
         }
 
         <B extends ai.djl.nn.Block> B add(String name, B block) {
