@@ -15,6 +15,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.streams.KafkaStreams;
@@ -66,7 +67,26 @@ class ForecasterApplicationTest {
         return Path.of(ConfigProvider.getConfig().getValue("forecaster.model.dir", String.class));
     }
 
-    void produce(int fromStep, int toStep, long pauseMillis) throws Exception {
+    /**
+     * Produces steps [fromStep, toStep) of every entity; {@code paced}: each step only once the
+     * forecasts of the previous one are out, so the stream keeps arriving while the service works.
+     */
+    void produce(int fromStep, int toStep, boolean paced) throws Exception {
+        try (KafkaConsumer<byte[], byte[]> forecasts = new KafkaConsumer<>(kafka.consumerProperties())) {
+            forecasts.subscribe(List.of(Topics.FORECASTS.name()));
+            Map<String, Long> latest = new HashMap<>();
+            produce(fromStep, toStep, paced ? step -> await().atMost(Duration.ofSeconds(60)).pollInSameThread().until(() -> {
+                for (ConsumerRecord<byte[], byte[]> r : forecasts.poll(Duration.ofMillis(100))) {
+                    latest.merge(new String(r.key(), StandardCharsets.UTF_8), Codecs.FORECAST.decode(r.value()).value().origin(),
+                            Math::max);
+                }
+                long origin = TestBundles.START + step * TestBundles.STEP;
+                return latest.size() == ENTITIES && latest.values().stream().allMatch(o -> o >= origin);
+            }) : step -> { });
+        }
+    }
+
+    void produce(int fromStep, int toStep, java.util.function.IntConsumer afterStep) throws Exception {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties())) {
             producer.send(new ProducerRecord<>(Topics.FEATURE_SPECS.name(), TestBundles.SPEC.id().getBytes(StandardCharsets.UTF_8),
                     Codecs.FEATURE_SPEC.encode(TestBundles.SPEC))).get();
@@ -76,10 +96,8 @@ class ForecasterApplicationTest {
                     producer.send(new ProducerRecord<>(Topics.FEATURES.name(), null, v.windowEnd(),
                             ("e" + e).getBytes(StandardCharsets.UTF_8), Codecs.FEATURE_VECTOR.encode(v)));
                 }
-                if (pauseMillis > 0) {
-                    producer.flush();
-                    Thread.sleep(pauseMillis);
-                }
+                producer.flush();
+                afterStep.accept(s);
             }
         }
     }
@@ -118,7 +136,7 @@ class ForecasterApplicationTest {
         TestBundles.alias(bundles(), MODEL, "champion", 1);
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().get("/q/health/ready").then().statusCode(200));
 
-        produce(0, 24, 0);
+        produce(0, 24, false);
 
         int perEntity = 24 - TestBundles.LOOKBACK + 1;
         Map<String, List<Forecast>> all = forecasts(ENTITIES * perEntity);
@@ -184,9 +202,9 @@ class ForecasterApplicationTest {
     @Order(4)
     void aModelEventSwapsTheModelUnderTrafficWithoutLosingAStep() throws Exception {
         TestBundles.write(bundles(), MODEL, 2, "dlinear", Mode.M);
-        produce(24, 30, 50);
+        produce(24, 30, true);
         publish(2, 1L);
-        produce(30, 40, 150);
+        produce(30, 40, true);
 
         int perEntity = 40 - TestBundles.LOOKBACK + 1;
         Map<String, List<Forecast>> all = forecasts(ENTITIES * perEntity);
@@ -229,7 +247,7 @@ class ForecasterApplicationTest {
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(metrics()).contains("forecaster_model_swap_failures_total{slot=\"served\"} 1.0"));
-        produce(40, 42, 0);
+        produce(40, 42, false);
 
         List<Forecast> latest = forecasts(ENTITIES * (42 - TestBundles.LOOKBACK + 1)).get("e0");
         assertThat(latest.get(latest.size() - 1).model()).isEqualTo("fleet@2");

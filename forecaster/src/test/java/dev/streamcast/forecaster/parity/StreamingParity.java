@@ -194,14 +194,16 @@ public final class StreamingParity {
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         KafkaStreams streams = new KafkaStreams(topology, p);
-        streams.start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (streams.state() != KafkaStreams.State.RUNNING) {
-            if (System.nanoTime() > deadline || streams.state() == KafkaStreams.State.ERROR) {
-                streams.close();
-                throw new IllegalStateException(app + " did not start: " + streams.state());
+        java.util.concurrent.CountDownLatch settled = new java.util.concurrent.CountDownLatch(1);
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.RUNNING || now == KafkaStreams.State.ERROR) {
+                settled.countDown();
             }
-            Thread.sleep(100);
+        });
+        streams.start();
+        if (!settled.await(60, java.util.concurrent.TimeUnit.SECONDS) || streams.state() != KafkaStreams.State.RUNNING) {
+            streams.close();
+            throw new IllegalStateException(app + " did not start: " + streams.state());
         }
         return streams;
     }

@@ -67,16 +67,15 @@ class CrashRestartTest {
         throw new IllegalStateException("the forecaster did not start (exit " + process.waitFor() + "):\n" + seen);
     }
 
-    void produce(KafkaProducer<byte[], byte[]> producer, int from, int to) throws Exception {
+    void produce(KafkaProducer<byte[], byte[]> producer, int from, int to) {
         for (int s = from; s < to; s++) {
             for (int e = 0; e < ENTITIES; e++) {
                 FeatureVector v = TestBundles.vector(e, s);
                 producer.send(new ProducerRecord<>(Topics.FEATURES.name(), null, v.windowEnd(),
                         ("e" + e).getBytes(StandardCharsets.UTF_8), Codecs.FEATURE_VECTOR.encode(v)));
             }
-            producer.flush();
-            Thread.sleep(20);
         }
+        producer.flush();
     }
 
     @Test

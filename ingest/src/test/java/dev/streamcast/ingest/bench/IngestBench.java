@@ -180,15 +180,18 @@ public final class IngestBench {
         admin.listOffsets(latest).all().get().forEach((tp, info) -> ends.put(tp, info.offset()));
 
         KafkaStreams streams = new KafkaStreams(topology, props);
+        java.util.concurrent.CountDownLatch isRunning = new java.util.concurrent.CountDownLatch(1);
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.RUNNING) {
+                isRunning.countDown();
+            }
+        });
         streams.start();
         long started = System.nanoTime();
-        while (streams.state() != KafkaStreams.State.RUNNING) {
-            Thread.sleep(20);
-        }
+        isRunning.await();
         long running = System.nanoTime();
-        while (!caughtUp(admin, "bench-" + name, ends)) {
-            Thread.sleep(100);
-        }
+        org.awaitility.Awaitility.await().atMost(Duration.ofHours(1)).pollInterval(Duration.ofMillis(100))
+                .until(() -> caughtUp(admin, "bench-" + name, ends));
         double seconds = (System.nanoTime() - running) / 1e9;
         streams.close(Duration.ofSeconds(60));
         double rate = records / seconds;

@@ -100,18 +100,16 @@ class RestartMidStreamTest {
             }
         }
 
-        AtomicInteger sent = new AtomicInteger();
         Thread producer = new Thread(() -> {
+            // one acknowledged record at a time: a stream that keeps arriving while the app restarts
             try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(kafka.producerProperties())) {
                 for (ProducerRecord<byte[], byte[]> record : input) {
-                    p.send(record);
-                    if (sent.incrementAndGet() % 40 == 0) {
-                        p.flush();
-                        Thread.sleep(15); // a stream that keeps arriving while the app restarts
-                    }
+                    p.send(record).get();
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException("the broker refused a test record", e.getCause());
             }
         });
 

@@ -29,9 +29,12 @@ class RegistryClientRetryTest {
     private HttpServer server;
     private final java.util.concurrent.ExecutorService handlers = java.util.concurrent.Executors.newCachedThreadPool();
     private final List<String> seen = Collections.synchronizedList(new ArrayList<>());
+    /** A scripted slow answer stalls until the test is over: far beyond the client's timeout. */
+    private final java.util.concurrent.CountDownLatch testOver = new java.util.concurrent.CountDownLatch(1);
 
     @AfterEach
     void stop() {
+        testOver.countDown();
         if (server != null) {
             server.stop(0);
         }
@@ -46,7 +49,7 @@ class RegistryClientRetryTest {
             seen.add(exchange.getRequestMethod() + " " + exchange.getRequestURI());
             int status = statuses[Math.min(n, statuses.length - 1)];
             if (status == 0) {
-                sleep(2_000);
+                stallUntilTestOver();
                 status = 200;
             }
             String body = status == 200 ? "[]" : "{\"status\": " + status + ", \"error\": \"scripted " + status + "\"}";
@@ -137,9 +140,9 @@ class RegistryClientRetryTest {
         exchange.close();
     }
 
-    private static void sleep(long millis) {
+    private void stallUntilTestOver() {
         try {
-            Thread.sleep(millis);
+            testOver.await(30, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -1,6 +1,7 @@
 package dev.streamcast.trainer.arch;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
@@ -67,6 +68,13 @@ final class ChangeForecast {
     }
 
     // ---- DJL
+
+    /** The block's output shape: [N, H(*Q), T] after the last step, or [N, S, H(*Q), T] after every step. */
+    Shape[] outputShapes(Shape[] inputShapes, boolean lastOnly) {
+        Shape in = inputShapes[0];
+        return lastOnly ? new Shape[]{new Shape(in.get(0), slots, targets())}
+                : new Shape[]{new Shape(in.get(0), in.get(1), slots, targets())};
+    }
 
     /**
      * The head, zero-initialised so that an untrained net forecasts persistence: it reads the

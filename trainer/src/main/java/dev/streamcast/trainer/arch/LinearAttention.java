@@ -126,18 +126,6 @@ public final class LinearAttention implements Architecture {
             head = addChildBlock("head", framing.head());
         }
 
-        <B extends ai.djl.nn.Block> B add(String name, B block) {
-            return addChildBlock(name, block);
-        }
-
-        Parameter param(Parameter p) {
-            return addParameter(p);
-        }
-
-        private NDArray linear(ParameterStore store, Linear layer, NDArray a, boolean training) {
-            return layer.forward(store, new NDList(a), training).singletonOrThrow();
-        }
-
         /** [R, S, C] to [R, heads, S, d]. */
         private NDArray heads(NDArray a) {
             Shape s = a.getShape();
@@ -182,9 +170,7 @@ public final class LinearAttention implements Architecture {
 
         @Override
         public Shape[] getOutputShapes(Shape[] inputShapes) {
-            Shape in = inputShapes[0];
-            return lastOnly ? new Shape[]{new Shape(in.get(0), framing.slots, framing.targets())}
-                    : new Shape[]{new Shape(in.get(0), in.get(1), framing.slots, framing.targets())};
+            return framing.outputShapes(inputShapes, lastOnly);
         }
 
         @Override
@@ -202,21 +188,11 @@ public final class LinearAttention implements Architecture {
     }
 
     private record Model(Net net, Fitter fitter, ChangeForecast framing, TrainOptions options, int lookback)
-            implements DjlModel {
+            implements ChangeModel {
 
         @Override
         public String architecture() {
             return "linear-attention";
-        }
-
-        @Override
-        public int horizon() {
-            return framing.slots;
-        }
-
-        @Override
-        public int targets() {
-            return framing.targets();
         }
 
         private int d() {

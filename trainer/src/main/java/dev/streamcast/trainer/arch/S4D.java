@@ -132,18 +132,6 @@ public final class S4D implements Architecture {
             head = addChildBlock("head", framing.head());
         }
 
-        <B extends ai.djl.nn.Block> B add(String name, B block) {
-            return addChildBlock(name, block);
-        }
-
-        Parameter param(Parameter p) {
-            return addParameter(p);
-        }
-
-        private NDArray linear(ParameterStore store, Linear layer, NDArray a, boolean training) {
-            return layer.forward(store, new NDList(a), training).singletonOrThrow();
-        }
-
         /** y = K * a + D a for a [R, S, C], K[c, m] = Σ_n C B̄ Ā^m, as a Toeplitz product per channel. */
         private NDArray ssm(ParameterStore store, Layer layer, NDArray a, boolean training) {
             long steps = a.getShape().get(1);
@@ -180,9 +168,7 @@ public final class S4D implements Architecture {
 
         @Override
         public Shape[] getOutputShapes(Shape[] inputShapes) {
-            Shape in = inputShapes[0];
-            return lastOnly ? new Shape[]{new Shape(in.get(0), framing.slots, framing.targets())}
-                    : new Shape[]{new Shape(in.get(0), in.get(1), framing.slots, framing.targets())};
+            return framing.outputShapes(inputShapes, lastOnly);
         }
 
         @Override
@@ -199,21 +185,11 @@ public final class S4D implements Architecture {
     }
 
     private record Model(Net net, Fitter fitter, ChangeForecast framing, TrainOptions options, int lookback)
-            implements DjlModel {
+            implements ChangeModel {
 
         @Override
         public String architecture() {
             return "s4d";
-        }
-
-        @Override
-        public int horizon() {
-            return framing.slots;
-        }
-
-        @Override
-        public int targets() {
-            return framing.targets();
         }
 
         @Override
