@@ -13,11 +13,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One streamcast service (a Quarkus application) run as a child JVM by the quickstart: its
- * output goes to a log file, readiness is its {@code /q/health/ready}, and stopping it sends
- * SIGTERM (a clean Kafka Streams shutdown) before SIGKILL.
+ * One streamcast service (a Quarkus application) run as a child JVM by the quickstart and the
+ * load tests: its output goes to a log file, readiness is its {@code /q/health/ready}, and
+ * stopping it sends SIGTERM (a clean Kafka Streams shutdown) before SIGKILL.
  */
-final class ServiceProcess implements AutoCloseable {
+public final class ServiceProcess implements AutoCloseable {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -33,10 +33,18 @@ final class ServiceProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts {@code java [jvmArgs] -jar jar} with the HTTP port set, logging to {@code log}. */
-    static ServiceProcess start(String name, Path jar, int httpPort, List<String> properties, Path log) throws IOException {
+    /** Starts {@code java -Xmx512m -jar jar} with the HTTP port and {@code properties} set, logging to {@code log}. */
+    public static ServiceProcess start(String name, Path jar, int httpPort, List<String> properties, Path log) throws IOException {
+        return start(name, jar, httpPort, List.of("-Xmx512m", "-XX:+UseSerialGC"), properties, log);
+    }
+
+    /** Starts {@code java [jvmOptions] -Dproperty... -jar jar} with the HTTP port set, logging to {@code log}. */
+    public static ServiceProcess start(String name, Path jar, int httpPort, List<String> jvmOptions, List<String> properties,
+                                       Path log) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:+UseSerialGC", "-Dquarkus.http.port=" + httpPort));
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(jvmOptions);
+        command.add("-Dquarkus.http.port=" + httpPort);
         properties.forEach(p -> command.add("-D" + p));
         command.add("-jar");
         command.add(jar.toString());
@@ -45,28 +53,28 @@ final class ServiceProcess implements AutoCloseable {
         return new ServiceProcess(name, httpPort, process, log);
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
-    int port() {
+    public int port() {
         return httpPort;
     }
 
-    String url(String path) {
+    public String url(String path) {
         return "http://127.0.0.1:" + httpPort + path;
     }
 
-    Path log() {
+    public Path log() {
         return log;
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
     /** True when {@code /q/health/ready} answers 200. */
-    boolean isReady() {
+    public boolean isReady() {
         try {
             HttpResponse<Void> response = HTTP.send(HttpRequest.newBuilder(URI.create(url("/q/health/ready")))
                     .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.discarding());
@@ -77,6 +85,16 @@ final class ServiceProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /** SIGKILL, as a crashed or OOM-killed pod: nothing is flushed, committed or closed. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
     }
 
     @Override

@@ -1,0 +1,383 @@
+package dev.streamcast.loadtest;
+
+import dev.streamcast.contracts.topics.Topics;
+import org.HdrHistogram.Histogram;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One invocation of {@code ./streamcast load-test}: the pipeline (ingest and forecaster) under
+ * the scenario's load, then the identity pass-through under the same records on the same
+ * broker, each at a fixed rate or searched for its highest passing rate.
+ */
+public final class LoadTest {
+
+    /** Everything a run is configured with (see {@link LoadTestCommand} for the options). */
+    public record Config(Scenario scenario, int entities, int channels, double textShare, double rate, double warmupS,
+                         double durationS, boolean search, double searchStart, double searchMax, double searchPrecision,
+                         double searchWarmupS, double searchDurationS, double p99TargetMs, double drainTimeoutS,
+                         boolean baseline, Duration window, Duration grace, double burstFactor, double burstS,
+                         SystemUnderTest.Settings system) {
+    }
+
+    /** The whole run, as written to {@code result.json}. */
+    public record Result(Config config, Map<String, Phase> phases, Map<String, Object> summary, List<String> checks,
+                         boolean passed) {
+    }
+
+    /** One phase: its trials (search steps first, the reported trial last), the search, and its time series. */
+    public record Phase(String name, List<String> stages, List<TrialResult> trials, RateSearch.Result search,
+                        List<StageSampler.Sample> samples) {
+        public TrialResult reported() {
+            return trials.get(trials.size() - 1);
+        }
+    }
+
+    private final Config config;
+    private final PrintStream out;
+    private final Schedule schedule;
+
+    public LoadTest(Config config, PrintStream out) {
+        this.config = config;
+        this.out = out;
+        long eventStart = Math.floorDiv(System.currentTimeMillis() - Duration.ofDays(1000).toMillis(), config.window().toMillis())
+                * config.window().toMillis();
+        this.schedule = new Schedule(config.entities(), config.channels(), config.textShare(), config.window(), config.grace(),
+                eventStart, Topics.SENSOR_READINGS.partitions());
+    }
+
+    public Schedule schedule() {
+        return schedule;
+    }
+
+    public Result run() throws Exception {
+        Map<String, Phase> phases = new LinkedHashMap<>();
+        List<String> checks = new ArrayList<>();
+        try (SystemUnderTest system = SystemUnderTest.start(SystemUnderTest.Build.locate(), config.system(), out)) {
+            system.trainModel(1, 42);
+            if (config.scenario() == Scenario.HOT_SWAP) {
+                system.trainModel(2, 7);
+            }
+            system.startPipeline();
+            phases.put("pipeline", phase(system, true, checks));
+            system.stopPipeline();
+            if (config.baseline()) {
+                system.startPassThrough();
+                phases.put("passthrough", phase(system, false, checks));
+                system.stopPassThrough();
+            }
+        }
+        Map<String, Object> summary = summary(phases);
+        boolean passed = checks.stream().noneMatch(c -> c.startsWith("FAIL"));
+        return new Result(config, phases, summary, checks, passed);
+    }
+
+    private Phase phase(SystemUnderTest system, boolean pipeline, List<String> checks) throws Exception {
+        String name = pipeline ? "pipeline" : "passthrough";
+        OutputCollector.Kind kind = pipeline ? OutputCollector.Kind.FORECAST : OutputCollector.Kind.COPY;
+        String outTopic = pipeline ? Topics.FORECASTS.name() : PassThroughApp.OUTPUT;
+        List<StageSampler.Stage> stages = pipeline
+                ? List.of(new StageSampler.Stage("ingest", SystemUnderTest.INGEST_GROUP,
+                        SystemUnderTest.partitions(Topics.SENSOR_READINGS, Topics.TEXT_EVENTS), system::ingestMetricsUrl,
+                        "ingest_active_entities"),
+                new StageSampler.Stage("forecaster", SystemUnderTest.FORECASTER_GROUP, SystemUnderTest.partitions(Topics.FEATURES),
+                        system::forecasterMetricsUrl, "forecaster_entities{slot=\"served\"}"))
+                : List.of(new StageSampler.Stage("passthrough", PassThroughApp.APPLICATION_ID,
+                SystemUnderTest.partitions(Topics.SENSOR_READINGS, Topics.TEXT_EVENTS), () -> null, null));
+        List<TrialResult> trials = new ArrayList<>();
+        try (LoadGenerator generator = new LoadGenerator(system.bootstrapServers(), schedule);
+             OutputCollector collector = new OutputCollector(system.bootstrapServers(), outTopic, Topics.FORECASTS.partitions(), kind,
+                     schedule)) {
+            Runner runner = new Runner(system, pipeline, generator, collector);
+            try (StageSampler sampler = new StageSampler(system.admin(), stages,
+                    () -> new long[]{runner.acked(), collector.counted()}, collector)) {
+                runner.sampler = sampler;
+                RateSearch.Result search = null;
+                double rate = config.rate();
+                if (config.search()) {
+                    out.printf("load-test: %s: searching the highest rate that keeps up with p99 <= %.0f ms%n", name, config.p99TargetMs());
+                    search = RateSearch.search(config.searchStart(), Math.max(1, config.searchStart() / 64), config.searchMax(),
+                            config.searchPrecision(), r -> {
+                                TrialResult t = runner.trial("search", RateProfile.constant(r), config.searchWarmupS(),
+                                        config.searchDurationS(), false);
+                                trials.add(t);
+                                return t.passed();
+                            });
+                    if (search.maxRate() == 0) {
+                        // no rate met the latency target: report the highest rate that keeps up, and say so
+                        out.printf("load-test: %s: no rate met p99 <= %.0f ms; searching the highest rate that keeps up%n", name,
+                                config.p99TargetMs());
+                        checks.add("NOTE " + name + ": no rate tried met p99 <= " + config.p99TargetMs() + " ms; the maximum is the"
+                                + " highest rate that keeps up");
+                        search = RateSearch.search(config.searchStart(), Math.max(1, config.searchStart() / 64), config.searchMax(),
+                                config.searchPrecision(), r -> {
+                                    TrialResult t = runner.trial("search-keep-up", RateProfile.constant(r), config.searchWarmupS(),
+                                            config.searchDurationS(), false);
+                                    trials.add(t);
+                                    return t.keptUp();
+                                });
+                    }
+                    rate = search.maxRate() / 2;
+                    out.printf("load-test: %s: highest rate %.0f records/s; measuring at half of it, %.0f records/s%n", name,
+                            search.maxRate(), rate);
+                }
+                if (rate > 0) {
+                    trials.add(runner.trial("reported", profile(rate), config.warmupS(), config.durationS(), pipeline));
+                }
+                TrialResult last = trials.isEmpty() ? null : trials.get(trials.size() - 1);
+                if (last != null) {
+                    check(checks, name, last);
+                }
+                return new Phase(name, stages.stream().map(StageSampler.Stage::name).toList(), trials, search, sampler.samples());
+            }
+        }
+    }
+
+    private RateProfile profile(double rate) {
+        if (config.scenario() == Scenario.BURST) {
+            return RateProfile.burst(rate, config.warmupS() + config.durationS() / 3, config.burstFactor(), config.burstS());
+        }
+        return RateProfile.constant(rate);
+    }
+
+    /** The exactly-once and throughput checks of the reported trial. */
+    private void check(List<String> checks, String phase, TrialResult t) {
+        boolean exact = t.duplicates() == 0 && t.gaps() == 0 && t.missing() == 0 && t.failedSends() == 0 && t.out() == t.expectedOut();
+        checks.add((exact ? "PASS " : "FAIL ") + phase + ": counts in equal counts out: expected " + t.expectedOut() + ", got "
+                + t.out() + " (" + t.duplicates() + " duplicates, " + t.gaps() + " gaps, " + t.missing() + " missing at the end, "
+                + t.failedSends() + " failed sends)");
+        checks.add((t.keptUp() ? "PASS " : "FAIL ") + phase + ": kept up at " + Math.round(t.rate()) + " records/s"
+                + (t.problems().isEmpty() ? "" : " (" + String.join("; ", t.problems()) + ")"));
+        if (config.scenario() == Scenario.HOT_SWAP && phase.equals("pipeline")) {
+            boolean swapped = t.models().getOrDefault(SystemUnderTest.MODEL + "@2", 0L) > 0;
+            checks.add((swapped ? "PASS " : "FAIL ") + "hot swap: forecasts per model " + t.models());
+        }
+    }
+
+    private Map<String, Object> summary(Map<String, Phase> phases) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        Phase pipeline = phases.get("pipeline");
+        Phase passthrough = phases.get("passthrough");
+        TrialResult p = pipeline.trials().isEmpty() ? null : pipeline.reported();
+        double throughput;
+        double ratio = Double.NaN;
+        if (config.search()) {
+            throughput = pipeline.search().maxRate();
+            if (passthrough != null && passthrough.search() != null && passthrough.search().maxRate() > 0) {
+                ratio = throughput / passthrough.search().maxRate();
+                s.put("passthrough_max_rate", passthrough.search().maxRate());
+            }
+            s.put("max_rate", throughput);
+        } else {
+            throughput = p == null ? 0 : p.throughput();
+            if (passthrough != null && !passthrough.trials().isEmpty() && passthrough.reported().throughput() > 0) {
+                ratio = throughput / passthrough.reported().throughput();
+                s.put("passthrough_throughput", passthrough.reported().throughput());
+            }
+        }
+        s.put("throughput", throughput);
+        s.put("vs_passthrough", ratio);
+        if (p != null) {
+            s.put("rate", p.rate());
+            s.put("p50_ms", p.latency().p50());
+            s.put("p99_ms", p.latency().p99());
+            s.put("p999_ms", p.latency().p999());
+        }
+        if (passthrough != null && !passthrough.trials().isEmpty()) {
+            s.put("passthrough_p99_ms", passthrough.reported().latency().p99());
+        }
+        return s;
+    }
+
+    /** Runs trials one after the other on one phase's system, continuing the schedule. */
+    private final class Runner {
+        private final SystemUnderTest system;
+        private final boolean pipeline;
+        private final LoadGenerator generator;
+        private final OutputCollector collector;
+        private StageSampler sampler;
+        private long next;
+        private long ackedBefore;
+        private volatile LoadGenerator.Run current;
+
+        Runner(SystemUnderTest system, boolean pipeline, LoadGenerator generator, OutputCollector collector) {
+            this.system = system;
+            this.pipeline = pipeline;
+            this.generator = generator;
+            this.collector = collector;
+        }
+
+        long acked() {
+            LoadGenerator.Run run = current;
+            return ackedBefore + (run == null ? 0 : run.acked());
+        }
+
+        /** Outputs the records [0, sent) must produce. */
+        long expected(long sent) {
+            return pipeline ? schedule.windowsClosedBy(sent) : sent;
+        }
+
+        TrialResult trial(String label, RateProfile profile, double warmupS, double durationS, boolean scenarioEvents)
+                throws Exception {
+            double seconds = warmupS + durationS;
+            long outBefore = collector.counted();
+            long expectedBefore = expected(next);
+            long dupsBefore = collector.duplicates();
+            long gapsBefore = collector.gaps();
+            Map<String, Long> modelsBefore = collector.models();
+            double t0 = sampler.now();
+            LoadGenerator.Run run = generator.start(next, profile, seconds);
+            current = run;
+            long fromMicros = run.startEpochMicros() + (long) (warmupS * 1e6);
+            long toMicros = fromMicros + (long) (durationS * 1e6);
+            collector.measure(new OutputCollector.Measurement(run, fromMicros, toMicros));
+            out.printf("load-test: %s %s: %.0f records/s for %.0f s (%.0f s warm-up), %d entities%n", pipeline ? "pipeline" : "passthrough",
+                    label, profile.baseRate(), seconds, warmupS, schedule.entities());
+            List<String> events = new ArrayList<>();
+            if (scenarioEvents) {
+                scenarioEvents(run, warmupS, durationS, events, t0);
+            }
+            if (!run.await((long) (seconds + 600), TimeUnit.SECONDS)) {
+                run.stop();
+                run.await(60, TimeUnit.SECONDS);
+            }
+            double loadEnd = sampler.now();
+            next = run.end();
+            current = null;
+            ackedBefore += run.acked();
+            long expected = expected(next) - expectedBefore;
+
+            // drain: every expected output, or the timeout
+            double drainStart = sampler.now();
+            double drainSeconds = Double.NaN;
+            while (sampler.now() - drainStart < config.drainTimeoutS()) {
+                if (collector.counted() - outBefore >= expected) {
+                    drainSeconds = sampler.now() - drainStart;
+                    break;
+                }
+                Thread.sleep(20);
+            }
+            if (Double.isNaN(drainSeconds)) { // recover before anything else runs; the trial has failed already
+                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+                while (collector.counted() - outBefore < expected && System.nanoTime() < deadline && system.deadServices().isEmpty()) {
+                    Thread.sleep(100);
+                }
+            }
+            Histogram latency = collector.measuredLatency();
+            double measureFrom = t0 + warmupS;
+            double measureTo = t0 + seconds;
+            List<StageSampler.Sample> measured = sampler.between(measureFrom, measureTo);
+            double throughput = throughput(measured);
+            double lagGrowth = lagGrowth(measured);
+            double sendDelayP99 = run.sendDelay().getValueAtPercentile(99) / 1000.0;
+            long outputs = collector.counted() - outBefore;
+            long dups = collector.duplicates() - dupsBefore;
+            long gaps = collector.gaps() - gapsBefore;
+            long missing = collector.missingAtEnd(e -> pipeline ? schedule.roundsClosedFor(e, next) : schedule.readingsSentFor(e, next));
+            Map<String, Long> models = new java.util.TreeMap<>();
+            collector.models().forEach((m, n) -> models.put(m, n - modelsBefore.getOrDefault(m, 0L)));
+
+            List<String> problems = new ArrayList<>();
+            if (Double.isNaN(drainSeconds)) {
+                problems.add(String.format("outputs still missing %.0f s after the load stopped (%d of %d)", config.drainTimeoutS(),
+                        expected - Math.min(expected, outputs), expected));
+            }
+            if (sendDelayP99 > 100) {
+                problems.add(String.format("the load generator fell behind its schedule (p99 send delay %.0f ms): the harness,"
+                        + " not the system, was the limit", sendDelayP99));
+            }
+            double rate = profile.baseRate();
+            if (lagGrowth > 0.1 * rate) {
+                problems.add(String.format("consumer lag grew by %.0f records/s", lagGrowth));
+            }
+            if (run.failed() > 0) {
+                problems.add(run.failed() + " sends failed: " + run.firstError());
+            }
+            List<String> dead = system.deadServices();
+            if (!dead.isEmpty()) {
+                problems.add("died: " + dead);
+            }
+            boolean keptUp = problems.isEmpty();
+            TrialResult.Latency summary = TrialResult.Latency.of(latency);
+            boolean withinTarget = summary.count() > 0 && summary.p99() <= config.p99TargetMs();
+            TrialResult result = new TrialResult(pipeline ? "pipeline" : "passthrough", label, rate, profile.segments().size() == 1
+                    ? List.of() : profile.segments(), warmupS, durationS, run.sent(), run.failed(), expected, outputs, dups, gaps,
+                    missing, models, summary, sendDelayP99, throughput, lagGrowth, drainSeconds, keptUp, withinTarget, problems,
+                    TrialResult.percentiles(latency), events, t0, Math.max(loadEnd, sampler.now()));
+            out.printf("load-test: %s %s: %.0f rec/s in, throughput %.0f rec/s, p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms"
+                            + " (%d latencies), out %d of %d expected%s%s%n", result.phase(), label, rate, throughput, summary.p50(),
+                    summary.p99(), summary.p999(), summary.count(), outputs, expected, keptUp ? ", kept up" : ", did NOT keep up: " + problems,
+                    withinTarget ? "" : String.format(", p99 over %.0f ms", config.p99TargetMs()));
+            if (!dead.isEmpty()) {
+                throw new IllegalStateException("a service died during the run: " + dead);
+            }
+            return result;
+        }
+
+        private void scenarioEvents(LoadGenerator.Run run, double warmupS, double durationS, List<String> events, double t0)
+                throws Exception {
+            if (!pipeline) {
+                return;
+            }
+            if (config.scenario() == Scenario.HOT_SWAP) {
+                sleepUntil(t0 + warmupS + durationS / 3);
+                system.moveChampion(2, 1);
+                events.add(String.format("%.1f s: champion moved to %s@2 (ALIAS_MOVED on model-events)", sampler.now() - t0,
+                        SystemUnderTest.MODEL));
+            } else if (config.scenario() == Scenario.KILL_RESTART) {
+                sleepUntil(t0 + warmupS + durationS / 3);
+                double at = sampler.now() - t0;
+                Duration took = system.killAndRestartForecaster();
+                events.add(String.format("%.1f s: forecaster killed with SIGKILL; restarted, ready %.1f s later", at,
+                        took.toMillis() / 1000.0));
+            }
+        }
+
+        private void sleepUntil(double t) throws InterruptedException {
+            double wait = t - sampler.now();
+            if (wait > 0) {
+                Thread.sleep((long) (wait * 1000));
+            }
+        }
+
+        /** Records/s the first stage consumed over the samples. */
+        private double throughput(List<StageSampler.Sample> samples) {
+            if (samples.size() < 2) {
+                return Double.NaN;
+            }
+            StageSampler.Sample a = samples.get(0);
+            StageSampler.Sample b = samples.get(samples.size() - 1);
+            return (b.consumed()[0] - a.consumed()[0]) / (b.t() - a.t());
+        }
+
+        /** Least-squares slope of the total lag over the samples, records/s. */
+        private double lagGrowth(List<StageSampler.Sample> samples) {
+            int n = samples.size();
+            if (n < 3) {
+                return 0;
+            }
+            double st = 0;
+            double sl = 0;
+            double stt = 0;
+            double stl = 0;
+            for (StageSampler.Sample s : samples) {
+                long lag = 0;
+                for (long l : s.lag()) {
+                    lag += l;
+                }
+                st += s.t();
+                sl += lag;
+                stt += s.t() * s.t();
+                stl += s.t() * lag;
+            }
+            double denominator = n * stt - st * st;
+            return denominator == 0 ? 0 : (n * stl - st * sl) / denominator;
+        }
+    }
+}

@@ -1,0 +1,279 @@
+package dev.streamcast.loadtest;
+
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.IntStream;
+
+/**
+ * Reads the output topic (committed records only) from its beginning and accounts for every
+ * record: end-to-end latency, counts per second, per-entity order (gaps and duplicates) and,
+ * for forecasts, the model version that made them.
+ *
+ * <p>Latency is the record's log append time (the topic is {@code LogAppendTime}) minus the
+ * time its input was due to be sent. For a forecast, that input is the record that closed its
+ * window (the first record of a later round in the entity's partition: only then may ingest
+ * emit it); for a pass-through copy it is the copied reading itself. Only outputs whose input
+ * was due inside the current measurement interval are recorded.
+ */
+public final class OutputCollector implements AutoCloseable {
+
+    /** How an output record maps back to its input. */
+    public enum Kind {
+        /** a forecast: entity from the key, window from {@code "origin"} */
+        FORECAST,
+        /** a copy of a reading: entity from the key, round from {@code "ts"} (text events are only counted) */
+        COPY
+    }
+
+    private final Kind kind;
+    private final Schedule schedule;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Thread thread;
+    private final int[] lastRound;
+    private final AtomicLong received = new AtomicLong();
+    private final AtomicLong counted = new AtomicLong();
+    private final AtomicLong duplicates = new AtomicLong();
+    private final AtomicLong gaps = new AtomicLong();
+    private final AtomicLong unreadable = new AtomicLong();
+    private final Map<String, LongAdder> models = new ConcurrentHashMap<>();
+    private final ConcurrentSkipListMap<Long, LongAdder> perSecond = new ConcurrentSkipListMap<>();
+    private final AtomicReference<Exception> error = new AtomicReference<>();
+    private final Recorder measured = new Recorder(3);
+    private final Recorder interval = new Recorder(3);
+    private volatile Measurement measurement;
+    private volatile boolean running = true;
+
+    /** The run whose inputs are measured, and the due-time interval (µs since the epoch) that counts. */
+    public record Measurement(LoadGenerator.Run run, long fromMicros, long toMicros) {
+    }
+
+    public OutputCollector(String bootstrapServers, String topic, int partitions, Kind kind, Schedule schedule) {
+        this.kind = kind;
+        this.schedule = schedule;
+        this.lastRound = new int[schedule.entities()];
+        Arrays.fill(lastRound, -1);
+        consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000,
+                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5,
+                ConsumerConfig.CLIENT_ID_CONFIG, "load-test-collector-" + topic),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> assigned = IntStream.range(0, partitions).mapToObj(p -> new TopicPartition(topic, p)).toList();
+        consumer.assign(assigned);
+        consumer.seekToBeginning(assigned);
+        thread = new Thread(this::poll, "load-test-collector");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** From now on, records outputs whose input was due in [from, to) of {@code run} (µs since the epoch). */
+    public void measure(Measurement measurement) {
+        this.measurement = measurement;
+        measured.reset();
+    }
+
+    /** The latencies (µs) recorded since {@link #measure}, handed over once (the recorder starts again). */
+    public Histogram measuredLatency() {
+        return measured.getIntervalHistogram();
+    }
+
+    /** Every latency (µs) since the last call, measured or not: one point of the latency-over-time series. */
+    public Histogram intervalLatency() {
+        return interval.getIntervalHistogram();
+    }
+
+    public long received() {
+        return received.get();
+    }
+
+    /** Records that map to an input of the schedule (forecasts, or copies of readings and texts). */
+    public long counted() {
+        return counted.get();
+    }
+
+    public long duplicates() {
+        return duplicates.get();
+    }
+
+    public long gaps() {
+        return gaps.get();
+    }
+
+    public long unreadable() {
+        return unreadable.get();
+    }
+
+    /** Records per model version ({@code name@version}); empty for copies. */
+    public Map<String, Long> models() {
+        Map<String, Long> copy = new java.util.TreeMap<>();
+        models.forEach((model, n) -> copy.put(model, n.sum()));
+        return copy;
+    }
+
+    /** Outputs per second of log append time (epoch seconds). */
+    public Map<Long, Long> perSecond() {
+        Map<Long, Long> copy = new java.util.TreeMap<>();
+        perSecond.forEach((second, n) -> copy.put(second, n.sum()));
+        return copy;
+    }
+
+    /** Entities whose outputs stop short of {@code expectedRounds(entity)} (missing at the end). */
+    public long missingAtEnd(java.util.function.IntToLongFunction expectedRounds) {
+        long missing = 0;
+        for (int e = 0; e < lastRound.length; e++) {
+            missing += Math.max(0, expectedRounds.applyAsLong(e) - (lastRound[e] + 1L));
+        }
+        return missing;
+    }
+
+    public Exception error() {
+        return error.get();
+    }
+
+    private void poll() {
+        try {
+            while (running) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+                    accept(record);
+                }
+            }
+        } catch (org.apache.kafka.common.errors.WakeupException e) {
+            // closing
+        } catch (Exception e) {
+            error.compareAndSet(null, e);
+        }
+    }
+
+    private void accept(ConsumerRecord<byte[], byte[]> record) {
+        received.incrementAndGet();
+        if (record.timestampType() != TimestampType.LOG_APPEND_TIME) {
+            throw new IllegalStateException("topic " + record.topic() + " must use LogAppendTime for end-to-end latency, found "
+                    + record.timestampType());
+        }
+        int entity = Schedule.entityIndex(record.key());
+        byte[] value = record.value();
+        if (entity < 0 || entity >= lastRound.length || value == null) {
+            unreadable.incrementAndGet();
+            return;
+        }
+        long inputIndex;
+        int round;
+        if (kind == Kind.FORECAST) {
+            long origin = longField(value, "\"origin\":");
+            if (origin == Long.MIN_VALUE) {
+                unreadable.incrementAndGet();
+                return;
+            }
+            round = (int) schedule.roundOfWindow(origin);
+            inputIndex = schedule.closingIndex(entity, round);
+            String model = stringField(value, "\"model\":\"");
+            if (model != null) {
+                models.computeIfAbsent(model, m -> new LongAdder()).increment();
+            }
+        } else {
+            if (indexOf(value, "\"values\":".getBytes(StandardCharsets.UTF_8)) < 0) { // a text event: counted only
+                counted.incrementAndGet();
+                perSecond.computeIfAbsent(record.timestamp() / 1000, s -> new LongAdder()).increment();
+                return;
+            }
+            long ts = longField(value, "\"ts\":");
+            round = (int) schedule.roundOfWindow(ts - schedule.windowMillis() / 2);
+            inputIndex = schedule.readingIndex(entity, round);
+        }
+        counted.incrementAndGet();
+        perSecond.computeIfAbsent(record.timestamp() / 1000, s -> new LongAdder()).increment();
+        int last = lastRound[entity];
+        if (round <= last) {
+            duplicates.incrementAndGet();
+        } else {
+            if (round > last + 1) {
+                gaps.addAndGet(round - last - 1L);
+            }
+            lastRound[entity] = round;
+        }
+        Measurement m = measurement;
+        if (m != null && m.run().covers(inputIndex)) {
+            long due = m.run().dueEpochMicros(inputIndex);
+            long latency = Math.max(0, record.timestamp() * 1000 - due);
+            interval.recordValue(latency);
+            if (due >= m.fromMicros() && due < m.toMicros()) {
+                measured.recordValue(latency);
+            }
+        }
+    }
+
+    /** The number after {@code name} (e.g. {@code "origin":}) in a JSON document, without parsing the rest. */
+    static long longField(byte[] json, String name) {
+        int at = indexOf(json, name.getBytes(StandardCharsets.UTF_8));
+        if (at < 0) {
+            return Long.MIN_VALUE;
+        }
+        int i = at + name.length();
+        while (i < json.length && json[i] == ' ') {
+            i++;
+        }
+        boolean negative = i < json.length && json[i] == '-';
+        if (negative) {
+            i++;
+        }
+        long value = 0;
+        int digits = 0;
+        while (i < json.length && json[i] >= '0' && json[i] <= '9' && digits < 19) {
+            value = value * 10 + (json[i++] - '0');
+            digits++;
+        }
+        return digits == 0 ? Long.MIN_VALUE : negative ? -value : value;
+    }
+
+    static String stringField(byte[] json, String prefix) {
+        int at = indexOf(json, prefix.getBytes(StandardCharsets.UTF_8));
+        if (at < 0) {
+            return null;
+        }
+        int start = at + prefix.length();
+        int end = start;
+        while (end < json.length && json[end] != '"') {
+            end++;
+        }
+        return new String(json, start, end - start, StandardCharsets.UTF_8);
+    }
+
+    static int indexOf(byte[] data, byte[] pattern) {
+        outer:
+        for (int i = 0; i + pattern.length <= data.length; i++) {
+            for (int j = 0; j < pattern.length; j++) {
+                if (data[i + j] != pattern[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        consumer.wakeup();
+        thread.join(10_000);
+        consumer.close(Duration.ofSeconds(5));
+    }
+}
