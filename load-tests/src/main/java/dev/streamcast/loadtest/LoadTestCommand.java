@@ -52,6 +52,8 @@ public final class LoadTestCommand {
         OPTIONS.put("--batch-size", "256");
         OPTIONS.put("--batch-wait", "PT0.05S");
         OPTIONS.put("--profile", "none");
+        OPTIONS.put("--commit-interval-ms", "");
+        OPTIONS.put("--linger-ms", "");
         OPTIONS.put("--out", "");
     }
 
@@ -129,8 +131,8 @@ public final class LoadTestCommand {
                     + " records sits in the middle of its window), got " + grace + " and " + window);
         }
         double records = entities / (1 - textShare);
-        // at least two rounds of warm-up: every entity has state and the first windows have closed
-        double warmup = o.get("--warmup-s").isBlank() ? Math.max(10, Math.ceil(2 * records / rate)) : o.getDouble("--warmup-s", 0, 86_400);
+        // at least three rounds of warm-up (every entity has state, the first windows have closed) and 20 s (the JIT)
+        double warmup = o.get("--warmup-s").isBlank() ? Math.max(20, Math.ceil(3 * records / rate)) : o.getDouble("--warmup-s", 0, 86_400);
         double duration = o.getDouble("--duration-s", 1, 86_400);
         boolean search = Boolean.parseBoolean(o.get("--search"));
         double searchStart = o.getDouble("--search-start-rate", 1, 10_000_000);
@@ -153,9 +155,16 @@ public final class LoadTestCommand {
                         + " passthrough, got " + p);
             }
         }
+        Map<String, String> streams = new LinkedHashMap<>();
+        if (!o.get("--commit-interval-ms").isBlank()) {
+            streams.put("commit.interval.ms", String.valueOf(o.getLong("--commit-interval-ms", 1, 600_000)));
+        }
+        if (!o.get("--linger-ms").isBlank()) {
+            streams.put("producer.linger.ms", String.valueOf(o.getLong("--linger-ms", 0, 60_000)));
+        }
         SystemUnderTest.Settings system = new SystemUnderTest.Settings(null, entities, channels, window, grace,
                 (int) o.getLong("--lstm-hidden", 1, 1024), ingestStore, o.get("--forecaster-store"), heap,
-                (int) o.getLong("--batch-size", 1, 65_536), duration(o, "--batch-wait"), profiling);
+                (int) o.getLong("--batch-size", 1, 65_536), duration(o, "--batch-wait"), profiling, streams);
         return new LoadTest.Config(scenario, entities, channels, textShare, rate, warmup, duration, search, searchStart,
                 o.getDouble("--search-max-rate", 1, 100_000_000), o.getDouble("--search-precision", 0.01, 1), searchWarmup,
                 searchDuration, o.getDouble("--p99-target-ms", 0.1, 3_600_000), o.getDouble("--drain-timeout-s", 1, 3600),
@@ -169,7 +178,8 @@ public final class LoadTestCommand {
                 c.search(), c.searchStart(), c.searchMax(), c.searchPrecision(), c.searchWarmupS(), c.searchDurationS(),
                 c.p99TargetMs(), c.drainTimeoutS(), c.baseline(), c.window(), c.grace(), c.burstFactor(), c.burstS(),
                 new SystemUnderTest.Settings(dataDir, s.entities(), s.channels(), s.window(), s.grace(), s.lstmHidden(),
-                        s.ingestStore(), s.forecasterStore(), s.serviceHeap(), s.batchSize(), s.batchWait(), s.profiling()));
+                        s.ingestStore(), s.forecasterStore(), s.serviceHeap(), s.batchSize(), s.batchWait(), s.profiling(),
+                        s.streams()));
     }
 
     private static Duration duration(Options o, String name) {

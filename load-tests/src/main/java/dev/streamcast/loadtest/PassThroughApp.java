@@ -27,6 +27,8 @@ public final class PassThroughApp {
 
     public static final String OUTPUT = "load-test-passthrough";
     public static final String APPLICATION_ID = "load-test-passthrough";
+    /** System properties {@code passthrough.streams.<name>=<value>} override Kafka Streams settings, as the services' kafka-streams.* do. */
+    public static final String OVERRIDE_PREFIX = "passthrough.streams.";
 
     private PassThroughApp() {
     }
@@ -55,6 +57,8 @@ public final class PassThroughApp {
         // it starts after the pipeline's part of the run: only records written from now on are its input
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "latest");
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
+        System.getProperties().stringPropertyNames().stream().filter(n -> n.startsWith(OVERRIDE_PREFIX))
+                .forEach(n -> props.put(n.substring(OVERRIDE_PREFIX.length()), System.getProperty(n)));
         KafkaStreams streams = new KafkaStreams(topology(), props);
         Path ready = Path.of(args[2]);
         CountDownLatch stopped = new CountDownLatch(1);

@@ -88,7 +88,7 @@ public final class SystemUnderTest implements AutoCloseable {
     /** How the services are set up for a run. */
     public record Settings(Path dataDir, int entities, int channels, Duration window, Duration grace, int lstmHidden,
                            String ingestStore, String forecasterStore, String serviceHeap, int batchSize,
-                           Duration batchWait, List<String> profiling) {
+                           Duration batchWait, List<String> profiling, Map<String, String> streams) {
     }
 
     public static final String MODEL = "load-test";
@@ -231,7 +231,7 @@ public final class SystemUnderTest implements AutoCloseable {
         Files.createDirectories(logs);
         List<String> channels = IntStream.range(0, settings.channels()).mapToObj(c -> "c" + c).toList();
         int ingestPort = Ports.pickFree("127.0.0.1");
-        ingest = ServiceProcess.start("ingest", build.ingestJar(), ingestPort, jvmOptions("ingest"), List.of(
+        ingest = ServiceProcess.start("ingest", build.ingestJar(), ingestPort, jvmOptions("ingest"), concat(List.of(
                 "kafka.bootstrap.servers=" + broker.bootstrapServers(),
                 "streamcast.state-dir=" + settings.dataDir().resolve("state").toAbsolutePath(),
                 "ingest.window.size=" + settings.window(),
@@ -242,11 +242,22 @@ public final class SystemUnderTest implements AutoCloseable {
                 "ingest.wall-clock-advance=false",
                 "ingest.timestamps.max-past=P3650D",
                 "ingest.timestamps.max-future=P3650D",
-                "ingest.idle-timeout=P1D"), logs.resolve("ingest.log"));
+                "ingest.idle-timeout=P1D"), streamsProperties()), logs.resolve("ingest.log"));
         startForecaster();
         awaitReady(ingest, Duration.ofMinutes(3));
         awaitReady(forecaster, Duration.ofMinutes(3));
         log.printf("load-test: ingest (pid %d) and forecaster (pid %d) ready%n", ingest.pid(), forecaster.pid());
+    }
+
+    /** The Kafka Streams overrides every stage gets alike ({@code kafka-streams.<name>=<value>} in the services). */
+    private List<String> streamsProperties() {
+        return settings.streams().entrySet().stream().map(e -> "kafka-streams." + e.getKey() + "=" + e.getValue()).toList();
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private List<String> jvmOptions(String service) {
@@ -261,7 +272,7 @@ public final class SystemUnderTest implements AutoCloseable {
     private void startForecaster() throws IOException {
         forecasterStarts++;
         int port = Ports.pickFree("127.0.0.1");
-        forecaster = ServiceProcess.start("forecaster", build.forecasterJar(), port, jvmOptions("forecaster"), List.of(
+        forecaster = ServiceProcess.start("forecaster", build.forecasterJar(), port, jvmOptions("forecaster"), concat(List.of(
                 "kafka.bootstrap.servers=" + broker.bootstrapServers(),
                 "streamcast.state-dir=" + settings.dataDir().resolve("state").toAbsolutePath(),
                 "forecaster.model.dir=" + modelDir().toAbsolutePath(),
@@ -270,7 +281,7 @@ public final class SystemUnderTest implements AutoCloseable {
                 "forecaster.emit-before-warm-up=true",
                 "forecaster.batch.max-size=" + settings.batchSize(),
                 "forecaster.batch.max-wait=" + settings.batchWait(),
-                "forecaster.state.ttl=P3650D"),
+                "forecaster.state.ttl=P3650D"), streamsProperties()),
                 logs.resolve(forecasterStarts == 1 ? "forecaster.log" : "forecaster-" + forecasterStarts + ".log"));
     }
 
@@ -312,6 +323,7 @@ public final class SystemUnderTest implements AutoCloseable {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(jvmOptions("passthrough"));
         command.add(0, java);
+        settings.streams().forEach((k, v) -> command.add("-D" + PassThroughApp.OVERRIDE_PREFIX + k + "=" + v));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), PassThroughApp.class.getName(),
                 broker.bootstrapServers(), settings.dataDir().resolve("state").resolve("passthrough").toAbsolutePath().toString(),
                 ready.toAbsolutePath().toString()));

@@ -1,0 +1,149 @@
+package dev.streamcast.loadtest;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The whole harness on the real system, small: a local broker, ingest and the forecaster from
+ * their quarkus-run.jar, an LSTM trained for the run, the forecaster SIGKILLed and restarted in
+ * the middle of the measured load, then the pass-through on the same records. Every window is
+ * forecast exactly once, and the report draws its charts in headless Chromium.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class KillRestartLoadTest {
+
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+
+    Path dir;
+    LoadTest.Config config;
+    LoadTest.Result result;
+    String console;
+    int status;
+
+    @BeforeAll
+    void run() throws Exception {
+        dir = Files.createTempDirectory("load-test-kill");
+        config = LoadTestCommand.withDataDir(LoadTestCommand.config(dev.streamcast.cli.Options.parse(new String[]{
+                "--scenario", "kill-restart", "--entities", "120", "--channels", "2", "--rate", "300", "--warmup-s", "15",
+                "--duration-s", "24", "--drain-timeout-s", "60", "--lstm-hidden", "16"}, LoadTestCommand.OPTIONS, "load-test")),
+                dir.resolve("system"));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+            status = LoadTestCommand.run(config, dir.resolve("out"), out);
+        }
+        console = bytes.toString(StandardCharsets.UTF_8);
+        System.out.println(console);
+        result = Report.MAPPER.readValue(dir.resolve("out/result.json").toFile(), LoadTestResultView.class).asResult();
+    }
+
+    @AfterAll
+    void cleanUp() throws Exception {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    @Test
+    void everyWindowIsForecastExactlyOnceAcrossTheKill() {
+        TrialResult t = result.phases().get("pipeline").reported();
+        assertThat(t.events().get(0)).contains("SIGKILL");
+        assertThat(t.sent()).isEqualTo((long) (300 * (15 + 24)));
+        // 120 entities: every closed window of every entity, once
+        assertThat(t.expectedOut()).isGreaterThan(0).isEqualTo(t.out());
+        assertThat(t.duplicates()).isZero();
+        assertThat(t.gaps()).isZero();
+        assertThat(t.missing()).isZero();
+        assertThat(t.latency().count()).isGreaterThan(0);
+        assertThat(t.latency().p99()).isGreaterThanOrEqualTo(t.latency().p50()).isGreaterThan(0);
+        assertThat(result.checks()).allMatch(c -> !c.startsWith("FAIL"), "no failed check");
+        assertThat(status).isZero();
+    }
+
+    @Test
+    void thePassThroughGetsTheSameRecordsAndEveryRunEndsWithTheRatioLine() {
+        TrialResult pipeline = result.phases().get("pipeline").reported();
+        TrialResult passthrough = result.phases().get("passthrough").reported();
+        assertThat(passthrough.sent()).isEqualTo(pipeline.sent());
+        assertThat(passthrough.out()).isEqualTo(passthrough.sent()); // one copy per record
+        assertThat(passthrough.duplicates()).isZero();
+        assertThat(passthrough.latency().count()).isGreaterThan(0);
+        String[] lines = console.strip().split("\n");
+        String last = lines[lines.length - 1];
+        assertThat(last).matches("throughput=[0-9]+ p99_ms=[0-9.]+ vs_passthrough=[0-9.]+");
+        double ratio = Double.parseDouble(last.substring(last.indexOf("vs_passthrough=") + 15));
+        assertThat(ratio).isEqualTo((double) result.summary().get("vs_passthrough"), org.assertj.core.api.Assertions.within(0.0005));
+        // both consumed the offered 300 records/s
+        assertThat(pipeline.throughput()).isBetween(200.0, 400.0);
+        assertThat(passthrough.throughput()).isBetween(200.0, 400.0);
+    }
+
+    @Test
+    void theReportDrawsItsChartsInHeadlessChromiumWithoutTheNetwork() throws Exception {
+        if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
+            throw new IllegalStateException("the report test drives Debian's Chromium: " + CHROMIUM + " and " + CHROMEDRIVER
+                    + " are needed; install them with 'apt-get install chromium chromium-driver' (.ci/run does)");
+        }
+        String html = Files.readString(dir.resolve("out/report.html"));
+        assertThat(html).doesNotContain("http://", "https://cdn").contains("Chart.js v4");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--window-size=1400,1000", "--user-data-dir=" + Files.createDirectory(dir.resolve("chromium-profile")));
+        ChromeDriver browser = new ChromeDriver(new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build(), options);
+        try {
+            browser.get(dir.resolve("out/report.html").toUri().toString());
+            new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> Boolean.TRUE.equals(
+                    ((JavascriptExecutor) d).executeScript("return window.reportReady === true")));
+            JavascriptExecutor js = browser;
+            TrialResult pipeline = result.phases().get("pipeline").reported();
+            // the latency chart plots the reported trial's distribution of each phase
+            assertThat(((Number) js.executeScript("return reportCharts.latency.data.datasets.length")).intValue()).isEqualTo(2);
+            assertThat(((Number) js.executeScript("return reportCharts.latency.data.datasets[0].data.length")).intValue())
+                    .isEqualTo(pipeline.percentiles().size());
+            // throughput in and out per phase, lag per stage (ingest, forecaster, pass-through)
+            assertThat(((Number) js.executeScript("return reportCharts.throughput.data.datasets.length")).intValue()).isEqualTo(4);
+            assertThat(((Number) js.executeScript("return reportCharts.lag.data.datasets.length")).intValue()).isEqualTo(3);
+            assertThat((String) js.executeScript("return document.getElementById('headline').textContent"))
+                    .startsWith("throughput=");
+            @SuppressWarnings("unchecked")
+            List<Object> painted = (List<Object>) js.executeScript(
+                    "return ['latency','throughput','lag','p99','entities'].map(id => {"
+                            + " const c = document.getElementById(id); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+                            + " let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; })");
+            assertThat(painted).allSatisfy(n -> assertThat(((Number) n).longValue()).isGreaterThan(1000));
+            assertThat(browser.findElements(org.openqa.selenium.By.cssSelector("#checks li.fail"))).isEmpty();
+            assertThat(browser.findElements(org.openqa.selenium.By.cssSelector("#trials tbody tr"))).hasSize(2);
+        } finally {
+            browser.quit();
+        }
+    }
+
+    /** result.json read back (records with a nested config the test does not need). */
+    record LoadTestResultView(Map<String, Object> config, Map<String, LoadTest.Phase> phases, Map<String, Object> summary,
+                              List<String> checks, boolean passed) {
+        LoadTest.Result asResult() {
+            return new LoadTest.Result(null, phases, summary, checks, passed);
+        }
+    }
+}
