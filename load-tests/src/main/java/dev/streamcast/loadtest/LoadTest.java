@@ -262,10 +262,16 @@ public final class LoadTest {
                 }
                 Thread.sleep(20);
             }
-            if (Double.isNaN(drainSeconds)) { // recover before anything else runs; the trial has failed already
-                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-                while (collector.counted() - outBefore < expected && System.nanoTime() < deadline && system.deadServices().isEmpty()) {
+            if (Double.isNaN(drainSeconds)) { // recover before anything else runs, while outputs still come in
+                long seen = collector.counted();
+                long progressAt = System.nanoTime();
+                while (collector.counted() - outBefore < expected && system.deadServices().isEmpty()
+                        && System.nanoTime() - progressAt < TimeUnit.SECONDS.toNanos(30)) {
                     Thread.sleep(100);
+                    if (collector.counted() != seen) {
+                        seen = collector.counted();
+                        progressAt = System.nanoTime();
+                    }
                 }
             }
             Histogram latency = collector.measuredLatency();

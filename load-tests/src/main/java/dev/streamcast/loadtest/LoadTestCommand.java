@@ -61,8 +61,6 @@ public final class LoadTestCommand {
     }
 
     public static void main(String[] args) throws Exception {
-        // the services and the harness log to files; the console gets the progress lines
-        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
         LoadTest.Config config;
         Path out;
         try {

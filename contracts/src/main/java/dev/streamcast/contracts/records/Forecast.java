@@ -6,8 +6,8 @@ import java.util.Map;
 
 /**
  * One multi-horizon forecast of one entity on topic {@code forecasts}, in original units.
- * {@code origin} is the end of the last input window; step {@code h} (1..H) is for the window
- * ending at {@code steps[h-1].ts}. {@code model} is {@code name@version}. When the model has
+ * {@code origin} is the start of the last input window; step {@code h} (1..H) is for the window
+ * starting at {@code steps[h-1].ts} = origin + h × the step. {@code model} is {@code name@version}. When the model has
  * quantiles, {@code quantileLevels} lists them (ascending, in (0, 1)) and each step carries,
  * per target, one value per level.
  *
