@@ -76,6 +76,9 @@ public final class LoadTestCommand {
             System.exit(2);
             return;
         }
+        // Ctrl-C or a kill of the harness must not leave the services it started running
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> ProcessHandle.current().descendants().forEach(ProcessHandle::destroy),
+                "load-test-children"));
         int status = run(config, out, System.out);
         System.exit(status);
     }
