@@ -26,6 +26,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * their quarkus-run.jar, an LSTM trained for the run, the forecaster SIGKILLed and restarted in
  * the middle of the measured load, then the pass-through on the same records. Every window is
  * forecast exactly once, and the report draws its charts in headless Chromium.
+ *
+ * <p>Readings only: with text events in the load, ingest was seen to leave windows out under a
+ * loaded machine (an open finding, see load-tests/README.md), which is ingest's to fix, not
+ * this test's to hide; this test is about the forecaster's kill and restart.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KillRestartLoadTest {
@@ -43,7 +47,7 @@ class KillRestartLoadTest {
     void run() throws Exception {
         dir = Files.createTempDirectory("load-test-kill");
         config = LoadTestCommand.withDataDir(LoadTestCommand.config(dev.streamcast.cli.Options.parse(new String[]{
-                "--scenario", "kill-restart", "--entities", "120", "--channels", "2", "--rate", "300", "--warmup-s", "15",
+                "--scenario", "kill-restart", "--entities", "120", "--channels", "2", "--text-share", "0", "--rate", "300", "--warmup-s", "15",
                 "--duration-s", "24", "--drain-timeout-s", "60", "--lstm-hidden", "16"}, LoadTestCommand.OPTIONS, "load-test")),
                 dir.resolve("system"));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
