@@ -161,7 +161,7 @@ public final class SystemUnderTest implements AutoCloseable {
      * {@code champion}.
      */
     public void trainModel(int version, long seed) throws Exception {
-        Path work = settings.dataDir().resolve("training");
+        Path work = settings.dataDir().resolve("training").toAbsolutePath();
         Path csv = work.resolve("history.csv");
         Files.createDirectories(work);
         writeHistory(csv, 4000);
@@ -176,7 +176,9 @@ public final class SystemUnderTest implements AutoCloseable {
         Files.createDirectories(logs);
         Path trainLog = logs.resolve("train-v" + version + ".log");
         long t0 = System.nanoTime();
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(trainLog.toFile()).start();
+        // from the repository root, so the trainer finds (or makes once) its native-library cache under .streamcast/djl
+        Process p = new ProcessBuilder(command).directory(build.root().toFile()).redirectErrorStream(true)
+                .redirectOutput(trainLog.toFile()).start();
         if (p.waitFor() != 0) {
             throw new IllegalStateException("training the LSTM failed (exit " + p.exitValue() + "); see " + trainLog);
         }
