@@ -97,9 +97,9 @@ class KillRestartLoadTest {
         assertThat(last).matches("throughput=[0-9]+ p99_ms=[0-9.]+ vs_passthrough=[0-9.]+");
         double ratio = Double.parseDouble(last.substring(last.indexOf("vs_passthrough=") + 15));
         assertThat(ratio).isEqualTo((double) result.summary().get("vs_passthrough"), org.assertj.core.api.Assertions.within(0.0005));
-        // both consumed the offered 300 records/s
-        assertThat(pipeline.throughput()).isBetween(200.0, 400.0);
-        assertThat(passthrough.throughput()).isBetween(200.0, 400.0);
+        // both consumed about the offered 300 records/s (from committed offsets sampled once a second: coarse)
+        assertThat(pipeline.throughput()).isCloseTo(300, org.assertj.core.api.Assertions.withinPercentage(50));
+        assertThat(passthrough.throughput()).isCloseTo(300, org.assertj.core.api.Assertions.withinPercentage(50));
     }
 
     @Test
