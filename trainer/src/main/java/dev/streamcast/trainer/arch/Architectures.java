@@ -20,6 +20,7 @@ public final class Architectures {
         ALL.put("rnn", () -> new RecurrentNet(GateOrder.RNN));
         ALL.put("lstm", () -> new RecurrentNet(GateOrder.LSTM));
         ALL.put("gru", () -> new RecurrentNet(GateOrder.GRU));
+        ALL.put("gru-highway", () -> new RecurrentNet(GateOrder.GRU, true));
         ALL.put("tcn", Tcn::new);
         ALL.put("transformer", SlidingWindowTransformer::new);
         ALL.put("linear-attention", LinearAttention::new);

@@ -39,18 +39,29 @@ import java.util.Map;
  * </pre>
  * State: carry {@code h} [layers, hidden] (and {@code c} for the LSTM), and a window
  * {@code previous} holding x_{t-1} [F].
+ *
+ * <p>With the highway ({@code gru-highway}; any cell takes it the same way) a linear map over each target's look-back
+ * window is added to the forecast ({@link Highway}): the network becomes a residual model on top of
+ * a linear one, its head zero-initialised so that training starts from the linear model.
  */
 public final class RecurrentNet implements Architecture {
 
     private final GateOrder cell;
+    private final boolean highway;
 
     public RecurrentNet(GateOrder cell) {
+        this(cell, false);
+    }
+
+    /** {@code highway}: add {@link Highway}'s linear map over the look-back to the forecast. */
+    public RecurrentNet(GateOrder cell, boolean highway) {
         this.cell = cell;
+        this.highway = highway;
     }
 
     @Override
     public String name() {
-        return cell.name().toLowerCase(java.util.Locale.ROOT);
+        return cell.name().toLowerCase(java.util.Locale.ROOT) + (highway ? "-highway" : "");
     }
 
     @Override
@@ -59,7 +70,7 @@ public final class RecurrentNet implements Architecture {
         boolean channelIndependent = data.targets().size() == data.features();
         int slots = options.headSlots(data.horizon()); // H, or H * Q with a quantile head
         Net net = new Net(cell, options.hidden(), options.layers(), options.dropout(), slots, data.targetIndex(),
-                channelIndependent);
+                channelIndependent, highway ? data.lookback() : 0);
         Fitter fitter = Fitter.fit(name(), net, data, options, progress, 1e-3f);
         return new Model(name(), cell, net, fitter, data.features(), slots, data.targetIndex(), options, data.lookback(),
                 channelIndependent);
@@ -73,8 +84,12 @@ public final class RecurrentNet implements Architecture {
         private final int targets;
         private final int[] targetIndex;
         private final boolean channelIndependent;
+        /** null without the highway. */
+        final Highway highway;
 
-        Net(GateOrder cell, int hidden, int layers, float dropout, int horizon, int[] targetIndex, boolean channelIndependent) {
+        /** {@code highwayLookback}: the highway's window L, or 0 for none. */
+        Net(GateOrder cell, int hidden, int layers, float dropout, int horizon, int[] targetIndex, boolean channelIndependent,
+            int highwayLookback) {
             super((byte) 1);
             this.horizon = horizon;
             this.targets = targetIndex.length;
@@ -90,11 +105,20 @@ public final class RecurrentNet implements Architecture {
                         .setActivation(RNN.Activation.TANH).optBatchFirst(true).optReturnState(false).build();
             });
             this.head = addChildBlock("head", Linear.builder().setUnits(channelIndependent ? horizon : (long) horizon * targets).build());
+            this.highway = highwayLookback > 0 ? new Highway(this, highwayLookback, horizon, targetIndex) : null;
+            if (highway != null) { // start from the linear model: the net's correction is 0 until it learns one
+                head.setInitializer(ai.djl.training.initializer.Initializer.ZEROS, ai.djl.nn.Parameter.Type.WEIGHT);
+            }
         }
 
         @Override
         protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
             NDArray x = inputs.singletonOrThrow();                                         // [N, S, F]
+            NDArray forecast = netForecast(store, x, training);                            // [N, H, T] or [N, S, H, T]
+            return new NDList(highway == null ? forecast : forecast.add(highway.forward(store, x, training, lastOnly)));
+        }
+
+        private NDArray netForecast(ParameterStore store, NDArray x, boolean training) {
             long n = x.getShape().get(0);
             long steps = x.getShape().get(1);
             NDArray previous = x.zerosLike().get(":, :1, :").concat(x.get(":, :-1, :"), 1);  // [N, S, F], zeros first
@@ -105,21 +129,21 @@ public final class RecurrentNet implements Architecture {
                 if (lastOnly) {
                     NDArray correction = head.forward(store, new NDList(hidden.get(":, -1, :")), training).head()
                             .reshape(n, horizon, targets);
-                    return new NDList(correction.add(current.get(":, -1, :").expandDims(1)));  // [N, H, T]
+                    return correction.add(current.get(":, -1, :").expandDims(1));                   // [N, H, T]
                 }
                 NDArray correction = head.forward(store, new NDList(hidden), training).head().reshape(n, steps, horizon, targets);
-                return new NDList(correction.add(current.expandDims(2)));                  // [N, S, H, T]
+                return correction.add(current.expandDims(2));                                       // [N, S, H, T]
             }
             NDArray perChannel = targetsOf(delta).transpose(0, 2, 1).reshape(n * targets, steps, 1); // [N*T, S, 1]
             NDArray hidden = recurrent.forward(store, new NDList(perChannel), training).head();       // [N*T, S, hidden]
             if (lastOnly) {
                 NDArray correction = head.forward(store, new NDList(hidden.get(":, -1, :")), training).head() // [N*T, H]
                         .reshape(n, targets, horizon).transpose(0, 2, 1);                                  // [N, H, T]
-                return new NDList(correction.add(current.get(":, -1, :").expandDims(1)));
+                return correction.add(current.get(":, -1, :").expandDims(1));
             }
             NDArray correction = head.forward(store, new NDList(hidden), training).head()              // [N*T, S, H]
                     .reshape(n, targets, steps, horizon).transpose(0, 2, 3, 1);                        // [N, S, H, T]
-            return new NDList(correction.add(current.expandDims(2)));
+            return correction.add(current.expandDims(2));
         }
 
         private NDArray targetsOf(NDArray x) {
@@ -141,6 +165,9 @@ public final class RecurrentNet implements Architecture {
             recurrent.initialize(manager, dataType, recurrentIn);
             Shape out = recurrent.getOutputShapes(new Shape[]{recurrentIn})[0];
             head.initialize(manager, dataType, new Shape(out.get(0), out.get(2)));
+            if (highway != null) {
+                highway.initialize(manager, dataType, in.get(0));
+            }
         }
     }
 
@@ -163,6 +190,7 @@ public final class RecurrentNet implements Architecture {
             p.put("batchSize", (long) options.batchSize());
             p.put("lookback", (long) lookback);
             p.put("channelIndependent", channelIndependent);
+            p.put("highway", net.highway != null);
             return p;
         }
 
@@ -176,6 +204,9 @@ public final class RecurrentNet implements Architecture {
                 state.add(StateTensor.carry("c", shape));
             }
             state.add(StateTensor.window("previous", 1, features));
+            if (net.highway != null) {
+                state.add(net.highway.state());
+            }
             return state;
         }
 
@@ -291,7 +322,11 @@ public final class RecurrentNet implements Architecture {
                             Graph.Attr.ints("perm", 0, 2, 1))                                            // [B, T, H] to [B, H, T]
                     : g.node("Reshape", new String[]{flat, g.ints("shape", 0, horizon, t)});             // [B, H, T]
             String current = g.node("Unsqueeze", new String[]{Lags.targets(g, x, targetIndex, 1), g.ints("axes", 1)}); // [B, 1, T]
-            g.output(g.node("Add", new String[]{correction, current}), BundleManifest.OUTPUT, Graph.BATCH, horizon, targets());
+            String forecast = g.node("Add", new String[]{correction, current});
+            if (net.highway != null) {
+                forecast = g.node("Add", new String[]{forecast, net.highway.step(g, x)});
+            }
+            g.output(forecast, BundleManifest.OUTPUT, Graph.BATCH, horizon, targets());
             return g.build();
         }
 
@@ -329,7 +364,11 @@ public final class RecurrentNet implements Architecture {
                 correction = g.node("Reshape", new String[]{flat, g.ints("shape", 0, 0, horizon, targets())});              // [B, S, H, T]
             }
             String current = g.node("Unsqueeze", new String[]{Lags.targets(g, x, targetIndex, 2), g.ints("axes", 2)}); // [B, S, 1, T]
-            g.output(g.node("Add", new String[]{correction, current}), BundleManifest.OUTPUT, Graph.BATCH, Graph.STEPS, horizon, targets());
+            String forecast = g.node("Add", new String[]{correction, current});
+            if (net.highway != null) {
+                forecast = g.node("Add", new String[]{forecast, net.highway.sequence(g, x)});
+            }
+            g.output(forecast, BundleManifest.OUTPUT, Graph.BATCH, Graph.STEPS, horizon, targets());
             return g.build();
         }
     }

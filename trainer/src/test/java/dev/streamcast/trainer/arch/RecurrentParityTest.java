@@ -38,6 +38,27 @@ class RecurrentParityTest {
         }
     }
 
+    /** The highway's window ring (step) and lagged windows (sequence, DJL) agree, with and without channel independence. */
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"M", "MS"})
+    void highwayStreamsLikeItsSequence(Mode mode) throws Exception {
+        Dataset data = mode == Mode.M ? DATA : MIXED;
+        TrainOptions options = TrainOptions.defaults().withLearningRate(1e-2f).withEpochs(2).withSize(8, 2).withMaxTrainWindows(128);
+        try (TrainedModel model = new RecurrentNet(GateOrder.GRU, true).fit(data, options, TrainingProgress.SILENT)) {
+            float[] x = Synthetic.inputs(2, 60, 3, 13);
+
+            Parity.Result parity = Parity.check(model, x, 2, 60, 3);
+            double correction = NetContribution.largestCorrection(model, x, 2, 60, 3, data.targetIndex());
+
+            assertThat(parity.max()).as("%s %s", mode, parity).isLessThanOrEqualTo(1e-4);
+            assertThat(correction).as("the trained model moves off persistence").isGreaterThan(0.1);
+            assertThat(model.architecture()).isEqualTo("gru-highway");
+            assertThat(model.state()).extracting(s -> s.name()).containsExactly("h", "previous", "highway");
+            assertThat(model.state().get(2).shape()).as("the last L - 1 target values").containsExactly(data.targets().size());
+            assertThat(model.state().get(2).length()).isEqualTo(23);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(GateOrder.class)
     void withExogenousInputsOneNetworkSeesAllChannels(GateOrder cell) throws Exception {

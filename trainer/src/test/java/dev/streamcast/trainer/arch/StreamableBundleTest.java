@@ -17,7 +17,10 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The attention and state-space architectures write bundles whose graphs have the interface their manifest promises. */
+/**
+ * The attention and state-space architectures, and the highway (with a quantile head: H x Q slots per target), write
+ * bundles whose graphs have the interface their manifest promises.
+ */
 class StreamableBundleTest {
 
     private static final Dataset DATA = Dataset.of(Synthetic.hourly(400, java.util.List.of("HUFL", "OT"), 61), Mode.M, "OT", 24, 6);
@@ -26,7 +29,7 @@ class StreamableBundleTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"transformer", "linear-attention", "s4d", "mamba"})
+    @ValueSource(strings = {"transformer", "linear-attention", "s4d", "mamba", "gru-highway"})
     void bundleGraphsMatchTheirStateSpec(String name) throws Exception {
         TrainOptions options = TrainOptions.defaults().withEpochs(1).withSize(8, 1).withMaxTrainWindows(16).withQuantiles(0.1, 0.9);
         try (TrainedModel model = QuantileHead.fit(Architectures.byName(name), DATA, options, TrainingProgress.SILENT)) {
