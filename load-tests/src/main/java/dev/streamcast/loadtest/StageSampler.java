@@ -142,13 +142,19 @@ public final class StageSampler implements AutoCloseable {
         }
     }
 
-    /** The sum of every series of {@code name} (its labels start with {@code labelsPrefix} when given) in Prometheus text. */
+    /**
+     * The sum of every series that {@code selector} names in Prometheus text: a metric name (any
+     * labels), or a name with its labels ({@code forecaster_entities{slot="served"}}); -1 when none.
+     */
     static double metric(String text, String selector) {
         double sum = 0;
         boolean found = false;
         for (String line : text.split("\n")) {
-            if (line.startsWith(selector) && (line.length() == selector.length() || " {".indexOf(line.charAt(selector.length())) >= 0
-                    || selector.endsWith("}") || selector.endsWith(","))) {
+            if (!line.startsWith(selector)) {
+                continue;
+            }
+            char next = line.length() > selector.length() ? line.charAt(selector.length()) : ' ';
+            if (next == ' ' || next == '{' || selector.endsWith("}")) {
                 String[] parts = line.trim().split(" ");
                 sum += Double.parseDouble(parts[parts.length - 1]);
                 found = true;

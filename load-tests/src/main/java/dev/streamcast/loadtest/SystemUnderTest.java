@@ -1,5 +1,6 @@
 package dev.streamcast.loadtest;
 
+import dev.streamcast.contracts.bundle.Manifests;
 import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.contracts.records.ModelEvent;
 import dev.streamcast.contracts.topics.TopicSpec;
@@ -27,12 +28,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -201,8 +200,7 @@ public final class SystemUnderTest implements AutoCloseable {
     public void moveChampion(long version, long previous) throws Exception {
         Path dir = modelDir().resolve(MODEL);
         Files.writeString(dir.resolve("aliases.properties"), "champion=" + version + "\n");
-        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                .digest(Files.readAllBytes(dir.resolve(String.valueOf(version)).resolve("manifest.json"))));
+        String sha = Manifests.sha256(dir.resolve(String.valueOf(version)).resolve("manifest.json"));
         ModelEvent event = new ModelEvent(ModelEvent.Type.ALIAS_MOVED, MODEL, version, "champion", previous, sha,
                 System.currentTimeMillis(), Map.of("champion", version));
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
