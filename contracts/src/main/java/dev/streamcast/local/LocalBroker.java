@@ -30,10 +30,22 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LocalBroker implements AutoCloseable {
 
-    /** Where and how to run. {@code dataDir} holds server.properties and the log directory. */
-    public record Settings(Path dataDir, String host, int port, int controllerPort) {
+    /**
+     * Where and how to run. {@code dataDir} holds server.properties and the log directory;
+     * {@code overrides} are broker properties set over streamcast's defaults (for example
+     * {@code log.retention.ms}).
+     */
+    public record Settings(Path dataDir, String host, int port, int controllerPort, Map<String, String> overrides) {
         public static final int DEFAULT_PORT = 9092;
         public static final int DEFAULT_CONTROLLER_PORT = 9093;
+
+        public Settings {
+            overrides = Map.copyOf(overrides);
+        }
+
+        public Settings(Path dataDir, String host, int port, int controllerPort) {
+            this(dataDir, host, port, controllerPort, Map.of());
+        }
 
         public String bootstrapServers() {
             return host + ":" + port;
@@ -119,6 +131,7 @@ public final class LocalBroker implements AutoCloseable {
         p.put("share.coordinator.state.topic.min.isr", "1");
         p.put("group.initial.rebalance.delay.ms", "0");
         p.put("auto.create.topics.enable", "false");
+        p.putAll(settings.overrides());
         Properties props = new Properties();
         props.putAll(p);
         return props;

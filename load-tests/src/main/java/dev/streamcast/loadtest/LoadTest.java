@@ -2,12 +2,14 @@ package dev.streamcast.loadtest;
 
 import dev.streamcast.contracts.topics.Topics;
 import org.HdrHistogram.Histogram;
+import org.apache.kafka.common.TopicPartition;
 
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -72,6 +74,13 @@ public final class LoadTest {
                 phases.put("passthrough", phase(system, false, checks));
                 system.stopPassThrough();
             }
+            Map<TopicPartition, Long> deleted = SystemUnderTest.deletedRecords(system.admin(),
+                    SystemUnderTest.RUN_TOPICS);
+            Map<String, Long> refused = SystemUnderTest.refused(system.bootstrapServers());
+            checks.add(refused.isEmpty() ? "PASS services: refused no record (ingest-dlq and forecaster-dlq empty)"
+                    : "FAIL services: refused valid records to the DLQ (topic and dlq.reason): " + refused);
+            checks.add(deleted.isEmpty() ? "PASS broker: deleted no record of the run's topics"
+                    : "FAIL broker: deleted records before the end of the run (first offset still held, per partition): " + deleted);
         }
         Map<String, Object> summary = summary(phases);
         boolean passed = checks.stream().noneMatch(c -> c.startsWith("FAIL"));
@@ -262,6 +271,8 @@ public final class LoadTest {
                 }
                 Thread.sleep(20);
             }
+            long missingAtTimeout = expected - Math.min(expected, collector.counted() - outBefore);
+            double drainedAfter = Double.NaN; // when a late drain completed, for the problem's text
             if (Double.isNaN(drainSeconds)) { // recover before anything else runs, while outputs still come in
                 long seen = collector.counted();
                 long progressAt = System.nanoTime();
@@ -272,6 +283,9 @@ public final class LoadTest {
                         seen = collector.counted();
                         progressAt = System.nanoTime();
                     }
+                }
+                if (collector.counted() - outBefore >= expected) {
+                    drainedAfter = sampler.now() - drainStart;
                 }
             }
             Histogram latency = collector.measuredLatency();
@@ -290,8 +304,9 @@ public final class LoadTest {
 
             List<String> problems = new ArrayList<>();
             if (Double.isNaN(drainSeconds)) {
-                problems.add(String.format("outputs still missing %.0f s after the load stopped (%d of %d)", config.drainTimeoutS(),
-                        expected - Math.min(expected, outputs), expected));
+                problems.add(String.format("outputs still missing %.0f s after the load stopped (%d of %d)%s", config.drainTimeoutS(),
+                        missingAtTimeout, expected, Double.isNaN(drainedAfter) ? ""
+                                : String.format(Locale.ROOT, "; the last came %.1f s after it", drainedAfter)));
             }
             if (sendDelayP99 > 100) {
                 problems.add(String.format("the load generator fell behind its schedule (p99 send delay %.0f ms): the harness,"

@@ -3,6 +3,7 @@ package dev.streamcast.loadtest;
 import dev.streamcast.contracts.bundle.Manifests;
 import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.contracts.records.ModelEvent;
+import dev.streamcast.contracts.topics.DlqHeaders;
 import dev.streamcast.contracts.topics.TopicSpec;
 import dev.streamcast.contracts.topics.Topics;
 import dev.streamcast.launcher.ServiceProcess;
@@ -14,12 +15,16 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.io.IOException;
@@ -32,8 +37,12 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.IntStream;
 
 /**
@@ -122,15 +131,76 @@ public final class SystemUnderTest implements AutoCloseable {
         LocalBroker broker = LocalBroker.start(new LocalBroker.Settings(settings.dataDir().resolve("broker"), "127.0.0.1",
                 Ports.pickFree("127.0.0.1"), Ports.pickFree("127.0.0.1")));
         Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
-        TopicProvisioner.ensure(admin, List.of(PASSTHROUGH), (short) 1);
-        // end-to-end latency is measured to the broker's append time of each output
-        List<AlterConfigOp> appendTime = List.of(new AlterConfigOp(new ConfigEntry("message.timestamp.type", "LogAppendTime"),
-                AlterConfigOp.OpType.SET));
-        admin.incrementalAlterConfigs(Map.of(
-                new ConfigResource(ConfigResource.Type.TOPIC, Topics.FORECASTS.name()), appendTime,
-                new ConfigResource(ConfigResource.Type.TOPIC, PASSTHROUGH.name()), appendTime)).all().get();
+        prepareTopics(admin);
         log.printf("load-test: broker on %s in %.1f s%n", broker.bootstrapServers(), broker.startMillis() / 1000.0);
         return new SystemUnderTest(build, settings, log, broker, admin);
+    }
+
+    /** The topics every run writes, which {@link #prepareTopics} keeps whole. */
+    public static final List<TopicSpec> RUN_TOPICS = List.of(Topics.SENSOR_READINGS, Topics.TEXT_EVENTS, Topics.FEATURES,
+            Topics.FORECASTS, Topics.FORECASTS_SHADOW, Topics.INGEST_DLQ, Topics.FORECASTER_DLQ, PASSTHROUGH);
+
+    /**
+     * Creates the pass-through's output topic and sets up the run's topics: the outputs carry the
+     * broker's append time (end-to-end latency is measured to it), and every data topic keeps
+     * its records ({@code retention.ms=-1}). The load's event time lies in the past (1,000 days
+     * ago onwards) and Kafka deletes by record timestamp: with the default seven days of retention,
+     * each retention check (30 s after start, then every 5 min) deletes everything not yet read.
+     */
+    public static void prepareTopics(Admin admin) throws Exception {
+        TopicProvisioner.ensure(admin, List.of(PASSTHROUGH), (short) 1);
+        AlterConfigOp appendTime = new AlterConfigOp(new ConfigEntry("message.timestamp.type", "LogAppendTime"),
+                AlterConfigOp.OpType.SET);
+        AlterConfigOp keepAll = new AlterConfigOp(new ConfigEntry("retention.ms", "-1"), AlterConfigOp.OpType.SET);
+        Map<ConfigResource, Collection<AlterConfigOp>> changes = new LinkedHashMap<>();
+        for (TopicSpec topic : RUN_TOPICS) {
+            boolean output = topic == Topics.FORECASTS || topic == PASSTHROUGH;
+            changes.put(new ConfigResource(ConfigResource.Type.TOPIC, topic.name()),
+                    output ? List.of(appendTime, keepAll) : List.of(keepAll));
+        }
+        admin.incrementalAlterConfigs(changes).all().get();
+    }
+
+    /**
+     * The records the broker deleted from {@code topics} (retention or deleteRecords), per
+     * partition whose log no longer starts at offset 0; empty when everything written is still there.
+     */
+    public static Map<TopicPartition, Long> deletedRecords(Admin admin, List<TopicSpec> topics) throws Exception {
+        Map<TopicPartition, OffsetSpec> earliest = new LinkedHashMap<>();
+        for (TopicPartition tp : partitions(topics.toArray(TopicSpec[]::new))) {
+            earliest.put(tp, OffsetSpec.earliest());
+        }
+        Map<TopicPartition, Long> deleted = new TreeMap<>(Comparator.comparing(TopicPartition::toString));
+        admin.listOffsets(earliest).all().get().forEach((tp, info) -> {
+            if (info.offset() > 0) {
+                deleted.put(tp, info.offset());
+            }
+        });
+        return deleted;
+    }
+
+    /**
+     * What the services refused: per DLQ topic and {@code dlq.reason}, the committed records of
+     * {@code ingest-dlq} and {@code forecaster-dlq}. The load is all valid, so anything here lost
+     * data (a window closed before its readings came is {@code LATE}, for instance).
+     */
+    public static Map<String, Long> refused(String bootstrapServers) {
+        Map<String, Long> counts = new TreeMap<>();
+        List<TopicPartition> dlqs = partitions(Topics.INGEST_DLQ, Topics.FORECASTER_DLQ);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.assign(dlqs);
+            consumer.seekToBeginning(dlqs);
+            Map<TopicPartition, Long> end = consumer.endOffsets(dlqs);
+            while (dlqs.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    String reason = DlqHeaders.read(r.headers(), DlqHeaders.REASON);
+                    counts.merge(r.topic() + " " + reason, 1L, Long::sum);
+                }
+            }
+        }
+        return counts;
     }
 
     public String bootstrapServers() {

@@ -24,13 +24,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The whole harness on the real system, small: a local broker, ingest and the forecaster from
  * their quarkus-run.jar, an LSTM trained for the run, the forecaster SIGKILLed and restarted in
- * the middle of the measured load, then the pass-through on the same records. Every window is
- * accounted for (forecast once, or counted as a gap, a duplicate or missing), the verdict
- * follows from those counts, and the report draws its charts in headless Chromium.
- *
- * <p>What this test checks is the harness. Whether the pipeline forecasts every window exactly
- * once across the kill is the run's own verdict: on a loaded machine it has been seen to lose
- * windows (an open finding in load-tests/README.md), and the harness reports that as FAIL.
+ * the middle of the measured load, then the pass-through on the same records. Every window the
+ * sent records closed is forecast exactly once across the kill (no gap, no duplicate, none
+ * missing), the harness's accounting adds up, and the report draws its charts in headless Chromium.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KillRestartLoadTest {
@@ -68,7 +64,7 @@ class KillRestartLoadTest {
     }
 
     @Test
-    void everyExpectedWindowIsAccountedForAndTheVerdictFollowsFromTheCounts() {
+    void everyWindowIsForecastExactlyOnceAcrossTheKill() {
         TrialResult t = result.phases().get("pipeline").reported();
         assertThat(t.events().get(0)).contains("SIGKILL");
         assertThat(t.sent()).isEqualTo((long) (300 * (15 + 24)));
@@ -79,8 +75,13 @@ class KillRestartLoadTest {
         assertThat(t.out() - t.duplicates() + t.gaps() + t.missing()).isEqualTo(t.expectedOut());
         assertThat(t.latency().count()).isGreaterThan(0);
         assertThat(t.latency().p99()).isGreaterThanOrEqualTo(t.latency().p50()).isGreaterThan(0);
-        boolean exact = t.duplicates() == 0 && t.gaps() == 0 && t.missing() == 0 && t.out() == t.expectedOut();
-        assertThat(result.checks()).anyMatch(c -> c.startsWith((exact ? "PASS" : "FAIL") + " pipeline: counts in equal counts out"));
+        assertThat(t.duplicates()).isZero();
+        assertThat(t.gaps()).isZero();
+        assertThat(t.missing()).isZero();
+        assertThat(t.out()).isEqualTo(t.expectedOut());
+        assertThat(result.checks()).contains("PASS broker: deleted no record of the run's topics",
+                "PASS services: refused no record (ingest-dlq and forecaster-dlq empty)")
+                .anyMatch(c -> c.startsWith("PASS pipeline: counts in equal counts out"));
         assertThat(status).isEqualTo(result.checks().stream().anyMatch(c -> c.startsWith("FAIL")) ? 1 : 0);
     }
 

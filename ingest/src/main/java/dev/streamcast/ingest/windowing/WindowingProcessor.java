@@ -32,8 +32,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * tumbling windows, and emits exactly one feature vector per active entity per window, in
  * window order, once the window has closed (end + grace reached by stream time).
  *
- * <p>Stream time is the largest accepted event timestamp of this task, kept in a changelogged
- * store so a restart resumes with it. Windows are checked for closing whenever stream time
+ * <p>Stream time is the largest accepted event timestamp of this task's sensor readings, kept in
+ * a changelogged store so a restart resumes with it. Text events do not move it once the task has
+ * seen a reading: they come from other producers through another topic, so under lag Kafka
+ * Streams may hand a task text of a later window before readings of the current one, and that
+ * text must not close windows the readings are still filling. A task that has seen no reading
+ * yet (a text-only stream) takes its time from text events. Windows are checked for closing whenever stream time
  * crosses a window boundary, so an entity that fell silent still gets its vectors while others
  * keep time moving; a wall-clock punctuator moves stream time on when the whole partition has
  * been quiet for longer than the grace period (live streams), so windows close then too.
@@ -45,6 +49,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
     static final String CLOCK_KEY = "stream-time";
+    /** Present once the task has accepted a sensor reading: from then on only readings move stream time. */
+    static final String READINGS_KEY = "readings-seen";
 
     private final IngestSettings settings;
     private final FeatureLayout layout;
@@ -58,7 +64,8 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
     private KeyValueStore<String, Long> clock;
     private long streamTime = Long.MIN_VALUE;
     private long nextScanAt = Long.MIN_VALUE;
-    private long wallAtLastRecord;
+    private boolean readingsSeen;
+    private long wallAtLastRecord; // wall time of the last record that keeps time (a reading, see the class comment)
     private long wallAtStreamTime;
     private boolean specPublished;
     private AtomicLong active;
@@ -96,6 +103,7 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
         decoded.clear();
         Long stored = clock.get(CLOCK_KEY);
         streamTime = stored == null ? Long.MIN_VALUE : stored;
+        readingsSeen = clock.get(READINGS_KEY) != null;
         nextScanAt = nextBoundaryAfter(streamTime);
         wallAtLastRecord = context.currentSystemTimeMs();
         wallAtStreamTime = wallAtLastRecord;
@@ -216,9 +224,15 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
         state.lastSeen = Math.max(state.lastSeen, ts);
         save(entity, state);
 
-        wallAtLastRecord = now;
-        if (ts > streamTime) {
-            setStreamTime(ts, now);
+        if (values != null && !readingsSeen) {
+            readingsSeen = true;
+            clock.put(READINGS_KEY, 1L);
+        }
+        if (values != null || !readingsSeen) { // the records that keep time (see the class comment)
+            wallAtLastRecord = now;
+            if (ts > streamTime) {
+                setStreamTime(ts, now);
+            }
         }
         if (streamTime >= nextScanAt) {
             closeWindows();

@@ -311,6 +311,42 @@ class WindowingTopologyTest {
     }
 
     @Test
+    void textOfALaterWindowDoesNotCloseAWindowTheReadingsAreStillFilling() {
+        start();
+        reading("t1", T0 + 30 * SEC, "temp", 10);
+        // under lag, Kafka Streams may hand the task the next window's text before this window's last readings
+        text("t1", T0 + 90 * SEC, "alarm raised");
+        reading("t2", T0 + 30 * SEC, "temp", 20);
+        text("t2", T0 + 40 * SEC, "maintenance done");
+        assertThat(dlq.readRecordsToList()).isEmpty();
+        assertThat(vectors()).isEmpty();
+
+        reading("t1", T0 + 90 * SEC, "temp", 11);          // the readings' clock closes [0, 60)
+
+        List<Map.Entry<String, FeatureVector>> all = vectors();
+        FeatureVector t1 = vectorsOf("t1", all).get(0);
+        FeatureVector t2 = vectorsOf("t2", all).get(0);
+        assertThat(value(t2, "temp.mean")).isEqualTo(20.0);
+        assertThat(value(t2, "text.count")).isEqualTo(1.0);
+        assertThat(value(t1, "text.count")).as("t1's text belongs to [60, 120)").isEqualTo(0.0);
+        text("t2", T0 + 50 * SEC, "too late");             // text for a closed window is late like a reading
+        assertThat(dlq.readRecordsToList()).extracting(r -> DlqHeaders.read(r.headers(), DlqHeaders.REASON))
+                .containsExactly("LATE");
+
+        reading("t1", T0 + 130 * SEC, "temp", 12);
+        assertThat(value(vectorsOf("t1", vectors()).get(0), "text.count")).isEqualTo(1.0);
+    }
+
+    @Test
+    void aTextOnlyStreamTakesItsTimeFromTextEvents() {
+        start();
+        text("t1", T0 + SEC, "alarm raised");
+        text("t1", T0 + 70 * SEC, "alarm cleared");
+
+        assertThat(vectorsOf("t1", vectors())).extracting(v -> value(v, "text.count")).containsExactly(1.0);
+    }
+
+    @Test
     void textEventsBecomeCountsLengthsHashedNgramsAndKeywords() {
         start();
         text("t1", T0 + SEC, "ALARM oil high on T1");
