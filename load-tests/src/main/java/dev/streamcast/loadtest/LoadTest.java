@@ -111,14 +111,15 @@ public final class LoadTest {
                 double rate = config.rate();
                 if (config.search()) {
                     // a fresh JVM and broker are slower for their first seconds: one trial warms them before any counts
-                    trials.add(runner.trial("warm-up", RateProfile.constant(config.searchStart()), config.searchWarmupS(), 5, false));
+                    trials.add(runner.trial("warm-up", RateProfile.constant(config.searchStart()), searchWarmup(config.searchStart()),
+                            5, false));
                     out.printf("load-test: %s: searching the highest rate that keeps up with p99 <= %.0f ms%n", name, config.p99TargetMs());
                     boolean[] keepUpOnly = {false};
                     int before = trials.size();
                     search = RateSearch.search(config.searchStart(), Math.max(1, config.searchStart() / 64), config.searchMax(),
                             config.searchPrecision(), r -> {
                                 TrialResult t = runner.trial(keepUpOnly[0] ? "search-keep-up" : "search", RateProfile.constant(r),
-                                        config.searchWarmupS(), config.searchDurationS(), false);
+                                        searchWarmup(r), Math.max(config.searchDurationS(), rounds(2, r)), false);
                                 trials.add(t);
                                 if (trials.size() == before + 1 && t.keptUp() && !t.withinTarget()) {
                                     // the target is out of reach where the system still keeps up with ease: search the rate it keeps up with
@@ -136,7 +137,10 @@ public final class LoadTest {
                             search.maxRate(), rate);
                 }
                 if (rate > 0) {
-                    trials.add(runner.trial("reported", profile(rate), config.warmupS(), config.durationS(), pipeline));
+                    // a new rate on a warm system: two rounds at it before measuring; at least two window closings measured
+                    double warmup = config.search() ? Math.max(config.warmupS(), rounds(2, rate)) : config.warmupS();
+                    trials.add(runner.trial("reported", profile(rate), warmup, Math.max(config.durationS(), rounds(2, rate)),
+                            pipeline));
                 }
                 TrialResult last = trials.isEmpty() ? null : trials.get(trials.size() - 1);
                 if (last != null) {
@@ -145,6 +149,25 @@ public final class LoadTest {
                 return new Phase(name, stages.stream().map(StageSampler.Stage::name).toList(), trials, search, sampler.samples());
             }
         }
+    }
+
+    /** Seconds that {@code n} rounds of records take at {@code rate}. */
+    private double rounds(double n, double rate) {
+        return Math.ceil(n * schedule.recordsPerRound() / rate);
+    }
+
+    /**
+     * How long after the last send every output must be out: as given, or one round at the rate
+     * and at least 10 s. A round ends in a burst of one vector per entity; keeping up means that
+     * burst is done before the next round's is due.
+     */
+    private double drainTimeout(double rate) {
+        return Double.isNaN(config.drainTimeoutS()) ? Math.max(10, rounds(1, rate)) : config.drainTimeoutS();
+    }
+
+    /** A search trial's warm-up: as given, or two rounds at its rate and at least 10 s. */
+    private double searchWarmup(double rate) {
+        return Double.isNaN(config.searchWarmupS()) ? Math.max(10, rounds(2, rate)) : config.searchWarmupS();
     }
 
     private RateProfile profile(double rate) {
@@ -264,7 +287,8 @@ public final class LoadTest {
             // drain: every expected output, or the timeout
             double drainStart = sampler.now();
             double drainSeconds = Double.NaN;
-            while (sampler.now() - drainStart < config.drainTimeoutS()) {
+            double drainTimeout = drainTimeout(profile.baseRate());
+            while (sampler.now() - drainStart < drainTimeout) {
                 if (collector.counted() - outBefore >= expected) {
                     drainSeconds = sampler.now() - drainStart;
                     break;
@@ -304,7 +328,7 @@ public final class LoadTest {
 
             List<String> problems = new ArrayList<>();
             if (Double.isNaN(drainSeconds)) {
-                problems.add(String.format("outputs still missing %.0f s after the load stopped (%d of %d)%s", config.drainTimeoutS(),
+                problems.add(String.format("outputs still missing %.0f s after the load stopped (%d of %d)%s", drainTimeout,
                         missingAtTimeout, expected, Double.isNaN(drainedAfter) ? ""
                                 : String.format(Locale.ROOT, "; the last came %.1f s after it", drainedAfter)));
             }

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code ./streamcast load-test [--scenario steady] [--search] ...}: runs a scenario against
@@ -39,7 +40,7 @@ public final class LoadTestCommand {
         OPTIONS.put("--search-warmup-s", "");
         OPTIONS.put("--search-duration-s", "");
         OPTIONS.put("--p99-target-ms", "100");
-        OPTIONS.put("--drain-timeout-s", "10");
+        OPTIONS.put("--drain-timeout-s", "");
         OPTIONS.put("--baseline", "true");
         OPTIONS.put("--window", "PT1M");
         OPTIONS.put("--grace", "PT10S");
@@ -76,11 +77,28 @@ public final class LoadTestCommand {
             System.exit(2);
             return;
         }
-        // Ctrl-C or a kill of the harness must not leave the services it started running
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> ProcessHandle.current().descendants().forEach(ProcessHandle::destroy),
-                "load-test-children"));
+        // Ctrl-C, a kill or a crash of the harness must not leave the services it started running
+        Runtime.getRuntime().addShutdownHook(new Thread(LoadTestCommand::stopChildren, "load-test-children"));
         int status = run(config, out, System.out);
         System.exit(status);
+    }
+
+    /**
+     * SIGTERM to every process the harness started, then SIGKILL to those still there after 15 s:
+     * once the harness is gone so is the broker it hosted, and a service waiting on that broker to
+     * close cleanly would otherwise hang on, using CPU and its state directory.
+     */
+    static void stopChildren() {
+        List<ProcessHandle> children = ProcessHandle.current().descendants().toList();
+        children.forEach(ProcessHandle::destroy);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        for (ProcessHandle child : children) {
+            try {
+                child.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (Exception e) {
+                child.destroyForcibly();
+            }
+        }
     }
 
     /** Runs and reports; 0 when every check passed, 1 otherwise. */
@@ -89,6 +107,14 @@ public final class LoadTestCommand {
         Path report = Report.write(result, out);
         console.println("load-test: checks:");
         result.checks().forEach(c -> console.println("load-test:   " + c));
+        Path logs = config.system().dataDir().resolve("logs");
+        if (!config.system().profiling().isEmpty() && Files.isDirectory(logs)) {
+            try (var recordings = Files.list(logs)) {
+                for (Path jfr : recordings.filter(p -> p.toString().endsWith(".jfr")).sorted().toList()) {
+                    console.printf("load-test: profile %s: %s%n", jfr.getFileName(), ProfileSummary.line(ProfileSummary.of(jfr)));
+                }
+            }
+        }
         console.printf("load-test: results %s, report %s%n", out.resolve("result.json"), report);
         console.println(lastLine(result));
         return result.passed() ? 0 : 1;
@@ -137,9 +163,11 @@ public final class LoadTestCommand {
         double duration = o.getDouble("--duration-s", 1, 86_400);
         boolean search = Boolean.parseBoolean(o.get("--search"));
         double searchStart = o.getDouble("--search-start-rate", 1, 10_000_000);
-        double searchWarmup = o.get("--search-warmup-s").isBlank() ? Math.max(10, Math.ceil(2 * records / searchStart))
-                : o.getDouble("--search-warmup-s", 0, 86_400);
+        // blank: two rounds at each trial's rate, at least 10 s (LoadTest)
+        double searchWarmup = o.get("--search-warmup-s").isBlank() ? Double.NaN : o.getDouble("--search-warmup-s", 0, 86_400);
         double searchDuration = o.get("--search-duration-s").isBlank() ? 30 : o.getDouble("--search-duration-s", 1, 86_400);
+        // blank: one round at each trial's rate, at least 10 s (LoadTest)
+        double drainTimeout = o.get("--drain-timeout-s").isBlank() ? Double.NaN : o.getDouble("--drain-timeout-s", 1, 3600);
         boolean large = entities >= 500_000;
         String ingestStore = o.get("--ingest-store").isBlank() ? (large ? "rocksdb" : "in-memory") : o.get("--ingest-store");
         if (!List.of("in-memory", "rocksdb").contains(ingestStore) || !List.of("in-memory", "rocksdb").contains(o.get("--forecaster-store"))) {
@@ -168,7 +196,7 @@ public final class LoadTestCommand {
                 (int) o.getLong("--batch-size", 1, 65_536), duration(o, "--batch-wait"), profiling, streams);
         return new LoadTest.Config(scenario, entities, channels, textShare, rate, warmup, duration, search, searchStart,
                 o.getDouble("--search-max-rate", 1, 100_000_000), o.getDouble("--search-precision", 0.01, 1), searchWarmup,
-                searchDuration, o.getDouble("--p99-target-ms", 0.1, 3_600_000), o.getDouble("--drain-timeout-s", 1, 3600),
+                searchDuration, o.getDouble("--p99-target-ms", 0.1, 3_600_000), drainTimeout,
                 Boolean.parseBoolean(o.get("--baseline")), window, grace, o.getDouble("--burst-factor", 1, 1000),
                 o.getDouble("--burst-s", 1, 3600), system);
     }
