@@ -65,7 +65,10 @@ public final class ForecastTopology {
         for (String store : stores) {
             KeyValueBytesStoreSupplier supplier = settings.inMemoryStore()
                     ? Stores.inMemoryKeyValueStore(store) : Stores.persistentKeyValueStore(store);
-            topology.addStateStore(Stores.keyValueStoreBuilder(supplier, Serdes.String(), Serdes.ByteArray()), FORECAST);
+            // cached: an entity's state is written twice per vector (pending, then stepped), usually within one
+            // commit interval, and the cache folds those into one store write and one changelog record at commit
+            topology.addStateStore(Stores.keyValueStoreBuilder(supplier, Serdes.String(), Serdes.ByteArray())
+                    .withCachingEnabled(), FORECAST);
         }
         for (ModelSlot slot : slots) {
             topology.addSink(sinkName(slot), slot.sinkTopic(), new ByteArraySerializer(), new ByteArraySerializer(), FORECAST);
