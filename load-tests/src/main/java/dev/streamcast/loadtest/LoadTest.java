@@ -139,8 +139,8 @@ public final class LoadTest {
                 if (rate > 0) {
                     // a new rate on a warm system: two rounds at it before measuring; at least two window closings measured
                     double warmup = config.search() ? Math.max(config.warmupS(), rounds(2, rate)) : config.warmupS();
-                    trials.add(runner.trial("reported", profile(rate), warmup, Math.max(config.durationS(), rounds(2, rate)),
-                            pipeline));
+                    double duration = Math.max(config.durationS(), rounds(2, rate));
+                    trials.add(runner.trial("reported", profile(rate, warmup, duration), warmup, duration, pipeline));
                 }
                 TrialResult last = trials.isEmpty() ? null : trials.get(trials.size() - 1);
                 if (last != null) {
@@ -170,9 +170,10 @@ public final class LoadTest {
         return Double.isNaN(config.searchWarmupS()) ? Math.max(10, rounds(2, rate)) : config.searchWarmupS();
     }
 
-    private RateProfile profile(double rate) {
+    /** The reported trial's profile: the burst, a third of the way into its measured interval, or constant. */
+    private RateProfile profile(double rate, double warmupS, double durationS) {
         if (config.scenario() == Scenario.BURST) {
-            return RateProfile.burst(rate, config.warmupS() + config.durationS() / 3, config.burstFactor(), config.burstS());
+            return RateProfile.burst(rate, warmupS + durationS / 3, config.burstFactor(), config.burstS());
         }
         return RateProfile.constant(rate);
     }

@@ -49,26 +49,33 @@ public final class ProfileSummary {
     public static Map<String, Double> of(Path jfr) throws IOException {
         Map<String, Double> weights = new LinkedHashMap<>();
         double total = 0;
-        for (RecordedEvent event : RecordingFile.readAllEvents(jfr)) {
-            String type = event.getEventType().getName();
-            boolean java = type.equals("jdk.ExecutionSample");
-            if (!java && !type.equals("jdk.NativeMethodSample")) {
-                continue;
+        try (RecordingFile recording = new RecordingFile(jfr)) { // streamed: a long run's recording can be large
+            while (recording.hasMoreEvents()) {
+                total += add(recording.readEvent(), weights);
             }
-            RecordedStackTrace stack = event.getStackTrace();
-            String category = stack == null ? null : category(stack.getFrames());
-            if (!java && !("ONNX Runtime".equals(category) || "RocksDB".equals(category))) {
-                continue; // a thread waiting in native code
-            }
-            double weight = java ? 1 : 2;
-            weights.merge(category == null ? "other (JDK and the rest)" : category, weight, Double::sum);
-            total += weight;
         }
         Map<String, Double> shares = new LinkedHashMap<>();
         double all = total;
         weights.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
                 .forEach(e -> shares.put(e.getKey(), e.getValue() / all));
         return shares;
+    }
+
+    /** Counts one event into {@code weights}; returns its weight (0 for events that are not CPU samples). */
+    private static double add(RecordedEvent event, Map<String, Double> weights) {
+        String type = event.getEventType().getName();
+        boolean java = type.equals("jdk.ExecutionSample");
+        if (!java && !type.equals("jdk.NativeMethodSample")) {
+            return 0;
+        }
+        RecordedStackTrace stack = event.getStackTrace();
+        String category = stack == null ? null : category(stack.getFrames());
+        if (!java && !("ONNX Runtime".equals(category) || "RocksDB".equals(category))) {
+            return 0; // a thread waiting in native code
+        }
+        double weight = java ? 1 : 2;
+        weights.merge(category == null ? "other (JDK and the rest)" : category, weight, Double::sum);
+        return weight;
     }
 
     static String category(List<RecordedFrame> frames) {

@@ -37,10 +37,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * seen a reading: they come from other producers through another topic, so under lag Kafka
  * Streams may hand a task text of a later window before readings of the current one, and that
  * text must not close windows the readings are still filling. A task that has seen no reading
- * yet (a text-only stream) takes its time from text events. Windows are checked for closing whenever stream time
- * crosses a window boundary, so an entity that fell silent still gets its vectors while others
- * keep time moving; a wall-clock punctuator moves stream time on when the whole partition has
- * been quiet for longer than the grace period (live streams), so windows close then too.
+ * yet (a text-only stream) takes its time from text events.
+ *
+ * <p>Windows are checked for closing whenever stream time crosses a window boundary, so an entity
+ * that fell silent still gets its vectors while others keep time moving; a wall-clock punctuator
+ * moves stream time on when no record that keeps time has come for longer than the grace period
+ * (live streams), so windows close then too.
  *
  * <p>An entity's activity lasts while windows starting within the idle timeout of its last
  * record have not all closed; a record arriving in that time continues it (the gap is imputed),
