@@ -179,15 +179,18 @@ public final class Mamba implements Architecture {
             NDArray aMatrix = BatchScope.of(u, store.getValue(layer.aLog, u.getDevice(), training)).exp().neg(); // [D, N]
             NDArray aBar = delta.expandDims(3).mul(aMatrix).exp();                               // [R, S, D, N]
             NDArray bx = delta.mul(x).expandDims(3).mul(b.expandDims(2));                        // [R, S, D, N]
+            // One split per tensor, not a slice per step: a slice's gradient is a zero tensor of the
+            // whole [R, S, D, N] with one step filled, so S slices cost S whole-tensor writes backwards.
             long steps = u.getShape().get(1);
+            NDList inputs = bx.split(steps, 1);                                                  // S × [R, 1, D, N]
+            NDList decays = aBar.split(steps, 1);
             NDList hs = new NDList();
             NDArray h = null;
-            for (long t = 0; t < steps; t++) {
-                NDArray input = bx.get(new NDIndex(":, {}", t));                                 // [R, D, N]
-                h = h == null ? input : aBar.get(new NDIndex(":, {}", t)).mul(h).add(input);
+            for (int t = 0; t < steps; t++) {
+                h = h == null ? inputs.get(t) : decays.get(t).mul(h).add(inputs.get(t));
                 hs.add(h);
             }
-            NDArray hAll = NDArrays.stack(hs, 1);                                                // [R, S, D, N]
+            NDArray hAll = NDArrays.concat(hs, 1);                                               // [R, S, D, N]
             NDArray y = hAll.mul(c.expandDims(2)).sum(new int[]{3})
                     .add(x.mul(store.getValue(layer.d, u.getDevice(), training)));               // [R, S, D]
             NDArray out = linear(store, layer.wOut, y.mul(silu(z)), training);
