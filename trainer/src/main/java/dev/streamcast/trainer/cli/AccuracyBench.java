@@ -4,7 +4,6 @@ import dev.streamcast.cli.Options;
 import dev.streamcast.trainer.arch.Architecture;
 import dev.streamcast.trainer.arch.Architectures;
 import dev.streamcast.trainer.arch.TrainOptions;
-import dev.streamcast.trainer.arch.TrainingProgress;
 import dev.streamcast.trainer.data.CsvFormatException;
 import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.training.DjlSetup;
@@ -15,7 +14,8 @@ import java.util.List;
 
 /**
  * {@code ./streamcast bench accuracy --data <csv> --mode S|M --horizon H [--arch ...]}: one line
- * per architecture, then {@code best=<arch> mse=<x> mae=<y>} among the non-trivial ones.
+ * per architecture, then {@code best=<arch> mse=<x> mae=<y>} among the non-trivial ones; each
+ * epoch's losses go to standard error as they come, as {@code train} prints them.
  */
 public final class AccuracyBench {
 
@@ -31,7 +31,7 @@ public final class AccuracyBench {
             Dataset data = TrainCommand.dataset(o, System.out);
             List<Comparison.Row> rows = new ArrayList<>();
             for (Architecture arch : archs) {
-                Comparison.Row row = Comparison.run(arch, data, options, TrainingProgress.SILENT, (model, r) -> { });
+                Comparison.Row row = Comparison.run(arch, data, options, TrainCommand.progress(System.err), (model, r) -> { });
                 System.out.println(row.line());
                 rows.add(row);
             }

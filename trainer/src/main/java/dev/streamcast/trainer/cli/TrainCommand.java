@@ -73,6 +73,11 @@ public final class TrainCommand {
         return o;
     }
 
+    /** One line per epoch: training and validation loss and the epoch's seconds. */
+    static TrainingProgress progress(PrintStream out) {
+        return (a, e, m, t, v, sec) -> out.printf("  %-16s epoch %2d/%d  loss %.4f  val %.4f  %.1f s%n", a, e, m, t, v, sec);
+    }
+
     static TrainOptions trainOptions(Options o) {
         return new TrainOptions((int) o.getLong("--epochs", 1, 10_000), (int) o.getLong("--patience", 1, 10_000),
                 (int) o.getLong("--batch-size", 1, 1 << 16), (float) o.getDouble("--learning-rate", 0, 1),
@@ -158,8 +163,7 @@ public final class TrainCommand {
             out.printf("train: %s, %d rows, mode %s (%d in, %d out), look-back %d, horizon %d, splits %s%n",
                     data.source(), data.rows(), o.get("--mode"), data.features(), data.targets().size(),
                     data.lookback(), data.horizon(), data.splits());
-            TrainingProgress progress = (a, e, m, t, v, sec) ->
-                    out.printf("  %-14s epoch %2d/%d  loss %.4f  val %.4f  %.1f s%n", a, e, m, t, v, sec);
+            TrainingProgress progress = progress(out);
             List<Comparison.Row> rows = new ArrayList<>();
             Map<String, Long> published = new LinkedHashMap<>();
             for (Architecture arch : archs) {

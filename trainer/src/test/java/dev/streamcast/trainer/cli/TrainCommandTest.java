@@ -51,7 +51,7 @@ class TrainCommandTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
         assertThat(status).isZero();
         String printed = out.toString(StandardCharsets.UTF_8);
-        assertThat(printed).contains("gru            epoch  1/2").contains("architecture").containsPattern("dlinear +\\d+\\.\\d{4} +\\d+\\.\\d{4} +600 ");
+        assertThat(printed).containsPattern("gru +epoch  1/2  loss \\d+\\.\\d{4}  val \\d+\\.\\d{4}").contains("architecture").containsPattern("dlinear +\\d+\\.\\d{4} +\\d+\\.\\d{4} +600 ");
         for (String arch : List.of("last-value", "dlinear", "gru")) {
             BundleManifest manifest = Manifests.read(dir.resolve("models/small-M-h12").resolve(arch));
             assertThat(manifest.architecture()).isEqualTo(arch);
