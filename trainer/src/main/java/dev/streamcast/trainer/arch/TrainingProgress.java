@@ -6,6 +6,13 @@ public interface TrainingProgress {
 
     void epoch(String architecture, int epoch, int maxEpochs, double trainLoss, double validationLoss, double seconds);
 
+    /**
+     * Told after an epoch in which {@code skipped} of {@code batches} batches had a loss or gradient
+     * that was not finite and so made no update; {@code first} names the first such value.
+     */
+    default void skipped(String architecture, int epoch, int skipped, int batches, String first) {
+    }
+
     TrainingProgress SILENT = (a, e, m, t, v, s) -> {
     };
 }

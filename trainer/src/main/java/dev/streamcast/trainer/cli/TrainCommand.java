@@ -75,7 +75,17 @@ public final class TrainCommand {
 
     /** One line per epoch: training and validation loss and the epoch's seconds. */
     static TrainingProgress progress(PrintStream out) {
-        return (a, e, m, t, v, sec) -> out.printf("  %-16s epoch %2d/%d  loss %.4f  val %.4f  %.1f s%n", a, e, m, t, v, sec);
+        return new TrainingProgress() {
+            @Override
+            public void epoch(String a, int e, int m, double t, double v, double sec) {
+                out.printf("  %-16s epoch %2d/%d  loss %.4f  val %.4f  %.1f s%n", a, e, m, t, v, sec);
+            }
+
+            @Override
+            public void skipped(String a, int e, int skipped, int batches, String first) {
+                out.printf("  %-16s epoch %2d: skipped %d of %d batches, not finite (first: %s)%n", a, e, skipped, batches, first);
+            }
+        };
     }
 
     static TrainOptions trainOptions(Options o) {

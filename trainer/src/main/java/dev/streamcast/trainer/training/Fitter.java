@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
@@ -28,7 +29,10 @@ import java.util.Random;
  * The one training loop: Adam on the mean squared error of the forecast after each training
  * window (or, with a quantile head, on the mean pinball loss over the quantile levels), an epoch
  * over shuffled windows, early stopping on the same loss over the validation windows with the
- * best parameters restored. Owns the DJL model; close it to free native memory.
+ * best parameters restored. A batch whose loss or gradients are not finite (NaN or infinite) is
+ * skipped, no update made, and reported through {@link TrainingProgress#skipped}; an epoch in which
+ * every batch was skipped, or whose validation loss is not finite, ends training with the best
+ * parameters so far. Owns the DJL model; close it to free native memory.
  *
  * <p>With Q quantile levels the block's head has {@code H * Q} slots per target, step-major
  * (slot {@code h * Q + q}); its output is [N, H*Q, T] and the pinball loss of level q is
@@ -87,24 +91,47 @@ public final class Fitter implements AutoCloseable {
             shuffle(train, random);
             double lossSum = 0;
             int batches = 0;
+            int skipped = 0;
+            String firstSkip = null;
             block.lastOnly(true);
             for (int from = 0; from < train.length; from += options.batchSize()) {
                 int to = Math.min(train.length, from + options.batchSize());
                 try (NDManager batch = trainer.getManager().newSubManager()) {
                     NDArray x = batch.create(data.inputs(train, from, to), new Shape(to - from, data.lookback(), data.features()));
                     NDArray y = batch.create(data.targets(train, from, to), new Shape(to - from, data.horizon(), data.targets().size()));
+                    String notFinite;
                     try (GradientCollector collector = trainer.newGradientCollector()) {
                         NDArray forecast = trainer.forward(new NDList(x)).singletonOrThrow();
                         NDArray loss = loss(forecast, y);
-                        collector.backward(loss);
-                        lossSum += loss.getFloat();
-                        batches++;
+                        float value = loss.getFloat();
+                        notFinite = Float.isFinite(value) ? null : "loss " + value;
+                        if (notFinite == null) {
+                            collector.backward(loss);
+                            notFinite = nonFiniteGradient();
+                            if (notFinite == null) {
+                                lossSum += value;
+                                batches++;
+                            }
+                        }
                     }
-                    trainer.step();
+                    if (notFinite == null) {
+                        trainer.step();
+                    } else {
+                        zeroGradients();
+                        skipped++;
+                        firstSkip = firstSkip == null ? notFinite : firstSkip;
+                    }
                 }
             }
-            double validationLoss = validationLoss(validation);
-            progress.epoch(name, epoch, options.maxEpochs(), lossSum / batches, validationLoss, (System.nanoTime() - start) / 1e9);
+            if (skipped > 0) {
+                progress.skipped(name, epoch, skipped, skipped + batches, firstSkip);
+            }
+            double validationLoss = batches == 0 ? Double.NaN : validationLoss(validation);
+            progress.epoch(name, epoch, options.maxEpochs(), batches == 0 ? Double.NaN : lossSum / batches, validationLoss,
+                    (System.nanoTime() - start) / 1e9);
+            if (!Double.isFinite(validationLoss)) {
+                break;   // nothing left to learn from: keep the best epoch so far (the initial parameters if none)
+            }
             if (validationLoss < best) {
                 best = validationLoss;
                 bestParameters = snapshot();
@@ -114,6 +141,34 @@ public final class Fitter implements AutoCloseable {
             }
         }
         restore(bestParameters);
+    }
+
+    /** The first parameter whose gradient holds a NaN or an infinity, as "gradient of <name>", or null. */
+    private String nonFiniteGradient() {
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            NDArray array = p.getValue().getArray();
+            if (!array.hasGradient()) {
+                continue;
+            }
+            try (NDArray gradient = array.getGradient(); NDArray sum = gradient.sum()) {
+                if (!Float.isFinite(sum.getFloat())) {
+                    return "gradient of " + p.getKey();
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Clears the gradients of a skipped batch (the optimizer clears them after a step; NaN - NaN would not). */
+    private void zeroGradients() {
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            NDArray array = p.getValue().getArray();
+            if (array.hasGradient()) {
+                try (NDArray gradient = array.getGradient()) {
+                    gradient.set(new NDIndex("..."), 0f);
+                }
+            }
+        }
     }
 
     /** forecast [N, H*Q, T] against y [N, H, T]: the MSE, or the mean pinball loss over the levels. */
