@@ -40,11 +40,21 @@ class FitterTest {
         private final Parameter weight;
         private final int horizon;
         private final float limit;
+        private final boolean inGradient;
 
         PoisonedPersistence(int horizon, float limit) {
+            this(horizon, limit, false);
+        }
+
+        /**
+         * {@code inGradient}: the forecast stays finite and the gradient of w is NaN instead,
+         * through sqrt((w + 1) relu(limit - max|x|)) * 0, whose derivative at 0 is 0 / 0.
+         */
+        PoisonedPersistence(int horizon, float limit, boolean inGradient) {
             super((byte) 1);
             this.horizon = horizon;
             this.limit = limit;
+            this.inGradient = inGradient;
             weight = addParameter(Parameter.builder().setName("w").setType(Parameter.Type.WEIGHT)
                     .optShape(new Shape(1)).optInitializer(Initializer.ZEROS).build());
         }
@@ -53,8 +63,12 @@ class FitterTest {
         protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
             NDArray x = inputs.singletonOrThrow();                                                  // [N, L, 1]
             NDArray last = x.get(":, -1:, :");                                                      // [N, 1, 1]
-            NDArray forecast = last.mul(store.getValue(weight, x.getDevice(), training)).repeat(1, horizon);
-            NDArray poison = x.abs().max(new int[]{1}, true).neg().add(limit).log().mul(0f);   // 0, or NaN
+            NDArray w = store.getValue(weight, x.getDevice(), training);
+            NDArray forecast = last.mul(w).repeat(1, horizon);
+            NDArray room = x.abs().max(new int[]{1}, true).neg().add(limit);                   // [N, 1, 1]
+            NDArray poison = inGradient
+                    ? w.add(1f).mul(room.maximum(0f)).sqrt().mul(0f)                           // 0; its gradient NaN where room <= 0
+                    : room.log().mul(0f);                                                     // 0, or NaN
             return new NDList(forecast.add(poison));
         }
 
@@ -101,6 +115,20 @@ class FitterTest {
             assertThat(skip.skipped()).isBetween(1, 24);
             assertThat(skip.first()).isEqualTo("loss NaN");
         }
+    }
+
+    @Test
+    void aBatchWithANonFiniteGradientIsSkippedAndItsGradientCleared() {
+        Recorder progress = new Recorder();
+        TrainOptions options = TrainOptions.defaults().withEpochs(3).withLearningRate(0.05f);
+        try (Fitter fitter = Fitter.fit("poisoned", new PoisonedPersistence(6, 5f, true), SPIKED, options, progress, 0.05f)) {
+            assertThat(fitter.parameters().get("w")[0]).isFinite().isGreaterThan(0.1f);
+        }
+        assertThat(progress.skips).hasSize(3).allSatisfy(skip -> {
+            assertThat(skip.first()).isEqualTo("gradient of w");
+            // a NaN left in the gradient would be added to every later batch's and skip them all
+            assertThat(skip.skipped()).isBetween(1, 24);
+        });
     }
 
     @Test
