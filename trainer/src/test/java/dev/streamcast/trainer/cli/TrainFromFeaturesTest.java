@@ -9,6 +9,7 @@ import dev.streamcast.contracts.topics.Topics;
 import dev.streamcast.testkit.KafkaFixture;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -18,7 +19,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -49,8 +53,10 @@ class TrainFromFeaturesTest {
     static void produceHistory() throws Exception {
         kafka.createTopics(Topics.ALL);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties())) {
+            List<Future<RecordMetadata>> sent = new ArrayList<>();
+            Consumer<ProducerRecord<byte[], byte[]>> send = record -> sent.add(producer.send(record));
             for (FeatureSpec spec : List.of(SPEC, OTHER)) {
-                producer.send(new ProducerRecord<>(Topics.FEATURE_SPECS.name(), spec.id().getBytes(StandardCharsets.UTF_8),
+                send.accept(new ProducerRecord<>(Topics.FEATURE_SPECS.name(), spec.id().getBytes(StandardCharsets.UTF_8),
                         Codecs.FEATURE_SPEC.encode(spec)));
             }
             for (int e = 0; e < 3; e++) {
@@ -58,22 +64,25 @@ class TrainFromFeaturesTest {
                 for (int s = 0; s < STEPS; s++) {
                     FeatureVector v = new FeatureVector(SPEC.id(), START + s * HOUR, START + (s + 1) * HOUR,
                             new double[]{value(e, s, 0), value(e, s, 1)}, new boolean[]{true, true});
-                    producer.send(new ProducerRecord<>(Topics.FEATURES.name(), key, Codecs.FEATURE_VECTOR.encode(v)));
+                    send.accept(new ProducerRecord<>(Topics.FEATURES.name(), key, Codecs.FEATURE_VECTOR.encode(v)));
                 }
             }
             byte[] shortKey = "transformer-new".getBytes(StandardCharsets.UTF_8);
             for (int s = 0; s < 20; s++) { // too little history for a window in each split: left out
-                producer.send(new ProducerRecord<>(Topics.FEATURES.name(), shortKey, Codecs.FEATURE_VECTOR.encode(
+                send.accept(new ProducerRecord<>(Topics.FEATURES.name(), shortKey, Codecs.FEATURE_VECTOR.encode(
                         new FeatureVector(SPEC.id(), START + s * HOUR, START + (s + 1) * HOUR, new double[]{1, 2}, new boolean[]{true, true}))));
             }
             for (int s = 0; s < 50; s++) { // another spec, fewer vectors: not chosen by default
-                producer.send(new ProducerRecord<>(Topics.FEATURES.name(), "feeder-1".getBytes(StandardCharsets.UTF_8),
+                send.accept(new ProducerRecord<>(Topics.FEATURES.name(), "feeder-1".getBytes(StandardCharsets.UTF_8),
                         Codecs.FEATURE_VECTOR.encode(new FeatureVector(OTHER.id(), START + s * HOUR, START + (s + 1) * HOUR,
                                 new double[]{s}, new boolean[]{true}))));
             }
-            producer.send(new ProducerRecord<>(Topics.FEATURES.name(), "transformer-0".getBytes(StandardCharsets.UTF_8),
+            send.accept(new ProducerRecord<>(Topics.FEATURES.name(), "transformer-0".getBytes(StandardCharsets.UTF_8),
                     "{\"specId\": ".getBytes(StandardCharsets.UTF_8)));
             producer.flush();
+            for (Future<RecordMetadata> f : sent) {
+                f.get();   // a record the broker did not take fails here, with its cause, not later as a count
+            }
         }
     }
 
