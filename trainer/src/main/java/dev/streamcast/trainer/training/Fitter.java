@@ -21,7 +21,9 @@ import dev.streamcast.trainer.arch.TrainOptions;
 import dev.streamcast.trainer.arch.TrainingProgress;
 import dev.streamcast.trainer.data.Dataset;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -99,27 +101,13 @@ public final class Fitter implements AutoCloseable {
                 try (NDManager batch = trainer.getManager().newSubManager()) {
                     NDArray x = batch.create(data.inputs(train, from, to), new Shape(to - from, data.lookback(), data.features()));
                     NDArray y = batch.create(data.targets(train, from, to), new Shape(to - from, data.horizon(), data.targets().size()));
-                    String notFinite;
-                    try (GradientCollector collector = trainer.newGradientCollector()) {
-                        NDArray forecast = trainer.forward(new NDList(x)).singletonOrThrow();
-                        NDArray loss = loss(forecast, y);
-                        float value = loss.getFloat();
-                        notFinite = Float.isFinite(value) ? null : "loss " + value;
-                        if (notFinite == null) {
-                            collector.backward(loss);
-                            notFinite = nonFiniteGradient();
-                            if (notFinite == null) {
-                                lossSum += value;
-                                batches++;
-                            }
-                        }
-                    }
-                    if (notFinite == null) {
-                        trainer.step();
+                    Step step = step(x, y);
+                    if (step.notFinite() == null) {
+                        lossSum += step.loss();
+                        batches++;
                     } else {
-                        zeroGradients();
                         skipped++;
-                        firstSkip = firstSkip == null ? notFinite : firstSkip;
+                        firstSkip = firstSkip == null ? step.notFinite() : firstSkip;
                     }
                 }
             }
@@ -143,20 +131,53 @@ public final class Fitter implements AutoCloseable {
         restore(bestParameters);
     }
 
-    /** The first parameter whose gradient holds a NaN or an infinity, as "gradient of <name>", or null. */
-    private String nonFiniteGradient() {
-        for (Pair<String, Parameter> p : block.getParameters()) {
-            NDArray array = p.getValue().getArray();
-            if (!array.hasGradient()) {
-                continue;
-            }
-            try (NDArray gradient = array.getGradient(); NDArray sum = gradient.sum()) {
-                if (!Float.isFinite(sum.getFloat())) {
-                    return "gradient of " + p.getKey();
-                }
+    /** A batch's training step: its loss, or why it made no update (a loss or gradient not finite). */
+    private record Step(float loss, String notFinite) {
+    }
+
+    private Step step(NDArray x, NDArray y) {
+        float value;
+        String notFinite;
+        try (GradientCollector collector = trainer.newGradientCollector()) {
+            NDArray loss = loss(trainer.forward(new NDList(x)).singletonOrThrow(), y);
+            value = loss.getFloat();
+            if (Float.isFinite(value)) {
+                collector.backward(loss);
+                notFinite = nonFiniteGradient();
+            } else {
+                notFinite = "loss " + value;
             }
         }
-        return null;
+        if (notFinite == null) {
+            trainer.step();
+        } else {
+            zeroGradients();
+        }
+        return new Step(value, notFinite);
+    }
+
+    /** The first parameter whose gradient holds a NaN or an infinity, as "gradient of <name>", or null; one copy out per batch. */
+    private String nonFiniteGradient() {
+        try (NDManager scope = trainer.getManager().newSubManager()) {
+            List<String> names = new ArrayList<>();
+            NDList sums = new NDList();
+            for (Pair<String, Parameter> p : block.getParameters()) {
+                NDArray array = p.getValue().getArray();
+                if (array.hasGradient()) {
+                    NDArray gradient = array.getGradient();
+                    gradient.attach(scope);
+                    names.add(p.getKey());
+                    sums.add(gradient.sum());
+                }
+            }
+            float[] each = sums.isEmpty() ? new float[0] : NDArrays.stack(sums).toFloatArray();
+            for (int i = 0; i < each.length; i++) {
+                if (!Float.isFinite(each[i])) {
+                    return "gradient of " + names.get(i);
+                }
+            }
+            return null;
+        }
     }
 
     /** Clears the gradients of a skipped batch (the optimizer clears them after a step; NaN - NaN would not). */
