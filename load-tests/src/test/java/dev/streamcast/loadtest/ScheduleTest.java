@@ -85,6 +85,40 @@ class ScheduleTest {
         assertThat(s.eventTime(2)).isGreaterThanOrEqualTo(60_000 + 45_000); // round 2 closes window 0
     }
 
+    /**
+     * Text events travel on their own topic and reach ingest apart from the readings; the closing
+     * record must not follow them closely. With the default grace, every text event of a round is
+     * sent more than a round before the record that closes its window; with a grace under half a
+     * window (the old default) some are sent right before it.
+     */
+    @Test
+    void withTheDefaultGraceTextEventsAreSentARoundBeforeTheRecordThatClosesTheirWindow() {
+        LoadTest.Config defaults = LoadTestCommand.config(dev.streamcast.cli.Options.parse(new String[]{"--entities", "120"},
+                LoadTestCommand.OPTIONS, "load-test"));
+        Schedule s = new Schedule(120, 2, defaults.textShare(), defaults.window(), defaults.grace(), 0, 4);
+        assertThat(s.textPerRound()).isPositive();
+        assertThat(s.closingDelayRounds()).isEqualTo(1);
+        assertThat(smallestTextMargin(s)).isGreaterThan(s.recordsPerRound());
+
+        Schedule halfWindow = new Schedule(120, 2, defaults.textShare(), defaults.window(), Duration.ofSeconds(10), 0, 4);
+        assertThat(smallestTextMargin(halfWindow)).isLessThan(halfWindow.recordsPerRound() / 10);
+    }
+
+    /** The fewest records between a text event and the record that closes its window, over round 5. */
+    static long smallestTextMargin(Schedule s) {
+        long smallest = Long.MAX_VALUE;
+        long round = 5;
+        long index = round * s.recordsPerRound();
+        for (int[] record : round(s)) {
+            if (record[1] == 1) {
+                assertThat(s.round(index)).isEqualTo(round);
+                smallest = Math.min(smallest, s.closingIndex(record[0], round) - index);
+            }
+            index++;
+        }
+        return smallest;
+    }
+
     @Test
     void partitionsAsKafkasDefaultPartitionerAndKeysRoundTrip() {
         assertThat(Schedule.partitionFor("e0", 4)).isBetween(0, 3);
