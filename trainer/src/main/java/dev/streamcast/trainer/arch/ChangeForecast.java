@@ -80,7 +80,8 @@ final class ChangeForecast {
      * The head, zero-initialised so that an untrained net forecasts persistence: in the attention
      * stacks and mamba it reads the unit-variance output of a final layer norm (s4d has none), and a
      * Xavier-initialised head would start with corrections of about one standard deviation, a start
-     * the transformer did not recover from on ETTh1 (training MSE 1.15 after an epoch of 512 windows; test MSE 2.35 after early stopping).
+     * the transformer did not recover from on ETTh1 (training MSE 1.15 after an epoch of 512
+     * windows; test MSE 2.35 after early stopping).
      */
     Linear head() {
         Linear head = Linear.builder().setUnits(headUnits()).build();
