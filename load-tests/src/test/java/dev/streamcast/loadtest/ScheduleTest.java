@@ -93,15 +93,19 @@ class ScheduleTest {
      */
     @Test
     void withTheDefaultGraceTextEventsAreSentARoundBeforeTheRecordThatClosesTheirWindow() {
-        LoadTest.Config defaults = LoadTestCommand.config(dev.streamcast.cli.Options.parse(new String[]{"--entities", "120"},
-                LoadTestCommand.OPTIONS, "load-test"));
-        Schedule s = new Schedule(120, 2, defaults.textShare(), defaults.window(), defaults.grace(), 0, 4);
+        Schedule s = harnessSchedule("--entities", "120");
         assertThat(s.textPerRound()).isPositive();
         assertThat(s.closingDelayRounds()).isEqualTo(1);
         assertThat(smallestTextMargin(s)).isGreaterThan(s.recordsPerRound());
 
-        Schedule halfWindow = new Schedule(120, 2, defaults.textShare(), defaults.window(), Duration.ofSeconds(10), 0, 4);
+        Schedule halfWindow = harnessSchedule("--entities", "120", "--grace", "PT10S");
         assertThat(smallestTextMargin(halfWindow)).isLessThan(halfWindow.recordsPerRound() / 10);
+    }
+
+    /** The schedule the harness runs for these command-line options. */
+    static Schedule harnessSchedule(String... args) {
+        return new LoadTest(LoadTestCommand.config(dev.streamcast.cli.Options.parse(args, LoadTestCommand.OPTIONS, "load-test")),
+                System.out).schedule();
     }
 
     /** The fewest records between a text event and the record that closes its window, over round 5. */
