@@ -1,6 +1,6 @@
 package dev.streamcast.loadtest;
 
-import dev.streamcast.cli.Options;
+import dev.streamcast.contracts.cli.Options;
 
 import java.io.PrintStream;
 import java.nio.file.Files;

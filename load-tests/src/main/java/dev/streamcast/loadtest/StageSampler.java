@@ -76,15 +76,6 @@ public final class StageSampler implements AutoCloseable {
         return (System.nanoTime() - startNanos) / 1e9;
     }
 
-    /** The total lag of every stage, now. */
-    public long[] lagNow() throws Exception {
-        long[] lag = new long[stages.size()];
-        for (int i = 0; i < stages.size(); i++) {
-            lag[i] = lagAndConsumed(stages.get(i))[0];
-        }
-        return lag;
-    }
-
     private void sample() {
         try {
             int n = stages.size();

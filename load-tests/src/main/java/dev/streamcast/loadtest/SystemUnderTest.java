@@ -6,10 +6,11 @@ import dev.streamcast.contracts.records.ModelEvent;
 import dev.streamcast.contracts.topics.DlqHeaders;
 import dev.streamcast.contracts.topics.TopicSpec;
 import dev.streamcast.contracts.topics.Topics;
-import dev.streamcast.launcher.ServiceProcess;
-import dev.streamcast.local.LocalBroker;
-import dev.streamcast.local.Ports;
-import dev.streamcast.local.TopicProvisioner;
+import dev.streamcast.local.process.Service;
+import dev.streamcast.local.process.ServiceProcess;
+import dev.streamcast.local.broker.LocalBroker;
+import dev.streamcast.local.broker.Ports;
+import dev.streamcast.local.broker.TopicProvisioner;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -53,29 +54,18 @@ import java.util.stream.IntStream;
  */
 public final class SystemUnderTest implements AutoCloseable {
 
-    /** Where the repository's build outputs are: the directory holding the {@code streamcast} launcher. */
+    /**
+     * The repository the run works in: the trainer runs from its root, where it keeps its native
+     * library cache ({@code .streamcast/djl}). The services themselves are located by {@link Service}.
+     */
     public record Build(Path root) {
-        Path ingestJar() {
-            return root.resolve("ingest/target/quarkus-app/quarkus-run.jar");
-        }
 
-        Path forecasterJar() {
-            return root.resolve("forecaster/target/quarkus-app/quarkus-run.jar");
-        }
-
-        Path trainerClasses() {
-            return root.resolve("trainer/target/classes");
-        }
-
-        Path trainerClasspath() {
-            return root.resolve("trainer/target/runtime-classpath.txt");
-        }
-
-        /** Fails with what to run when something is not built. */
+        /** Fails with what to run when a service is not built. */
         void check() {
-            for (Path p : List.of(ingestJar(), forecasterJar(), trainerClasses(), trainerClasspath())) {
-                if (!Files.exists(p)) {
-                    throw new IllegalStateException(p + " is missing: build first (./streamcast build, or mvn -B -DskipTests package)");
+            for (Service service : List.of(Service.INGEST, Service.FORECASTER)) {
+                if (!service.built()) {
+                    throw new IllegalStateException(service.application()
+                            + " is missing: build first (./streamcast build, or mvn -B -DskipTests package)");
                 }
             }
         }
@@ -234,14 +224,11 @@ public final class SystemUnderTest implements AutoCloseable {
         Path csv = work.resolve("history.csv");
         Files.createDirectories(work);
         writeHistory(csv, 4000);
-        String classpath = build.trainerClasses() + java.io.File.pathSeparator + Files.readString(build.trainerClasspath()).strip();
-        String java = ProcessHandle.current().info().command().orElse("java");
         Path out = work.resolve("v" + version);
-        List<String> command = List.of(java, "-Xmx2g", "-Xss8m", "-XX:+UseSerialGC", "-cp", classpath,
-                "dev.streamcast.trainer.cli.TrainCommand", "--data", csv.toString(), "--mode", "S", "--target", "c0.mean",
-                "--arch", "lstm", "--hidden", String.valueOf(settings.lstmHidden()), "--layers", "1", "--lookback", "24",
-                "--horizon", "12", "--epochs", "2", "--max-train-windows", "512", "--seed", String.valueOf(seed),
-                "--name", MODEL, "--out", out.toString());
+        List<String> command = Service.TRAINER.command(List.of(), List.of(), List.of("--data", csv.toString(), "--mode", "S",
+                "--target", "c0.mean", "--arch", "lstm", "--hidden", String.valueOf(settings.lstmHidden()), "--layers", "1",
+                "--lookback", "24", "--horizon", "12", "--epochs", "2", "--max-train-windows", "512", "--seed",
+                String.valueOf(seed), "--name", MODEL, "--out", out.toString()));
         Files.createDirectories(logs);
         Path trainLog = logs.resolve("train-v" + version + ".log");
         long t0 = System.nanoTime();
@@ -301,7 +288,7 @@ public final class SystemUnderTest implements AutoCloseable {
         Files.createDirectories(logs);
         List<String> channels = IntStream.range(0, settings.channels()).mapToObj(c -> "c" + c).toList();
         int ingestPort = Ports.pickFree("127.0.0.1");
-        ingest = ServiceProcess.start("ingest", build.ingestJar(), ingestPort, jvmOptions("ingest"), concat(List.of(
+        ingest = ServiceProcess.start(Service.INGEST, ingestPort, jvmOptions("ingest"), concat(List.of(
                 "kafka.bootstrap.servers=" + broker.bootstrapServers(),
                 "streamcast.state-dir=" + settings.dataDir().resolve("state").toAbsolutePath(),
                 "ingest.window.size=" + settings.window(),
@@ -342,7 +329,7 @@ public final class SystemUnderTest implements AutoCloseable {
     private void startForecaster() throws IOException {
         forecasterStarts++;
         int port = Ports.pickFree("127.0.0.1");
-        forecaster = ServiceProcess.start("forecaster", build.forecasterJar(), port, jvmOptions("forecaster"), concat(List.of(
+        forecaster = ServiceProcess.start(Service.FORECASTER, port, jvmOptions("forecaster"), concat(List.of(
                 "kafka.bootstrap.servers=" + broker.bootstrapServers(),
                 "streamcast.state-dir=" + settings.dataDir().resolve("state").toAbsolutePath(),
                 "forecaster.model.dir=" + modelDir().toAbsolutePath(),

@@ -43,7 +43,7 @@ class KillRestartLoadTest {
     @BeforeAll
     void run() throws Exception {
         dir = Files.createTempDirectory("load-test-kill");
-        config = LoadTestCommand.withDataDir(LoadTestCommand.config(dev.streamcast.cli.Options.parse(new String[]{
+        config = LoadTestCommand.withDataDir(LoadTestCommand.config(dev.streamcast.contracts.cli.Options.parse(new String[]{
                 "--scenario", "kill-restart", "--entities", "120", "--channels", "2", "--rate", "300", "--warmup-s", "15",
                 "--duration-s", "24", "--drain-timeout-s", "60", "--lstm-hidden", "16"}, LoadTestCommand.OPTIONS, "load-test")),
                 dir.resolve("system"));

@@ -2,9 +2,9 @@ package dev.streamcast.loadtest;
 
 import dev.streamcast.contracts.topics.TopicSpec;
 import dev.streamcast.contracts.topics.Topics;
-import dev.streamcast.local.LocalBroker;
-import dev.streamcast.local.Ports;
-import dev.streamcast.local.TopicProvisioner;
+import dev.streamcast.local.broker.LocalBroker;
+import dev.streamcast.local.broker.Ports;
+import dev.streamcast.local.broker.TopicProvisioner;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;

@@ -104,7 +104,7 @@ class ScheduleTest {
 
     /** The schedule the harness runs for these command-line options. */
     static Schedule harnessSchedule(String... args) {
-        return new LoadTest(LoadTestCommand.config(dev.streamcast.cli.Options.parse(args, LoadTestCommand.OPTIONS, "load-test")),
+        return new LoadTest(LoadTestCommand.config(dev.streamcast.contracts.cli.Options.parse(args, LoadTestCommand.OPTIONS, "load-test")),
                 System.out).schedule();
     }
 

@@ -1,4 +1,4 @@
-package dev.streamcast.cli;
+package dev.streamcast.contracts.cli;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -85,14 +85,6 @@ public final class JsonFields {
         return finiteValue(at(name), required(name));
     }
 
-    public boolean bool(String name) {
-        JsonNode value = required(name);
-        if (!value.isBoolean()) {
-            throw fail(at(name), value, "expected true or false");
-        }
-        return value.booleanValue();
-    }
-
     /**
      * A timestamp: epoch milliseconds as a whole number, or an ISO-8601 string with or without
      * an offset (no offset means UTC). It must lie in {@link Timestamps#MIN}..{@link Timestamps#MAX}.

@@ -1,10 +1,10 @@
 package dev.streamcast.forecaster.bench;
 
-import dev.streamcast.cli.Options;
+import dev.streamcast.contracts.cli.Options;
 import dev.streamcast.contracts.records.SensorReading;
 import dev.streamcast.forecaster.parity.StreamingParity;
-import dev.streamcast.local.LocalBroker;
-import dev.streamcast.local.Ports;
+import dev.streamcast.contracts.topics.Topics;
+import dev.streamcast.testkit.KafkaFixture;
 import dev.streamcast.trainer.arch.Architectures;
 import dev.streamcast.trainer.arch.QuantileHead;
 import dev.streamcast.trainer.arch.TrainOptions;
@@ -77,8 +77,8 @@ public final class StreamingParityBench {
         long step = csv.stepMillis();
         Path work = Files.createTempDirectory("streaming-parity");
         double max = 0;
-        try (LocalBroker broker = LocalBroker.start(new LocalBroker.Settings(work.resolve("broker"), "127.0.0.1",
-                Ports.pickFree("127.0.0.1"), Ports.pickFree("127.0.0.1")))) {
+        try (KafkaFixture broker = KafkaFixture.start()) { // a real broker in this JVM, as in the tests
+            broker.createTopics(Topics.ALL);
             for (String arch : o.get("--arch").split(",")) {
                 Path bundles = work.resolve("bundles-" + arch);
                 TrainOptions options = TrainOptions.defaults().withEpochs((int) o.getLong("--epochs", 1, 1000))

@@ -1,16 +1,16 @@
-package dev.streamcast.ingest.bench;
+package dev.streamcast.loadtest.bench;
 
 import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.contracts.topics.TopicSpec;
 import dev.streamcast.contracts.topics.Topics;
-import dev.streamcast.demo.DemoSignals;
+import dev.streamcast.local.demo.DemoSignals;
 import dev.streamcast.ingest.IngestSettings;
 import dev.streamcast.ingest.windowing.IngestMetrics;
 import dev.streamcast.ingest.windowing.TopologyProducer;
-import dev.streamcast.local.LocalBroker;
-import dev.streamcast.cli.Options;
-import dev.streamcast.local.Ports;
-import dev.streamcast.local.TopicProvisioner;
+import dev.streamcast.local.broker.LocalBroker;
+import dev.streamcast.contracts.cli.Options;
+import dev.streamcast.local.broker.Ports;
+import dev.streamcast.local.broker.TopicProvisioner;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -190,8 +190,13 @@ public final class IngestBench {
         long started = System.nanoTime();
         isRunning.await();
         long running = System.nanoTime();
-        org.awaitility.Awaitility.await().atMost(Duration.ofHours(1)).pollInterval(Duration.ofMillis(100))
-                .until(() -> caughtUp(admin, "bench-" + name, ends));
+        long deadline = running + Duration.ofHours(1).toNanos();
+        while (!caughtUp(admin, "bench-" + name, ends)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("bench ingest: " + name + " did not catch up within an hour");
+            }
+            Thread.sleep(100);
+        }
         double seconds = (System.nanoTime() - running) / 1e9;
         streams.close(Duration.ofSeconds(60));
         double rate = records / seconds;

@@ -1,4 +1,4 @@
-package dev.streamcast.local;
+package dev.streamcast.local.broker;
 
 /** A port the local broker needs is taken by another process. */
 public final class PortInUseException extends Exception {

@@ -1,4 +1,4 @@
-package dev.streamcast.local;
+package dev.streamcast.local.broker;
 
 import java.io.IOException;
 import java.net.InetAddress;

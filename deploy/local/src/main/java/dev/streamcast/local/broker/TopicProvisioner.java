@@ -1,4 +1,4 @@
-package dev.streamcast.local;
+package dev.streamcast.local.broker;
 
 import dev.streamcast.contracts.topics.TopicSpec;
 import org.apache.kafka.clients.admin.Admin;

@@ -1,9 +1,9 @@
-package dev.streamcast.demo;
+package dev.streamcast.local.demo;
 
 import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.contracts.records.TextEvent;
 import dev.streamcast.contracts.topics.Topics;
-import dev.streamcast.cli.Options;
+import dev.streamcast.contracts.cli.Options;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;

@@ -1,4 +1,4 @@
-package dev.streamcast.demo;
+package dev.streamcast.local.demo;
 
 import dev.streamcast.contracts.records.SensorReading;
 import dev.streamcast.contracts.records.TextEvent;
@@ -56,10 +56,6 @@ public final class DemoSignals {
         }
         this.anomalyProbability = anomalyProbability;
         this.noteProbability = noteProbability;
-    }
-
-    public List<String> entityIds() {
-        return entities.stream().map(e -> e.id).toList();
     }
 
     /** The next reading of every entity at {@code ts}; call with non-decreasing timestamps. */

@@ -1,4 +1,4 @@
-package dev.streamcast.launcher;
+package dev.streamcast.local.process;
 
 import java.io.IOException;
 import java.net.URI;
@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One streamcast service (a Quarkus application) run as a child JVM by the quickstart and the
- * load tests: its output goes to a log file, readiness is its {@code /q/health/ready}, and
+ * One streamcast service (a Quarkus application, see {@link Service}) run as a child JVM by the
+ * quickstart and the load tests: its output goes to a log file, readiness is its {@code /q/health/ready}, and
  * stopping it sends SIGTERM (a clean Kafka Streams shutdown) before SIGKILL.
  */
 public final class ServiceProcess implements AutoCloseable {
@@ -33,24 +33,20 @@ public final class ServiceProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts {@code java -Xmx512m -jar jar} with the HTTP port and {@code properties} set, logging to {@code log}. */
-    public static ServiceProcess start(String name, Path jar, int httpPort, List<String> properties, Path log) throws IOException {
-        return start(name, jar, httpPort, List.of("-Xmx512m", "-XX:+UseSerialGC"), properties, log);
+    /** Starts {@code service} with its usual JVM flags, the HTTP port and {@code properties} set, logging to {@code log}. */
+    public static ServiceProcess start(Service service, int httpPort, List<String> properties, Path log) throws IOException {
+        return start(service, httpPort, List.of(), properties, log);
     }
 
-    /** Starts {@code java [jvmOptions] -Dproperty... -jar jar} with the HTTP port set, logging to {@code log}. */
-    public static ServiceProcess start(String name, Path jar, int httpPort, List<String> jvmOptions, List<String> properties,
+    /** Starts {@code service} with {@code jvmOptions} after its usual flags, the HTTP port and {@code properties} set. */
+    public static ServiceProcess start(Service service, int httpPort, List<String> jvmOptions, List<String> properties,
                                        Path log) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java));
-        command.addAll(jvmOptions);
-        command.add("-Dquarkus.http.port=" + httpPort);
-        properties.forEach(p -> command.add("-D" + p));
-        command.add("-jar");
-        command.add(jar.toString());
+        List<String> all = new ArrayList<>(properties);
+        all.add("quarkus.http.port=" + httpPort);
+        List<String> command = service.command(jvmOptions, all, List.of());
         Files.createDirectories(log.getParent());
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        return new ServiceProcess(name, httpPort, process, log);
+        return new ServiceProcess(service.command(), httpPort, process, log);
     }
 
     public String name() {

@@ -1,4 +1,6 @@
-package dev.streamcast.launcher;
+package dev.streamcast.local.quickstart;
+
+import dev.streamcast.local.process.Service;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -8,7 +10,6 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -42,13 +43,10 @@ final class FirstTraining implements AutoCloseable {
     }
 
     void start() throws IOException {
-        String javaCommand = ProcessHandle.current().info().command().orElse("java");
-        String classpath = Quickstart.TRAINER_CLASSES + java.io.File.pathSeparator + Files.readString(Quickstart.TRAINER_CLASSPATH).strip();
-        List<String> command = new ArrayList<>(List.of(javaCommand, "-Xmx2g", "-Xss8m", "-XX:+UseSerialGC", "-cp", classpath,
-                "dev.streamcast.trainer.cli.TrainCommand", "--data", "kafka:features", "--bootstrap-servers", bootstrapServers,
-                "--mode", "S", "--target", "oil_c.mean", "--arch", "dlinear,gru", "--lookback", "24", "--horizon", "12",
-                "--epochs", "5", "--hidden", "16", "--layers", "1", "--season", "24", "--trend-kernel", "5",
-                "--name", model, "--out", out.toString(), "--publish", registryUrl, "--alias", "champion"));
+        List<String> command = Service.TRAINER.command(List.of(), List.of(), List.of("--data", "kafka:features",
+                "--bootstrap-servers", bootstrapServers, "--mode", "S", "--target", "oil_c.mean", "--arch", "dlinear,gru",
+                "--lookback", "24", "--horizon", "12", "--epochs", "5", "--hidden", "16", "--layers", "1", "--season", "24",
+                "--trend-kernel", "5", "--name", model, "--out", out.toString(), "--publish", registryUrl, "--alias", "champion"));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         if (Files.isRegularFile(tokenFile)) {
             builder.environment().put("STREAMCAST_REGISTRY_TOKEN", Files.readString(tokenFile).strip());

@@ -1,4 +1,4 @@
-package dev.streamcast.launcher;
+package dev.streamcast.local.quickstart;
 
 import dev.streamcast.contracts.json.Decoded;
 import dev.streamcast.contracts.records.Codecs;

@@ -1,13 +1,15 @@
-package dev.streamcast.launcher;
+package dev.streamcast.local.quickstart;
 
 import dev.streamcast.contracts.topics.TopicSpec;
 import dev.streamcast.contracts.topics.Topics;
-import dev.streamcast.demo.DemoGenerator;
-import dev.streamcast.demo.DemoSignals;
-import dev.streamcast.local.LocalBroker;
-import dev.streamcast.cli.Options;
-import dev.streamcast.local.PortInUseException;
-import dev.streamcast.local.Ports;
+import dev.streamcast.local.demo.DemoGenerator;
+import dev.streamcast.local.demo.DemoSignals;
+import dev.streamcast.local.broker.LocalBroker;
+import dev.streamcast.contracts.cli.Options;
+import dev.streamcast.local.broker.PortInUseException;
+import dev.streamcast.local.broker.Ports;
+import dev.streamcast.local.process.Service;
+import dev.streamcast.local.process.ServiceProcess;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -50,19 +52,6 @@ public final class Quickstart {
             Map.entry("--train", "true"),
             Map.entry("--model", "fleet")));
 
-    /** Where the launcher built the ingest application; the quickstart runs it when present. */
-    static final Path INGEST_JAR = Path.of("ingest", "target", "quarkus-app", "quarkus-run.jar");
-
-    /** Where the launcher built the model registry; the quickstart runs it when present. */
-    static final Path REGISTRY_JAR = Path.of("model-registry", "target", "quarkus-app", "quarkus-run.jar");
-
-    /** Where the launcher built the forecaster; the quickstart runs it when present. */
-    static final Path FORECASTER_JAR = Path.of("forecaster", "target", "quarkus-app", "quarkus-run.jar");
-
-    /** The trainer's classes and class path, for the first training run. */
-    static final Path TRAINER_CLASSES = Path.of("trainer", "target", "classes");
-    static final Path TRAINER_CLASSPATH = Path.of("trainer", "target", "runtime-classpath.txt");
-
     /** History the first training run needs before it starts: feature vectors per entity. */
     static final int TRAINING_VECTORS_PER_ENTITY = 240;
 
@@ -89,8 +78,7 @@ public final class Quickstart {
         long exitAfter = options.getLong("--exit-after", 0, Long.MAX_VALUE / 1000);
         long statusEvery = options.getLong("--status-every-s", 1, 3600) * 1000;
         DemoGenerator.Settings generatorSettings = DemoGenerator.settingsFrom(options);
-        boolean train = Boolean.parseBoolean(options.get("--train")) && Files.isRegularFile(TRAINER_CLASSPATH)
-                && Files.isRegularFile(INGEST_JAR) && Files.isRegularFile(REGISTRY_JAR);
+        boolean train = Boolean.parseBoolean(options.get("--train")) && Service.INGEST.built() && Service.REGISTRY.built();
         if (train && !options.given("--backfill-hours")) { // an hour of history for the first training run
             DemoGenerator.Settings g = generatorSettings;
             generatorSettings = new DemoGenerator.Settings(g.entities(), g.interval(), g.speed(), Duration.ofHours(1), g.seed(),
@@ -114,9 +102,9 @@ public final class Quickstart {
             DemoGenerator generator = new DemoGenerator(broker.bootstrapServers(), generatorSettings);
             Thread generatorThread = new Thread(generator, "demo-generator");
             try {
-                if (Files.isRegularFile(INGEST_JAR)) {
+                if (Service.INGEST.built()) {
                     int ingestPort = choosePort(host, "--ingest-port");
-                    services.add(ServiceProcess.start("ingest", INGEST_JAR, ingestPort, List.of(
+                    services.add(ServiceProcess.start(Service.INGEST, ingestPort, List.of(
                             "kafka.bootstrap.servers=" + broker.bootstrapServers(),
                             "ingest.window.size=" + options.get("--window"),
                             "ingest.window.grace=" + options.get("--grace"),
@@ -124,23 +112,23 @@ public final class Quickstart {
                     say("starting ingest (windows of %s, grace %s; log %s)", options.get("--window"), options.get("--grace"),
                             LOGS.resolve("ingest.log"));
                 } else {
-                    say("ingest is not built (%s missing): streaming raw records only", INGEST_JAR);
+                    say("ingest is not built (%s missing): streaming raw records only", Service.INGEST.application());
                 }
                 int registryPort = -1;
-                if (Files.isRegularFile(REGISTRY_JAR)) {
+                if (Service.REGISTRY.built()) {
                     registryPort = choosePort(host, "--registry-port");
                     Path registryData = dataDir.resolve("registry").toAbsolutePath();
-                    services.add(ServiceProcess.start("registry", REGISTRY_JAR, registryPort, List.of(
+                    services.add(ServiceProcess.start(Service.REGISTRY, registryPort, List.of(
                             "kafka.bootstrap.servers=" + broker.bootstrapServers(),
                             "registry.data-dir=" + registryData), LOGS.resolve("registry.log")));
                     say("starting the model registry (data in %s; log %s)", registryData, LOGS.resolve("registry.log"));
                 } else {
-                    say("the model registry is not built (%s missing)", REGISTRY_JAR);
+                    say("the model registry is not built (%s missing)", Service.REGISTRY.application());
                 }
                 String registryUrl = "http://" + host + ":" + registryPort;
-                if (Files.isRegularFile(FORECASTER_JAR) && Files.isRegularFile(REGISTRY_JAR)) {
+                if (Service.FORECASTER.built() && Service.REGISTRY.built()) {
                     int forecasterPort = choosePort(host, "--forecaster-port");
-                    services.add(ServiceProcess.start("forecaster", FORECASTER_JAR, forecasterPort, List.of(
+                    services.add(ServiceProcess.start(Service.FORECASTER, forecasterPort, List.of(
                             "kafka.bootstrap.servers=" + broker.bootstrapServers(),
                             "forecaster.registry.url=" + registryUrl,
                             "forecaster.model.name=" + model,
@@ -148,7 +136,7 @@ public final class Quickstart {
                             "streamcast.state-dir=" + dataDir.resolve("state")), LOGS.resolve("forecaster.log")));
                     say("starting the forecaster (serves %s@champion once it exists; log %s)", model, LOGS.resolve("forecaster.log"));
                 } else {
-                    say("the forecaster is not built (%s missing)", FORECASTER_JAR);
+                    say("the forecaster is not built (%s missing)", Service.FORECASTER.application());
                 }
                 FirstTraining training = train ? new FirstTraining(broker.bootstrapServers(), registryUrl,
                         dataDir.resolve("registry").resolve("write-token"), model, dataDir.resolve("models"), out) : null;

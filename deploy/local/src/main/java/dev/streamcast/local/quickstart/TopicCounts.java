@@ -1,4 +1,4 @@
-package dev.streamcast.launcher;
+package dev.streamcast.local.quickstart;
 
 import dev.streamcast.contracts.topics.TopicSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;

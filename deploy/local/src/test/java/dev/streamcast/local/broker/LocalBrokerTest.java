@@ -1,6 +1,6 @@
-package dev.streamcast.local;
+package dev.streamcast.local.broker;
 
-import dev.streamcast.cli.Options;
+import dev.streamcast.contracts.cli.Options;
 import dev.streamcast.contracts.topics.TopicSpec;
 import dev.streamcast.contracts.topics.Topics;
 import org.apache.kafka.clients.admin.Admin;

@@ -1,4 +1,4 @@
-package dev.streamcast.demo;
+package dev.streamcast.local.demo;
 
 import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.contracts.records.TextEvent;

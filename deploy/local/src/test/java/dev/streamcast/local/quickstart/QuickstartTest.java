@@ -1,7 +1,7 @@
-package dev.streamcast.launcher;
+package dev.streamcast.local.quickstart;
 
-import dev.streamcast.cli.Options;
-import dev.streamcast.local.Ports;
+import dev.streamcast.contracts.cli.Options;
+import dev.streamcast.local.broker.Ports;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

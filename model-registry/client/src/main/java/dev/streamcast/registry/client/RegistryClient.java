@@ -172,14 +172,6 @@ public final class RegistryClient {
         return get(modelPath(name), RegisteredModel.class);
     }
 
-    /** Creates the model, or replaces its description and tags. */
-    public RegisteredModel updateModel(String name, String description, Map<String, String> tags) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("description", description);
-        body.put("tags", tags);
-        return json("PUT", modelPath(name), body, RegisteredModel.class);
-    }
-
     /**
      * Points {@code alias} at {@code version}, atomically. With {@code expectedVersion} non-null the
      * move happens only if the alias points there now (null: anywhere or nowhere), else HTTP 409.
@@ -198,20 +190,10 @@ public final class RegistryClient {
         return setAlias(name, alias, version, null);
     }
 
-    public void removeAlias(String name, String alias) {
-        requireName("alias", alias);
-        call("DELETE", modelPath(name) + "/aliases/" + alias, requestTimeout, Map.of(), null, in -> null);
-    }
-
     /** Archives a version (refused with 409 while an alias points to it); archiving twice is harmless. */
     public ModelVersion archive(String name, long version) {
         return call("POST", versionPath(name, version) + "/archive", requestTimeout, Map.of(),
                 HttpRequest.BodyPublishers::noBody, in -> Json.MAPPER.readValue(in, ModelVersion.class));
-    }
-
-    /** Deletes a version and its files (refused with 409 while an alias points to it). */
-    public void deleteVersion(String name, long version) {
-        call("DELETE", versionPath(name, version), requestTimeout, Map.of(), null, in -> null);
     }
 
     /**

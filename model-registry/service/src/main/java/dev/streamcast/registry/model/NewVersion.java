@@ -1,7 +1,7 @@
 package dev.streamcast.registry.model;
 
 import dev.streamcast.contracts.bundle.BundleManifest;
-import dev.streamcast.registry.client.ModelVersion.BundleFile;
+import dev.streamcast.registry.model.Version.BundleFile;
 
 import java.util.List;
 

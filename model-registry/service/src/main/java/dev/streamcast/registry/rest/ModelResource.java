@@ -2,9 +2,9 @@ package dev.streamcast.registry.rest;
 
 import dev.streamcast.contracts.bundle.InvalidBundleException;
 import dev.streamcast.registry.artifacts.ArtifactStore;
-import dev.streamcast.registry.client.ModelVersion;
-import dev.streamcast.registry.client.ModelVersion.BundleFile;
-import dev.streamcast.registry.client.RegisteredModel;
+import dev.streamcast.registry.model.Version;
+import dev.streamcast.registry.model.Version.BundleFile;
+import dev.streamcast.registry.model.Model;
 import dev.streamcast.registry.events.EventPublisher;
 import dev.streamcast.registry.model.Names;
 import dev.streamcast.registry.model.Refusal;
@@ -69,20 +69,20 @@ public class ModelResource {
     MeterRegistry metrics;
 
     @GET
-    public List<RegisteredModel> models() {
+    public List<Model> models() {
         return store.models();
     }
 
     @GET
     @Path("/{name}")
-    public RegisteredModel model(@PathParam("name") String name) {
+    public Model model(@PathParam("name") String name) {
         return store.model(Names.model(name));
     }
 
     @PUT
     @Path("/{name}")
     @Consumes(MediaType.APPLICATION_JSON)
-    public RegisteredModel saveModel(@PathParam("name") String name, ModelUpdate update) {
+    public Model saveModel(@PathParam("name") String name, ModelUpdate update) {
         if (update == null) {
             throw Refusal.badRequest("body: expected {\"description\": \"...\", \"tags\": {\"key\": \"value\"}}");
         }
@@ -124,14 +124,14 @@ public class ModelResource {
 
     @GET
     @Path("/{name}/versions")
-    public List<ModelVersion> versions(@PathParam("name") String name,
+    public List<Version> versions(@PathParam("name") String name,
                                        @QueryParam("archived") @DefaultValue("true") boolean includeArchived) {
         return store.versions(Names.model(name), includeArchived);
     }
 
     @GET
     @Path("/{name}/versions/{version}")
-    public ModelVersion version(@PathParam("name") String name, @PathParam("version") String version) {
+    public Version version(@PathParam("name") String name, @PathParam("version") String version) {
         return resolve(Names.model(name), version);
     }
 
@@ -146,8 +146,8 @@ public class ModelResource {
 
     @POST
     @Path("/{name}/versions/{version}/archive")
-    public ModelVersion archive(@PathParam("name") String name, @PathParam("version") String version) {
-        ModelVersion archived = store.archive(Names.model(name), number(version));
+    public Version archive(@PathParam("name") String name, @PathParam("version") String version) {
+        Version archived = store.archive(Names.model(name), number(version));
         events.wake();
         return archived;
     }
@@ -156,7 +156,7 @@ public class ModelResource {
     @Path("/{name}/versions/{version}/bundle")
     @Produces({"application/zip", MediaType.APPLICATION_JSON})
     public Response bundle(@PathParam("name") String name, @PathParam("version") String version) {
-        ModelVersion v = resolve(Names.model(name), version);
+        Version v = resolve(Names.model(name), version);
         StreamingOutput zip = out -> {
             ZipOutputStream archive = new ZipOutputStream(out);
             for (BundleFile f : v.files()) {
@@ -180,7 +180,7 @@ public class ModelResource {
     @Produces({MediaType.APPLICATION_OCTET_STREAM, MediaType.APPLICATION_JSON})
     public Response file(@PathParam("name") String name, @PathParam("version") String version,
                          @PathParam("file") String file) throws IOException {
-        ModelVersion v = resolve(Names.model(name), version);
+        Version v = resolve(Names.model(name), version);
         BundleFile f = v.files().stream().filter(x -> x.name().equals(file)).findFirst()
                 .orElseThrow(() -> Refusal.notFound(v.ref() + " has no file '" + Names.printable(file) + "' (its files are "
                         + v.files().stream().map(BundleFile::name).toList() + ")"));
@@ -203,14 +203,14 @@ public class ModelResource {
 
     @GET
     @Path("/{name}/aliases/{alias}")
-    public ModelVersion alias(@PathParam("name") String name, @PathParam("alias") String alias) {
+    public Version alias(@PathParam("name") String name, @PathParam("alias") String alias) {
         return resolve(Names.model(name), alias);
     }
 
     @PUT
     @Path("/{name}/aliases/{alias}")
     @Consumes(MediaType.APPLICATION_JSON)
-    public ModelVersion moveAlias(@PathParam("name") String name, @PathParam("alias") String alias, AliasMove move) {
+    public Version moveAlias(@PathParam("name") String name, @PathParam("alias") String alias, AliasMove move) {
         if (move == null || move.version() == null || move.version() < 1) {
             throw Refusal.badRequest("version: expected {\"version\": <a version number from 1>}, got "
                     + (move == null ? "no body" : move.version()));
@@ -218,7 +218,7 @@ public class ModelResource {
         if (move.expectedVersion() != null && move.expectedVersion() < 0) {
             throw Refusal.badRequest("expectedVersion: " + move.expectedVersion() + " is negative (0 means: the alias must not exist)");
         }
-        ModelVersion moved = store.moveAlias(Names.model(name), Names.alias(alias), move.version(), move.expectedVersion());
+        Version moved = store.moveAlias(Names.model(name), Names.alias(alias), move.version(), move.expectedVersion());
         events.wake();
         metrics.counter("registry_alias_moves_total").increment();
         return moved;
@@ -233,7 +233,7 @@ public class ModelResource {
     }
 
     /** A version number, an alias, or {@code latest}. */
-    private ModelVersion resolve(String name, String ref) {
+    private Version resolve(String name, String ref) {
         if (ref != null && ref.matches("[0-9]{1,10}")) {
             return store.version(name, number(ref));
         }

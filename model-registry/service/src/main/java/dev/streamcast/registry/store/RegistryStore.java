@@ -8,9 +8,9 @@ import dev.streamcast.contracts.bundle.Manifests;
 import dev.streamcast.contracts.json.Json;
 import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.contracts.records.ModelEvent;
-import dev.streamcast.registry.client.ModelVersion;
-import dev.streamcast.registry.client.ModelVersion.BundleFile;
-import dev.streamcast.registry.client.RegisteredModel;
+import dev.streamcast.registry.model.Version;
+import dev.streamcast.registry.model.Version.BundleFile;
+import dev.streamcast.registry.model.Model;
 import dev.streamcast.registry.model.NewVersion;
 import dev.streamcast.registry.model.Refusal;
 
@@ -44,7 +44,7 @@ public final class RegistryStore {
     public static final int MAX_DESCRIPTION = 4000;
 
     /** What an upload did: the version, and whether this request created it (false: a replay of the same upload). */
-    public record Created(ModelVersion version, boolean created) {
+    public record Created(Version version, boolean created) {
     }
 
     /** An event waiting in the outbox, as the bytes that go on the topic. */
@@ -63,7 +63,7 @@ public final class RegistryStore {
 
     // ---- models
 
-    public List<RegisteredModel> models() {
+    public List<Model> models() {
         return tx.read(c -> {
             Map<String, Long> counts = new TreeMap<>();
             try (PreparedStatement s = c.prepareStatement("SELECT model, COUNT(*) FROM model_version GROUP BY model");
@@ -79,13 +79,13 @@ public final class RegistryStore {
                     aliases.computeIfAbsent(r.getString(1), k -> new TreeMap<>()).put(r.getString(2), r.getLong(3));
                 }
             }
-            List<RegisteredModel> models = new ArrayList<>();
+            List<Model> models = new ArrayList<>();
             try (PreparedStatement s = c.prepareStatement("SELECT name, description, tags, latest_version, created_at,"
                     + " updated_at FROM registered_model ORDER BY name");
                  ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     String name = r.getString(1);
-                    models.add(new RegisteredModel(name, r.getString(2), tags(r.getString(3)), r.getLong(4),
+                    models.add(new Model(name, r.getString(2), tags(r.getString(3)), r.getLong(4),
                             counts.getOrDefault(name, 0L), aliases.getOrDefault(name, Map.of()), r.getLong(5), r.getLong(6)));
                 }
             }
@@ -93,12 +93,12 @@ public final class RegistryStore {
         });
     }
 
-    public RegisteredModel model(String name) {
+    public Model model(String name) {
         return tx.read(c -> readModel(c, name));
     }
 
     /** Creates the model or replaces its description and tags. */
-    public RegisteredModel saveModel(String name, String description, Map<String, String> tags) {
+    public Model saveModel(String name, String description, Map<String, String> tags) {
         String text = description == null ? "" : description;
         if (text.length() > MAX_DESCRIPTION) {
             throw Refusal.badRequest("description: " + text.length() + " characters, at most " + MAX_DESCRIPTION);
@@ -184,7 +184,7 @@ public final class RegistryStore {
     }
 
     /** Every version of a model, oldest first. */
-    public List<ModelVersion> versions(String name, boolean includeArchived) {
+    public List<Version> versions(String name, boolean includeArchived) {
         return tx.read(c -> {
             readModel(c, name);
             Map<Long, List<BundleFile>> files = new TreeMap<>();
@@ -202,7 +202,7 @@ public final class RegistryStore {
             for (Map.Entry<String, Long> a : aliasTable(c, name).entrySet()) {
                 aliases.computeIfAbsent(a.getValue(), k -> new ArrayList<>()).add(a.getKey());
             }
-            List<ModelVersion> out = new ArrayList<>();
+            List<Version> out = new ArrayList<>();
             try (PreparedStatement s = c.prepareStatement(VERSION_COLUMNS + " WHERE model = ?"
                     + (includeArchived ? "" : " AND archived_at IS NULL") + " ORDER BY version")) {
                 s.setString(1, name);
@@ -217,11 +217,11 @@ public final class RegistryStore {
         });
     }
 
-    public ModelVersion version(String name, long version) {
+    public Version version(String name, long version) {
         return tx.read(c -> readVersion(c, name, version));
     }
 
-    public ModelVersion byAlias(String name, String alias) {
+    public Version byAlias(String name, String alias) {
         return tx.read(c -> {
             readModel(c, name);
             Long version = aliasTable(c, name).get(alias);
@@ -234,7 +234,7 @@ public final class RegistryStore {
     }
 
     /** The newest version that is not archived. */
-    public ModelVersion latest(String name) {
+    public Version latest(String name) {
         return tx.read(c -> {
             readModel(c, name);
             try (PreparedStatement s = c.prepareStatement(
@@ -263,7 +263,7 @@ public final class RegistryStore {
      * Points {@code alias} at {@code version} in one transaction. With {@code expected} non-null, only
      * if the alias points at {@code expected} now (0: only if the alias does not exist yet).
      */
-    public ModelVersion moveAlias(String name, String alias, long version, Long expected) {
+    public Version moveAlias(String name, String alias, long version, Long expected) {
         return tx.run(c -> {
             lockModel(c, name, false);
             moveAliasLocked(c, name, alias, version, expected);
@@ -289,10 +289,10 @@ public final class RegistryStore {
     }
 
     /** Archives a version; refused while an alias points to it. Archiving an archived version changes nothing. */
-    public ModelVersion archive(String name, long version) {
+    public Version archive(String name, long version) {
         return tx.run(c -> {
             lockModel(c, name, false);
-            ModelVersion current = readVersion(c, name, version);
+            Version current = readVersion(c, name, version);
             if (current.archived()) {
                 return current;
             }
@@ -316,7 +316,7 @@ public final class RegistryStore {
     public List<String> deleteVersion(String name, long version) {
         return tx.run(c -> {
             lockModel(c, name, false);
-            ModelVersion current = readVersion(c, name, version);
+            Version current = readVersion(c, name, version);
             refuseWhileAliased(current, "deleted");
             for (String sql : List.of("DELETE FROM version_file WHERE model = ? AND version = ?",
                     "DELETE FROM model_version WHERE model = ? AND version = ?")) {
@@ -346,7 +346,7 @@ public final class RegistryStore {
 
     /** The file {@code file} of a version: its address and size. */
     public BundleFile file(String name, long version, String file) {
-        ModelVersion v = version(name, version);
+        Version v = version(name, version);
         return v.files().stream().filter(f -> f.name().equals(file)).findFirst()
                 .orElseThrow(() -> Refusal.notFound(v.ref() + " has no file '" + file + "' (its files are "
                         + v.files().stream().map(BundleFile::name).toList() + ")"));
@@ -498,7 +498,7 @@ public final class RegistryStore {
         }
     }
 
-    private static void refuseWhileAliased(ModelVersion v, String what) {
+    private static void refuseWhileAliased(Version v, String what) {
         if (!v.aliases().isEmpty()) {
             throw Refusal.conflict(v.ref() + " cannot be " + what + ": alias" + (v.aliases().size() > 1 ? "es " : " ")
                     + String.join(", ", v.aliases()) + (v.aliases().size() > 1 ? " point" : " points")
@@ -529,7 +529,7 @@ public final class RegistryStore {
         }
     }
 
-    private static RegisteredModel readModel(Connection c, String name) throws SQLException {
+    private static Model readModel(Connection c, String name) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("SELECT m.name, m.description, m.tags, m.latest_version,"
                 + " m.created_at, m.updated_at, (SELECT COUNT(*) FROM model_version v WHERE v.model = m.name)"
                 + " FROM registered_model m WHERE m.name = ?")) {
@@ -538,7 +538,7 @@ public final class RegistryStore {
                 if (!r.next()) {
                     throw Refusal.notFound("no model '" + name + "'");
                 }
-                return new RegisteredModel(r.getString(1), r.getString(2), tags(r.getString(3)), r.getLong(4),
+                return new Model(r.getString(1), r.getString(2), tags(r.getString(3)), r.getLong(4),
                         r.getLong(7), aliasTable(c, name), r.getLong(5), r.getLong(6));
             }
         }
@@ -547,7 +547,7 @@ public final class RegistryStore {
     private static final String VERSION_COLUMNS = "SELECT model, version, sha256, size_bytes, architecture, description,"
             + " creator, created_at, archived_at, manifest FROM model_version";
 
-    private static ModelVersion readVersion(Connection c, String name, long version) throws SQLException {
+    private static Version readVersion(Connection c, String name, long version) throws SQLException {
         List<BundleFile> files = new ArrayList<>();
         try (PreparedStatement s = c.prepareStatement(
                 "SELECT name, sha256, size_bytes FROM version_file WHERE model = ? AND version = ? ORDER BY name")) {
@@ -578,7 +578,7 @@ public final class RegistryStore {
         }
     }
 
-    private static ModelVersion toVersion(ResultSet r, List<String> aliases, List<BundleFile> files) throws SQLException {
+    private static Version toVersion(ResultSet r, List<String> aliases, List<BundleFile> files) throws SQLException {
         String name = r.getString(1);
         long version = r.getLong(2);
         BundleManifest m;
@@ -589,12 +589,12 @@ public final class RegistryStore {
                     + e.getMessage(), e);
         }
         Long archivedAt = (Long) r.getObject(9, Long.class);
-        var lineage = new ModelVersion.Lineage(m.trainingData().source(), m.trainingData().from(), m.trainingData().to(),
+        var lineage = new Version.Lineage(m.trainingData().source(), m.trainingData().from(), m.trainingData().to(),
                 m.trainingData().rows(), m.trainerVersion(), m.sourceRevision(), m.hyperParameters());
-        var signature = new ModelVersion.Signature(m.featureSpec().id(), m.featureSpec().stepMillis(),
+        var signature = new Version.Signature(m.featureSpec().id(), m.featureSpec().stepMillis(),
                 m.featureSpec().names(), m.targets(), m.horizon(), Arrays.stream(m.quantiles()).boxed().toList(), m.state(),
                 m.stateBytesPerEntity(), m.parameterCount(), m.warmUpSteps(), m.opset());
-        return new ModelVersion(name, version, r.getString(3), r.getLong(4), r.getString(5), r.getString(6), r.getString(7),
+        return new Version(name, version, r.getString(3), r.getLong(4), r.getString(5), r.getString(6), r.getString(7),
                 r.getLong(8), archivedAt, aliases, m.metrics(), lineage, signature, files);
     }
 

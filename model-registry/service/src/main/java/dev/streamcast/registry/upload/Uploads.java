@@ -6,7 +6,7 @@ import dev.streamcast.contracts.bundle.InvalidBundleException;
 import dev.streamcast.contracts.bundle.Manifests;
 import dev.streamcast.registry.artifacts.ArtifactStore;
 import dev.streamcast.registry.artifacts.BlobLocks;
-import dev.streamcast.registry.client.ModelVersion.BundleFile;
+import dev.streamcast.registry.model.Version.BundleFile;
 import dev.streamcast.registry.model.NewVersion;
 import dev.streamcast.registry.model.Names;
 import dev.streamcast.registry.model.Refusal;
