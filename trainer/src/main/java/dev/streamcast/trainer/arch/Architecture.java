@@ -7,7 +7,7 @@ import dev.streamcast.trainer.data.Dataset;
  * NeuralForecast's {@code fit}/{@code predict}, here plus ONNX export): it defines its model
  * once, fits it on a {@link Dataset}, and the {@link TrainedModel} forecasts and exports its
  * step and sequence graphs with its state spec. Adding an architecture is one class like this,
- * registered in {@link Architectures}, plus its parity test.
+ * registered in {@link Architectures}, plus its row in the parity table ({@code ArchitectureParityTest}).
  */
 public interface Architecture {
 

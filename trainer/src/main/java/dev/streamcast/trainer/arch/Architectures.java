@@ -14,8 +14,8 @@ public final class Architectures {
     private static final Map<String, Supplier<Architecture>> ALL = new LinkedHashMap<>();
 
     static {
-        ALL.put("last-value", LastValue::new);
-        ALL.put("seasonal-naive", SeasonalNaive::new);
+        ALL.put("last-value", Baseline::lastValue);
+        ALL.put("seasonal-naive", Baseline::seasonalNaive);
         ALL.put("dlinear", DLinear::new);
         ALL.put("rnn", () -> new RecurrentNet(GateOrder.RNN));
         ALL.put("lstm", () -> new RecurrentNet(GateOrder.LSTM));

@@ -12,6 +12,7 @@ import ai.djl.util.PairList;
 import ai.onnx.proto.OnnxMl;
 import dev.streamcast.contracts.bundle.BundleManifest;
 import dev.streamcast.contracts.bundle.StateTensor;
+import dev.streamcast.trainer.arch.components.DjlModel;
 import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.onnx.Graph;
 import dev.streamcast.trainer.onnx.Lags;

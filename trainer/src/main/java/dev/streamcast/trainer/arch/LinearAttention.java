@@ -1,25 +1,20 @@
 package dev.streamcast.trainer.arch;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import ai.onnx.proto.OnnxMl;
 import dev.streamcast.contracts.bundle.StateTensor;
+import dev.streamcast.trainer.arch.components.Attention;
+import dev.streamcast.trainer.arch.components.ChangeForecast;
+import dev.streamcast.trainer.arch.components.LayerStack;
 import dev.streamcast.trainer.data.Dataset;
-import dev.streamcast.trainer.onnx.Dense;
 import dev.streamcast.trainer.onnx.Graph;
-import dev.streamcast.trainer.training.Fitter;
-import dev.streamcast.trainer.training.ForecastBlock;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -42,7 +37,7 @@ import java.util.Map;
  */
 public final class LinearAttention implements Architecture {
 
-    static final int HEADS = 4;
+    static final int HEADS = Attention.HEADS;
     static final float EPSILON = 1e-6f;
     static final float LEARNING_RATE = 1e-3f;
 
@@ -57,200 +52,108 @@ public final class LinearAttention implements Architecture {
             throw new IllegalArgumentException("linear-attention needs --hidden divisible by its " + HEADS + " heads, got "
                     + options.hidden());
         }
-        ChangeForecast framing = new ChangeForecast(data, options);
-        Net net = new Net(framing, options.hidden(), options.layers(), options.dropout());
-        Fitter fitter = Fitter.fit(name(), net, data, options, progress, LEARNING_RATE);
-        return new Model(net, fitter, framing, options, data.lookback());
+        return LayerStack.fit(name(), data, options, progress, LEARNING_RATE, true, Layers::new);
     }
 
-    static final class Layer {
-        final Norm norm;
-        final Linear wQ;
-        final Linear wK;
-        final Linear wV;
-        final Linear wO;
-        final Parameter theta;  // [heads]: γ = sigmoid(θ)
-        final FeedForward feedForward;
-
-        Layer(Net net, int l, int channels, float dropout) {
-            norm = net.add("layer" + l + "_LN_1", new Norm(channels));
-            wQ = net.add("layer" + l + "_W_Q", Linear.builder().setUnits(channels).build());
-            wK = net.add("layer" + l + "_W_K", Linear.builder().setUnits(channels).build());
-            wV = net.add("layer" + l + "_W_V", Linear.builder().setUnits(channels).build());
-            wO = net.add("layer" + l + "_W_O", Linear.builder().setUnits(channels).build());
-            theta = net.param(Parameter.builder().setName("layer" + l + "_theta").setType(Parameter.Type.OTHER)
-                    .optShape(new Shape(HEADS)).optInitializer((m, shape, type) -> m.create(initialTheta())).build());
-            feedForward = net.add("layer" + l + "_FFN", new FeedForward(channels, 2 * channels, dropout));
+    /** log γ [heads] of a layer as trained, for the graphs: log sigmoid(θ). */
+    private static float[] logGamma(Attention layer) {
+        float[] theta = layer.parameterValues();
+        float[] log = new float[theta.length];
+        for (int h = 0; h < theta.length; h++) {
+            log[h] = (float) -Math.log1p(Math.exp(-theta[h]));
         }
-
-        /** Decays at several time scales to start from: γ_h = 1 - 2^-(3 + h), 0.875 to 0.984 for four heads. */
-        static float[] initialTheta() {
-            float[] theta = new float[HEADS];
-            for (int h = 0; h < HEADS; h++) {
-                double gamma = 1 - Math.pow(2, -(3 + h));
-                theta[h] = (float) Math.log(gamma / (1 - gamma));
-            }
-            return theta;
-        }
-
-        /** log γ [heads] as trained, for the graphs. */
-        float[] logGamma() {
-            float[] theta = this.theta.getArray().toFloatArray();
-            float[] log = new float[theta.length];
-            for (int h = 0; h < theta.length; h++) {
-                log[h] = (float) -Math.log1p(Math.exp(-theta[h]));
-            }
-            return log;
-        }
+        return log;
     }
 
-    static final class Net extends ForecastBlock {
-        final ChangeForecast framing;
-        final int channels;
-        final float dropout;
-        final Linear projection;
-        final List<Layer> layers = new ArrayList<>();
-        final Norm finalNorm;
-        final Linear head;
-
-        Net(ChangeForecast framing, int channels, int layerCount, float dropout) {
-            super((byte) 1);
-            this.framing = framing;
-            this.channels = channels;
-            this.dropout = dropout;
-            projection = addChildBlock("projection", Linear.builder().setUnits(channels).build());
-            for (int l = 0; l < layerCount; l++) {
-                layers.add(new Layer(this, l, channels, dropout));
-            }
-            finalNorm = addChildBlock("LN_f", new Norm(channels));
-            head = addChildBlock("head", framing.head());
+    /** Decays at several time scales to start from: γ_h = 1 - 2^-(3 + h), 0.875 to 0.984 for four heads. */
+    static float[] initialTheta() {
+        float[] theta = new float[HEADS];
+        for (int h = 0; h < HEADS; h++) {
+            double gamma = 1 - Math.pow(2, -(3 + h));
+            theta[h] = (float) Math.log(gamma / (1 - gamma));
         }
-
-        /** [R, S, C] to [R, heads, S, d]. */
-        private NDArray heads(NDArray a) {
-            Shape s = a.getShape();
-            return a.reshape(s.get(0), s.get(1), HEADS, channels / HEADS).transpose(0, 2, 1, 3);
-        }
-
-        static NDArray phi(NDArray a) {
-            return Activation.elu(a, 1f).add(1f);
-        }
-
-        /** γ_h^(t-s) for s <= t, else 0: [heads, S, S]. */
-        private static NDArray decay(NDArray theta, long steps) {
-            NDManager manager = theta.getManager();
-            NDArray t = manager.arange(0f, (float) steps).reshape(steps, 1);
-            NDArray offsets = t.sub(t.reshape(1, steps));                                     // [S, S]: t - s
-            NDArray causal = offsets.gte(0f).toType(DataType.FLOAT32, false);
-            NDArray logGamma = Activation.softPlus(theta.neg()).neg().reshape(HEADS, 1, 1);    // log sigmoid(θ)
-            return offsets.maximum(0f).expandDims(0).mul(logGamma).exp().mul(causal);
-        }
-
-        @Override
-        protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
-            NDArray x = inputs.singletonOrThrow();                                             // [N, S, F]
-            NDArray u = linear(store, projection, framing.rows(x), training);                  // [R, S, C]
-            long rows = u.getShape().get(0);
-            long steps = u.getShape().get(1);
-            for (Layer layer : layers) {
-                NDArray a = layer.norm.apply(store, u, training);
-                NDArray q = phi(heads(linear(store, layer.wQ, a, training)));                  // [R, heads, S, d]
-                NDArray k = phi(heads(linear(store, layer.wK, a, training)));
-                NDArray v = heads(linear(store, layer.wV, a, training));
-                NDArray weights = q.matMul(k.transpose(0, 1, 3, 2))
-                        .mul(decay(BatchScope.of(x, store.getValue(layer.theta, x.getDevice(), training)), steps));   // [R, heads, S, S]
-                NDArray o = weights.matMul(v).div(weights.sum(new int[]{-1}, true).add(EPSILON));  // [R, heads, S, d]
-                NDArray merged = o.transpose(0, 2, 1, 3).reshape(rows, steps, channels);
-                u = u.add(FeedForward.dropout(linear(store, layer.wO, merged, training), dropout, training));
-                u = layer.feedForward.apply(store, u, training);
-            }
-            NDArray top = finalNorm.apply(store, lastOnly ? u.get(":, -1, :") : u, training);
-            return new NDList(framing.forecast(linear(store, head, top, training), x, lastOnly));
-        }
-
-        @Override
-        public Shape[] getOutputShapes(Shape[] inputShapes) {
-            return framing.outputShapes(inputShapes, lastOnly);
-        }
-
-        @Override
-        protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-            Shape row = new Shape(1, channels);
-            projection.initialize(manager, dataType, new Shape(1, framing.rowInputs()));
-            for (Layer layer : layers) {
-                for (ai.djl.nn.Block b : List.of(layer.norm, layer.wQ, layer.wK, layer.wV, layer.wO, layer.feedForward)) {
-                    b.initialize(manager, dataType, row);
-                }
-            }
-            finalNorm.initialize(manager, dataType, row);
-            head.initialize(manager, dataType, row);
-        }
+        return theta;
     }
 
-    private record Model(Net net, Fitter fitter, ChangeForecast framing, TrainOptions options, int lookback)
-            implements ChangeModel {
+    static NDArray phi(NDArray a) {
+        return Activation.elu(a, 1f).add(1f);
+    }
+
+    private static String phi(Graph g, String a) {
+        return g.node("Add", new String[]{g.node("Elu", new String[]{a}), g.constant("one", new float[]{1f})});
+    }
+
+    /** γ_h^(t-s) for s <= t, else 0: [heads, S, S]. */
+    private static NDArray decay(NDArray theta, long steps) {
+        NDManager manager = theta.getManager();
+        NDArray t = manager.arange(0f, (float) steps).reshape(steps, 1);
+        NDArray offsets = t.sub(t.reshape(1, steps));                                     // [S, S]: t - s
+        NDArray causal = offsets.gte(0f).toType(DataType.FLOAT32, false);
+        NDArray logGamma = Activation.softPlus(theta.neg()).neg().reshape(HEADS, 1, 1);    // log sigmoid(θ)
+        return offsets.maximum(0f).expandDims(0).mul(logGamma).exp().mul(causal);
+    }
+
+    private static final class Layers implements LayerStack.Layers {
+        private final ChangeForecast framing;
+        private final List<Attention> layers = new ArrayList<>();
+
+        Layers(LayerStack stack) {
+            framing = stack.framing();
+            for (int l = 0; l < stack.depth(); l++) {   // θ [heads]: γ = sigmoid(θ)
+                layers.add(new Attention(stack, l, "theta", new Shape(HEADS), (m, shape, type) -> m.create(initialTheta())));
+            }
+        }
 
         @Override
-        public String architecture() {
-            return "linear-attention";
+        public void initialize(NDManager manager, DataType dataType) {
+            layers.forEach(layer -> layer.initialize(manager, dataType));
         }
 
         private int d() {
-            return net.channels / HEADS;
+            return layers.get(0).headWidth();
         }
 
         @Override
-        public Map<String, Object> hyperParameters() {
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("channels", (long) net.channels);
-            p.put("layers", (long) net.layers.size());
-            p.put("heads", (long) HEADS);
-            p.put("featureMap", "elu+1");
-            p.put("dropout", (double) net.dropout);
-            framing.describe(p, options, LEARNING_RATE, lookback);
-            return p;
+        public NDArray forward(ParameterStore store, NDArray u, boolean training) {
+            for (Attention layer : layers) {
+                u = layer.forward(store, u, training, Layers::attend);
+            }
+            return u;
+        }
+
+        /** The attention form over q, k, v [R, heads, S, d] with θ [heads]: o [R, heads, S, d]. */
+        private static NDArray attend(NDArray q, NDArray k, NDArray v, NDArray theta) {
+            NDArray weights = phi(q).matMul(phi(k).transpose(0, 1, 3, 2)).mul(decay(theta, q.getShape().get(2))); // [R, heads, S, S]
+            return weights.matMul(v).div(weights.sum(new int[]{-1}, true).add(EPSILON));
         }
 
         @Override
         public List<StateTensor> state() {
             List<StateTensor> state = new ArrayList<>();
-            for (int l = 0; l < net.layers.size(); l++) {
+            for (int l = 0; l < layers.size(); l++) {
                 state.add(framing.carry("S" + l, HEADS, d(), d()));
                 state.add(framing.carry("z" + l, HEADS, d()));
             }
-            state.add(framing.previous());
             return state;
         }
 
         @Override
-        public int warmUpSteps() {
-            return lookback;
-        }
-
-        private static String phi(Graph g, String a) {
-            return g.node("Add", new String[]{g.node("Elu", new String[]{a}), g.constant("one", new float[]{1f})});
-        }
-
-        /** a [R, ..., C] to [R, heads, ..., d] for rows of {@code length} positions. */
-        private String heads(Graph g, String a, long length) {
-            String split = g.node("Reshape", new String[]{a, g.ints("shape", 0, length, HEADS, d())});
-            return g.node("Transpose", new String[]{split}, Graph.Attr.ints("perm", 0, 2, 1, 3));
+        public void describe(Map<String, Object> p) {
+            p.put("layers", (long) layers.size());
+            p.put("heads", (long) HEADS);
+            p.put("featureMap", "elu+1");
         }
 
         @Override
-        public OnnxMl.ModelProto stepGraph() {
-            Graph g = new Graph("linear_attention_step");
-            int c = net.channels;
+        public String step(Graph g, String u) {
             int d = d();
-            String u = Dense.apply(g, framing.stepRows(g), net.projection, "projection");            // [R, C]
-            for (int l = 0; l < net.layers.size(); l++) {
-                Layer layer = net.layers.get(l);
-                String name = "layer" + l;
-                String a = layer.norm.apply(g, u, name + "_LN_1");
-                String q = heads(g, phi(g, Dense.apply(g, a, layer.wQ, name + "_W_Q")), 1);          // [R, heads, 1, d]
-                String k = heads(g, phi(g, Dense.apply(g, a, layer.wK, name + "_W_K")), 1);
-                String v = heads(g, Dense.apply(g, a, layer.wV, name + "_W_V"), 1);
-                String gamma = g.node("Exp", new String[]{g.constant(name + "_log_gamma", layer.logGamma(), HEADS, 1, 1)});
+            for (int l = 0; l < layers.size(); l++) {
+                Attention attention = layers.get(l);
+                String a = attention.norm(g, u);
+                String q = attention.heads(g, phi(g, attention.query(g, a)), 1);                        // [R, heads, 1, d]
+                String k = attention.heads(g, phi(g, attention.key(g, a)), 1);
+                String v = attention.heads(g, attention.value(g, a), 1);
+                String gamma = g.node("Exp", new String[]{g.constant(attention.name() + "_log_gamma", logGamma(attention), HEADS, 1, 1)});
                 String s = g.node("Add", new String[]{
                         g.node("Mul", new String[]{gamma, framing.carryIn(g, "S" + l, HEADS, d, d)}),
                         g.node("MatMul", new String[]{g.node("Transpose", new String[]{k}, Graph.Attr.ints("perm", 0, 1, 3, 2)), v})});
@@ -264,19 +167,13 @@ public final class LinearAttention implements Architecture {
                         Graph.Attr.i("keepdims", 1));                                                                // [R, heads, 1, 1]
                 String o = g.node("Div", new String[]{numerator,
                         g.node("Add", new String[]{denominator, g.constant("epsilon", new float[]{EPSILON})})});
-                String merged = g.node("Reshape", new String[]{o, g.ints("shape", 0, c)});
-                u = g.node("Add", new String[]{u, Dense.apply(g, merged, layer.wO, name + "_W_O")});
-                u = layer.feedForward.apply(g, u, name + "_FFN");
+                u = attention.residual(g, u, attention.mergeStep(g, o));
             }
-            framing.stepForecast(g, Dense.apply(g, net.finalNorm.apply(g, u, "LN_f"), net.head, "head"));
-            return g.build();
+            return u;
         }
 
         @Override
-        public OnnxMl.ModelProto sequenceGraph() {
-            Graph g = new Graph("linear_attention_sequence");
-            int c = net.channels;
-            String u = Dense.apply(g, framing.sequenceRows(g), net.projection, "projection");        // [R, S, C]
+        public String sequence(Graph g, String u) {
             String s = g.node("Cast", new String[]{g.node("Range", new String[]{g.scalar("zero", 0),
                     g.node("Squeeze", new String[]{framing.steps(g), g.ints("axes", 0)}), g.scalar("step", 1)})},
                     Graph.Attr.i("to", OnnxMl.TensorProto.DataType.FLOAT.getNumber()));                 // [S]
@@ -285,27 +182,21 @@ public final class LinearAttention implements Architecture {
             String causal = g.node("Cast", new String[]{g.node("GreaterOrEqual", new String[]{offsets,
                     g.constant("zero_f", new float[]{0f})})}, Graph.Attr.i("to", OnnxMl.TensorProto.DataType.FLOAT.getNumber()));
             String lag = g.node("Unsqueeze", new String[]{g.node("Relu", new String[]{offsets}), g.ints("axes", 0)}); // [1, S, S]
-            for (int l = 0; l < net.layers.size(); l++) {
-                Layer layer = net.layers.get(l);
-                String name = "layer" + l;
-                String a = layer.norm.apply(g, u, name + "_LN_1");
-                String q = heads(g, phi(g, Dense.apply(g, a, layer.wQ, name + "_W_Q")), -1);          // [R, heads, S, d]
-                String k = heads(g, phi(g, Dense.apply(g, a, layer.wK, name + "_W_K")), -1);
-                String v = heads(g, Dense.apply(g, a, layer.wV, name + "_W_V"), -1);
+            for (Attention attention : layers) {
+                String a = attention.norm(g, u);
+                String q = attention.heads(g, phi(g, attention.query(g, a)), -1);                       // [R, heads, S, d]
+                String k = attention.heads(g, phi(g, attention.key(g, a)), -1);
+                String v = attention.heads(g, attention.value(g, a), -1);
                 String decay = g.node("Mul", new String[]{g.node("Exp", new String[]{g.node("Mul", new String[]{lag,
-                        g.constant(name + "_log_gamma", layer.logGamma(), HEADS, 1, 1)})}), causal});          // [heads, S, S]
+                        g.constant(attention.name() + "_log_gamma", logGamma(attention), HEADS, 1, 1)})}), causal});  // [heads, S, S]
                 String weights = g.node("Mul", new String[]{g.node("MatMul", new String[]{q,
                         g.node("Transpose", new String[]{k}, Graph.Attr.ints("perm", 0, 1, 3, 2))}), decay});  // [R, heads, S, S]
                 String denominator = g.node("ReduceSum", new String[]{weights, g.ints("axes", -1)}, Graph.Attr.i("keepdims", 1));
                 String o = g.node("Div", new String[]{g.node("MatMul", new String[]{weights, v}),
                         g.node("Add", new String[]{denominator, g.constant("epsilon", new float[]{EPSILON})})});
-                String merged = g.node("Reshape", new String[]{g.node("Transpose", new String[]{o},
-                        Graph.Attr.ints("perm", 0, 2, 1, 3)), g.ints("shape", 0, 0, c)});                    // [R, S, C]
-                u = g.node("Add", new String[]{u, Dense.apply(g, merged, layer.wO, name + "_W_O")});
-                u = layer.feedForward.apply(g, u, name + "_FFN");
+                u = attention.residual(g, u, attention.mergeSequence(g, o));
             }
-            framing.sequenceForecast(g, Dense.apply(g, net.finalNorm.apply(g, u, "LN_f"), net.head, "head"));
-            return g.build();
+            return u;
         }
     }
 }

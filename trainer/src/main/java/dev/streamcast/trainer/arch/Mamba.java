@@ -13,17 +13,19 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.UniformInitializer;
-import ai.djl.util.PairList;
-import ai.onnx.proto.OnnxMl;
 import dev.streamcast.contracts.bundle.StateTensor;
+import dev.streamcast.trainer.arch.components.BatchScope;
+import dev.streamcast.trainer.arch.components.CausalShift;
+import dev.streamcast.trainer.arch.components.ChangeForecast;
+import dev.streamcast.trainer.arch.components.DiagonalStates;
+import dev.streamcast.trainer.arch.components.FeedForward;
+import dev.streamcast.trainer.arch.components.LayerStack;
+import dev.streamcast.trainer.arch.components.Norm;
 import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.onnx.Dense;
 import dev.streamcast.trainer.onnx.Graph;
-import dev.streamcast.trainer.training.Fitter;
-import dev.streamcast.trainer.training.ForecastBlock;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -49,8 +51,6 @@ public final class Mamba implements Architecture {
     static final int EXPAND = 2;
     static final int CONV = 4;
     static final float LEARNING_RATE = 1e-3f;
-    static final double MIN_DELTA = 1e-3;
-    static final double MAX_DELTA = 1e-1;
 
     @Override
     public String name() {
@@ -59,10 +59,7 @@ public final class Mamba implements Architecture {
 
     @Override
     public TrainedModel fit(Dataset data, TrainOptions options, TrainingProgress progress) {
-        ChangeForecast framing = new ChangeForecast(data, options);
-        Net net = new Net(framing, options.hidden(), options.layers(), options.dropout());
-        Fitter fitter = Fitter.fit(name(), net, data, options, progress, LEARNING_RATE);
-        return new Model(net, fitter, framing, options, data.lookback());
+        return LayerStack.fit(name(), data, options, progress, LEARNING_RATE, true, Layers::new);
     }
 
     /** Δ's low rank, ceil(C / 16), as in Mamba. */
@@ -70,7 +67,7 @@ public final class Mamba implements Architecture {
         return Math.max(1, (channels + 15) / 16);
     }
 
-    static final class Layer {
+    private static final class Layer {
         final Norm norm;
         final Linear wIn;        // C to 2D: x and the gate z
         final Parameter convW;   // [D, K]: tap m weighs x_{t-m}
@@ -82,81 +79,51 @@ public final class Mamba implements Architecture {
         final Parameter d;       // [D]
         final Linear wOut;       // D to C
 
-        Layer(Net net, int l, int channels, int inner, int states, int rank) {
+        Layer(LayerStack stack, int l, int channels, int inner, int states, int rank) {
             String p = "layer" + l + "_";
-            norm = net.add(p + "LN", new Norm(channels));
-            wIn = net.add(p + "W_in", Linear.builder().setUnits(2L * inner).optBias(false).build());
-            convW = net.param(parameter(p + "conv_w", new Shape(inner, CONV), new UniformInitializer((float) (1 / Math.sqrt(CONV)))));
-            convB = net.param(parameter(p + "conv_b", new Shape(inner), Initializer.ZEROS));
-            wX = net.add(p + "W_x", Linear.builder().setUnits(rank + 2L * states).optBias(false).build());
-            wDelta = net.add(p + "W_Delta", Linear.builder().setUnits(inner).optBias(false).build());
-            bDelta = net.param(parameter(p + "b_Delta", new Shape(inner), (m, shape, type) -> {
+            norm = stack.add(p + "LN", new Norm(channels));
+            wIn = stack.add(p + "W_in", Linear.builder().setUnits(2L * inner).optBias(false).build());
+            convW = stack.parameter(p + "conv_w", new Shape(inner, CONV), new UniformInitializer((float) (1 / Math.sqrt(CONV))));
+            convB = stack.parameter(p + "conv_b", new Shape(inner), Initializer.ZEROS);
+            wX = stack.add(p + "W_x", Linear.builder().setUnits(rank + 2L * states).optBias(false).build());
+            wDelta = stack.add(p + "W_Delta", Linear.builder().setUnits(inner).optBias(false).build());
+            bDelta = stack.parameter(p + "b_Delta", new Shape(inner), (m, shape, type) -> {
                 float[] v = new float[inner];   // softplus(b_Δ) spread log-evenly over [1e-3, 1e-1]
                 for (int i = 0; i < inner; i++) {
-                    double delta = Math.exp(Math.log(MIN_DELTA) + (inner == 1 ? 0.5 : (double) i / (inner - 1))
-                            * (Math.log(MAX_DELTA) - Math.log(MIN_DELTA)));
+                    double delta = Math.exp(DiagonalStates.logDelta(i, inner));
                     v[i] = (float) (delta + Math.log(-Math.expm1(-delta)));   // the inverse of softplus
                 }
                 return m.create(v);
-            }));
-            aLog = net.param(parameter(p + "A_log", new Shape(inner, states), (m, shape, type) -> {
-                float[] v = new float[inner * states];   // A_n = -(n + 1), as S4D-Real
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = (float) Math.log(i % states + 1);
-                }
-                return m.create(v, shape);
-            }));
-            d = net.param(parameter(p + "D", new Shape(inner), Initializer.ONES));
-            wOut = net.add(p + "W_out", Linear.builder().setUnits(channels).optBias(false).build());
-        }
-
-        private static Parameter parameter(String name, Shape shape, Initializer initializer) {
-            return Parameter.builder().setName(name).setType(Parameter.Type.OTHER).optShape(shape).optInitializer(initializer).build();
+            });
+            aLog = stack.parameter(p + "A_log", new Shape(inner, states), DiagonalStates.realDiagonal(inner, states));
+            d = stack.parameter(p + "D", new Shape(inner), Initializer.ONES);
+            wOut = stack.add(p + "W_out", Linear.builder().setUnits(channels).optBias(false).build());
         }
     }
 
-    static final class Net extends ForecastBlock {
-        final ChangeForecast framing;
-        final int channels;
-        final int inner;
-        final int states;
-        final int rank;
-        final float dropout;
-        final Linear projection;
-        final List<Layer> layers = new ArrayList<>();
-        final Norm finalNorm;
-        final Linear head;
+    private static final class Layers implements LayerStack.Layers {
+        private final ChangeForecast framing;
+        private final int channels;
+        private final int inner;
+        private final int states;
+        private final int rank;
+        private final float dropout;
+        private final List<Layer> layers = new ArrayList<>();
 
-        Net(ChangeForecast framing, int channels, int layerCount, float dropout) {
-            super((byte) 1);
-            this.framing = framing;
-            this.channels = channels;
+        Layers(LayerStack stack) {
+            this.framing = stack.framing();
+            this.channels = stack.channels();
             this.inner = EXPAND * channels;
             this.states = STATES;
             this.rank = deltaRank(channels);
-            this.dropout = dropout;
-            projection = addChildBlock("projection", Linear.builder().setUnits(channels).build());
-            for (int l = 0; l < layerCount; l++) {
-                layers.add(new Layer(this, l, channels, inner, states, rank));
+            this.dropout = stack.dropout();
+            for (int l = 0; l < stack.depth(); l++) {
+                layers.add(new Layer(stack, l, channels, inner, states, rank));
             }
-            finalNorm = addChildBlock("LN_f", new Norm(channels));
-            head = addChildBlock("head", framing.head());
         }
 
         static NDArray silu(NDArray a) {
             return a.mul(Activation.sigmoid(a));
-        }
-
-        /** v [R, S, D] delayed by {@code by} steps along the sequence, zeros first. */
-        private static NDArray delayed(NDArray v, long by) {
-            long steps = v.getShape().get(1);
-            if (by == 0) {
-                return v;
-            }
-            if (by >= steps) {
-                return v.zerosLike();
-            }
-            return v.zerosLike().get(new NDIndex(":, :{}, :", by)).concat(v.get(new NDIndex(":, :{}, :", steps - by)), 1);
         }
 
         private NDArray block(ParameterStore store, Layer layer, NDArray u, boolean training) {
@@ -167,7 +134,7 @@ public final class Mamba implements Architecture {
             NDArray w = BatchScope.of(u, store.getValue(layer.convW, u.getDevice(), training));    // [D, K]
             NDArray conv = x.mul(w.get(new NDIndex(":, 0"))).add(store.getValue(layer.convB, u.getDevice(), training));
             for (int m = 1; m < CONV; m++) {
-                conv = conv.add(delayed(x, m).mul(w.get(new NDIndex(":, {}", m))));
+                conv = conv.add(CausalShift.delayed(x, m).mul(w.get(new NDIndex(":, {}", m))));
             }
             x = silu(conv);                                                                      // [R, S, D]
             NDArray projected = linear(store, layer.wX, x, training);                           // [R, S, r + 2N]
@@ -226,25 +193,20 @@ public final class Mamba implements Architecture {
         }
 
         @Override
-        protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
-            NDArray x = inputs.singletonOrThrow();                                             // [N, S, F]
-            NDArray u = linear(store, projection, framing.rows(x), training);                  // [R, S, C]
+        public NDArray forward(ParameterStore store, NDArray u, boolean training) {
             for (Layer layer : layers) {
                 u = block(store, layer, u, training);
             }
-            NDArray top = finalNorm.apply(store, lastOnly ? u.get(":, -1, :") : u, training);
-            return new NDList(framing.forecast(linear(store, head, top, training), x, lastOnly));
+            return u;
+        }
+
+        private static NDArray linear(ParameterStore store, Linear layer, NDArray a, boolean training) {
+            return layer.forward(store, new NDList(a), training).singletonOrThrow();
         }
 
         @Override
-        public Shape[] getOutputShapes(Shape[] inputShapes) {
-            return framing.outputShapes(inputShapes, lastOnly);
-        }
-
-        @Override
-        protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        public void initialize(NDManager manager, DataType dataType) {
             Shape row = new Shape(1, channels);
-            projection.initialize(manager, dataType, new Shape(1, framing.rowInputs()));
             for (Layer layer : layers) {
                 layer.norm.initialize(manager, dataType, row);
                 layer.wIn.initialize(manager, dataType, row);
@@ -252,47 +214,25 @@ public final class Mamba implements Architecture {
                 layer.wDelta.initialize(manager, dataType, new Shape(1, rank));
                 layer.wOut.initialize(manager, dataType, new Shape(1, inner));
             }
-            finalNorm.initialize(manager, dataType, row);
-            head.initialize(manager, dataType, row);
-        }
-    }
-
-    private record Model(Net net, Fitter fitter, ChangeForecast framing, TrainOptions options, int lookback)
-            implements ChangeModel {
-
-        @Override
-        public String architecture() {
-            return "mamba";
-        }
-
-        @Override
-        public Map<String, Object> hyperParameters() {
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("channels", (long) net.channels);
-            p.put("inner", (long) net.inner);
-            p.put("states", (long) net.states);
-            p.put("deltaRank", (long) net.rank);
-            p.put("conv", (long) CONV);
-            p.put("layers", (long) net.layers.size());
-            p.put("dropout", (double) net.dropout);
-            framing.describe(p, options, LEARNING_RATE, lookback);
-            return p;
         }
 
         @Override
         public List<StateTensor> state() {
             List<StateTensor> state = new ArrayList<>();
-            for (int l = 0; l < net.layers.size(); l++) {
-                state.add(framing.carry("h" + l, net.inner, net.states));
-                state.add(framing.window("conv" + l, CONV - 1, net.inner));
+            for (int l = 0; l < layers.size(); l++) {
+                state.add(framing.carry("h" + l, inner, states));
+                state.add(framing.window("conv" + l, CONV - 1, inner));
             }
-            state.add(framing.previous());
             return state;
         }
 
         @Override
-        public int warmUpSteps() {
-            return lookback;
+        public void describe(Map<String, Object> p) {
+            p.put("inner", (long) inner);
+            p.put("states", (long) states);
+            p.put("deltaRank", (long) rank);
+            p.put("conv", (long) CONV);
+            p.put("layers", (long) layers.size());
         }
 
         private static float[] values(Parameter p) {
@@ -314,18 +254,18 @@ public final class Mamba implements Architecture {
          * and the output y from the states h [..., D, N].
          */
         private String[] selective(Graph g, Layer layer, String name, String conv) {
-            int r = net.rank;
-            int n = net.states;
+            int r = rank;
+            int n = states;
             String x = g.node("Mul", new String[]{conv, g.node("Sigmoid", new String[]{conv})});   // SiLU
             String projected = Dense.apply(g, x, layer.wX, name + "_W_x");                 // [..., r + 2N]
             String delta = g.node("Softplus", new String[]{g.node("Add", new String[]{
                     Dense.apply(g, slice(g, projected, 0, r), layer.wDelta, name + "_W_Delta"),
-                    g.constant(name + "_b_Delta", values(layer.bDelta), net.inner)})});                // [..., D]
+                    g.constant(name + "_b_Delta", values(layer.bDelta), inner)})});                // [..., D]
             String b = g.node("Unsqueeze", new String[]{slice(g, projected, r, r + n), g.ints("axes", -2)});        // [..., 1, N]
             String c = g.node("Unsqueeze", new String[]{slice(g, projected, r + n, r + 2L * n), g.ints("axes", -2)}); // [..., 1, N]
             String deltaColumn = g.node("Unsqueeze", new String[]{delta, g.ints("axes", -1)});   // [..., D, 1]
             String aBar = g.node("Exp", new String[]{g.node("Mul", new String[]{deltaColumn,
-                    g.constant(name + "_A", a(layer), net.inner, n)})});                           // [..., D, N]
+                    g.constant(name + "_A", a(layer), inner, n)})});                           // [..., D, N]
             String bx = g.node("Mul", new String[]{g.node("Unsqueeze", new String[]{
                     g.node("Mul", new String[]{delta, x}), g.ints("axes", -1)}), b});               // [..., D, N]
             return new String[]{x, aBar, bx, c};
@@ -340,20 +280,18 @@ public final class Mamba implements Architecture {
             String y = g.node("Add", new String[]{
                     g.node("ReduceSum", new String[]{g.node("Mul", new String[]{h, c}), g.ints("axes", -1)},
                             Graph.Attr.i("keepdims", 0)),
-                    g.node("Mul", new String[]{x, g.constant(name + "_D", values(layer.d), net.inner)})});  // [..., D]
+                    g.node("Mul", new String[]{x, g.constant(name + "_D", values(layer.d), inner)})});  // [..., D]
             String gate = g.node("Mul", new String[]{z, g.node("Sigmoid", new String[]{z})});
             return g.node("Add", new String[]{u,
                     Dense.apply(g, g.node("Mul", new String[]{y, gate}), layer.wOut, name + "_W_out")});
         }
 
         @Override
-        public OnnxMl.ModelProto stepGraph() {
-            Graph g = new Graph("mamba_step");
-            int d = net.inner;
-            int n = net.states;
-            String u = Dense.apply(g, framing.stepRows(g), net.projection, "projection");            // [R, C]
-            for (int l = 0; l < net.layers.size(); l++) {
-                Layer layer = net.layers.get(l);
+        public String step(Graph g, String u) {
+            int d = inner;
+            int n = states;
+            for (int l = 0; l < layers.size(); l++) {
+                Layer layer = layers.get(l);
                 String name = "layer" + l;
                 String xz = Dense.apply(g, layer.norm.apply(g, u, name + "_LN"), layer.wIn, name + "_W_in"); // [R, 2D]
                 String x = slice(g, xz, 0, d);
@@ -378,14 +316,13 @@ public final class Mamba implements Architecture {
                 framing.carryOut(g, h, "h" + l, d, n);
                 u = output(g, layer, name, u, h, s[3], s[0], z);
             }
-            framing.stepForecast(g, Dense.apply(g, net.finalNorm.apply(g, u, "LN_f"), net.head, "head"));
-            return g.build();
+            return u;
         }
 
         /** The recurrence h_t = Ā_t h_{t-1} + (Δ B x)_t over axis 1 of [R, S, D, N], from h = 0, as an ONNX Scan: every h_t. */
         private String scan(Graph g, String aBar, String bx) {
-            int d = net.inner;
-            int n = net.states;
+            int d = inner;
+            int n = states;
             Graph body = g.body("selective_scan");
             String h = body.input(body.name("h"), Graph.BATCH, d, n);
             String aT = body.input(body.name("a_bar"), Graph.BATCH, d, n);
@@ -402,13 +339,11 @@ public final class Mamba implements Architecture {
         }
 
         @Override
-        public OnnxMl.ModelProto sequenceGraph() {
-            Graph g = new Graph("mamba_sequence");
-            int d = net.inner;
-            String u = Dense.apply(g, framing.sequenceRows(g), net.projection, "projection");        // [R, S, C]
+        public String sequence(Graph g, String u) {
+            int d = inner;
             String steps = framing.steps(g);
-            for (int l = 0; l < net.layers.size(); l++) {
-                Layer layer = net.layers.get(l);
+            for (int l = 0; l < layers.size(); l++) {
+                Layer layer = layers.get(l);
                 String name = "layer" + l;
                 String xz = Dense.apply(g, layer.norm.apply(g, u, name + "_LN"), layer.wIn, name + "_W_in"); // [R, S, 2D]
                 String x = slice(g, xz, 0, d);
@@ -420,17 +355,14 @@ public final class Mamba implements Architecture {
                     for (int i = 0; i < d; i++) {
                         tap[i] = w[i * CONV + m];
                     }
-                    String lagged = m == 0 ? x : g.node("Slice", new String[]{
-                            g.node("Pad", new String[]{x, g.ints("pads", 0, m, 0, 0, 0, 0)}),
-                            g.ints("start", 0), steps, g.ints("axes", 1)});                              // x_{t-m}, zeros first
+                    String lagged = m == 0 ? x : CausalShift.delayed(g, x, steps, m);                        // x_{t-m}
                     conv = g.node("Add", new String[]{conv, g.node("Mul", new String[]{lagged, g.constant(name + "_tap", tap, d)})});
                 }
                 String[] s = selective(g, layer, name, conv);
                 String h = scan(g, s[1], s[2]);
                 u = output(g, layer, name, u, h, s[3], s[0], z);
             }
-            framing.sequenceForecast(g, Dense.apply(g, net.finalNorm.apply(g, u, "LN_f"), net.head, "head"));
-            return g.build();
+            return u;
         }
     }
 }

@@ -15,6 +15,8 @@ import ai.djl.util.PairList;
 import ai.onnx.proto.OnnxMl;
 import dev.streamcast.contracts.bundle.BundleManifest;
 import dev.streamcast.contracts.bundle.StateTensor;
+import dev.streamcast.trainer.arch.components.DjlModel;
+import dev.streamcast.trainer.arch.components.Highway;
 import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.onnx.Dense;
 import dev.streamcast.trainer.onnx.GateOrder;

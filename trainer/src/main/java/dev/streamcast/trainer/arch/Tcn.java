@@ -12,6 +12,8 @@ import ai.djl.util.PairList;
 import ai.onnx.proto.OnnxMl;
 import dev.streamcast.contracts.bundle.BundleManifest;
 import dev.streamcast.contracts.bundle.StateTensor;
+import dev.streamcast.trainer.arch.components.CausalShift;
+import dev.streamcast.trainer.arch.components.DjlModel;
 import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.onnx.Dense;
 import dev.streamcast.trainer.onnx.Graph;
@@ -98,32 +100,20 @@ public final class Tcn implements Architecture {
             return x.get(new NDIndex(":, :, {}", x.getManager().create(java.util.Arrays.stream(targetIndex).asLongStream().toArray())));
         }
 
-        /** u delayed by {@code by} steps along axis 1, zeros first. */
-        private static NDArray delayed(NDArray u, long by) {
-            long steps = u.getShape().get(1);
-            if (by == 0) {
-                return u;
-            }
-            if (by >= steps) {
-                return u.zerosLike();
-            }
-            return u.zerosLike().get(new NDIndex(":, :{}, :", by)).concat(u.get(new NDIndex(":, :{}, :", steps - by)), 1);
-        }
-
         @Override
         protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
             NDArray x = inputs.singletonOrThrow();                                               // [N, S, F]
             long n = x.getShape().get(0);
             long steps = x.getShape().get(1);
             int t = targetIndex.length;
-            NDArray delta = x.sub(delayed(x, 1));
+            NDArray delta = x.sub(CausalShift.delayed(x, 1));
             NDArray current = targetsOf(x);                                                      // [N, S, T]
             NDArray in = channelIndependent ? targetsOf(delta).transpose(0, 2, 1).reshape(n * t, steps, 1) : delta; // [R, S, F']
             NDArray u = projection.forward(store, new NDList(in), training).head();             // [R, S, C]
             for (int j = 0; j < dilations.length; j++) {
                 NDList taps = new NDList();
                 for (int m = 0; m < KERNEL; m++) {
-                    taps.add(delayed(u, (long) m * dilations[j]));
+                    taps.add(CausalShift.delayed(u, (long) m * dilations[j]));
                 }
                 NDArray conv = blocks.get(j).forward(store, new NDList(ai.djl.ndarray.NDArrays.concat(taps, 2)), training).head();
                 u = u.add(conv.maximum(0f));
@@ -246,12 +236,6 @@ public final class Tcn implements Architecture {
             return g.build();
         }
 
-        /** v [R, S, C] delayed by {@code by} steps along axis 1, zeros first. */
-        private String delayed(Graph g, String v, String steps, long by) {
-            return g.node("Slice", new String[]{g.node("Pad", new String[]{v, g.ints("pads", 0, by, 0, 0, 0, 0)}),
-                    g.ints("start", 0), steps, g.ints("axes", 1)});
-        }
-
         @Override
         public OnnxMl.ModelProto sequenceGraph() {
             Graph g = new Graph("tcn_sequence");
@@ -259,7 +243,7 @@ public final class Tcn implements Architecture {
             int t = targets();
             String x = g.input(BundleManifest.INPUT, Graph.BATCH, Graph.STEPS, features);
             String steps = g.node("Gather", new String[]{g.node("Shape", new String[]{x}), g.ints("axis1", 1)}); // [1]
-            String delta = g.node("Sub", new String[]{x, delayed(g, x, steps, 1)});                              // [B, S, F]
+            String delta = g.node("Sub", new String[]{x, CausalShift.delayed(g, x, steps, 1)});                              // [B, S, F]
             String in = delta;
             if (channelIndependent) {
                 String perChannel = g.node("Transpose", new String[]{Lags.targets(g, delta, targetIndex, 2)},
@@ -271,7 +255,7 @@ public final class Tcn implements Architecture {
             for (int j = 0; j < net.dilations.length; j++) {
                 List<String> parts = new ArrayList<>();
                 for (int m = 0; m < KERNEL; m++) {
-                    parts.add(m == 0 ? u : delayed(g, u, steps, (long) m * net.dilations[j]));
+                    parts.add(m == 0 ? u : CausalShift.delayed(g, u, steps, (long) m * net.dilations[j]));
                 }
                 String stacked = g.node("Concat", parts.toArray(String[]::new), Graph.Attr.i("axis", 2));       // [R, S, K*C]
                 String conv = Dense.apply(g, stacked, net.blocks.get(j), "block" + j);

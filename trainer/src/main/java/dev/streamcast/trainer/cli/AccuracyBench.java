@@ -1,15 +1,15 @@
 package dev.streamcast.trainer.cli;
 
-import dev.streamcast.cli.Options;
+import dev.streamcast.contracts.cli.Options;
 import dev.streamcast.trainer.arch.Architecture;
 import dev.streamcast.trainer.arch.Architectures;
 import dev.streamcast.trainer.arch.TrainOptions;
 import dev.streamcast.trainer.data.CsvFormatException;
 import dev.streamcast.trainer.data.Dataset;
+import dev.streamcast.trainer.eval.Comparison;
 import dev.streamcast.trainer.training.DjlSetup;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -35,9 +35,9 @@ public final class AccuracyBench {
                 System.out.println(row.line());
                 rows.add(row);
             }
-            rows.stream().filter(r -> !r.trivial()).min(Comparator.comparingDouble(Comparison.Row::mse))
-                    .ifPresentOrElse(best -> System.out.printf("best=%s mse=%.4f mae=%.4f%n", best.arch(), best.mse(), best.mae()),
-                            () -> System.out.println("best=none (only baselines ran)"));
+            Comparison.bestLearned(rows).ifPresentOrElse(
+                    best -> System.out.printf("best=%s mse=%.4f mae=%.4f%n", best.arch(), best.mse(), best.mae()),
+                    () -> System.out.println("best=none (only baselines ran)"));
         } catch (IllegalArgumentException | CsvFormatException e) {
             System.err.println("streamcast bench accuracy: " + e.getMessage());
             System.exit(2);

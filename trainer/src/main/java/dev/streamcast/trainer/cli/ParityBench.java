@@ -1,6 +1,6 @@
 package dev.streamcast.trainer.cli;
 
-import dev.streamcast.cli.Options;
+import dev.streamcast.contracts.cli.Options;
 import dev.streamcast.trainer.arch.Architecture;
 import dev.streamcast.trainer.arch.Architectures;
 import dev.streamcast.trainer.arch.TrainOptions;

@@ -1,7 +1,7 @@
 package dev.streamcast.trainer.cli;
 
 import dev.streamcast.contracts.bundle.BundleManifest;
-import dev.streamcast.cli.Options;
+import dev.streamcast.contracts.cli.Options;
 import dev.streamcast.trainer.arch.Architecture;
 import dev.streamcast.trainer.arch.Architectures;
 import dev.streamcast.trainer.arch.TrainOptions;
@@ -17,6 +17,7 @@ import dev.streamcast.trainer.data.CsvSeries;
 import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.data.FeatureHistory;
 import dev.streamcast.trainer.data.Mode;
+import dev.streamcast.trainer.eval.Comparison;
 import dev.streamcast.trainer.training.DjlSetup;
 
 import java.io.IOException;
@@ -196,8 +197,7 @@ public final class TrainCommand {
                 }));
             }
             if (registry != null && !o.get("--alias").isBlank()) {
-                Comparison.Row best = rows.stream().filter(r -> !r.trivial()).min(java.util.Comparator.comparingDouble(Comparison.Row::mse))
-                        .orElseGet(() -> rows.stream().min(java.util.Comparator.comparingDouble(Comparison.Row::mse)).orElseThrow());
+                Comparison.Row best = Comparison.champion(rows);
                 long version = published.get(best.arch());
                 registry.setAlias(name, o.get("--alias"), version);
                 out.printf("train: %s@%s now points to version %d (%s, the lowest test mse %.4f)%n", name, o.get("--alias"), version,

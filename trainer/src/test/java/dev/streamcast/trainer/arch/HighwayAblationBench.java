@@ -10,6 +10,8 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.onnx.proto.OnnxMl;
 import dev.streamcast.contracts.bundle.StateTensor;
+import dev.streamcast.trainer.arch.components.DjlModel;
+import dev.streamcast.trainer.arch.components.Highway;
 import dev.streamcast.trainer.data.CsvSeries;
 import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.data.Mode;

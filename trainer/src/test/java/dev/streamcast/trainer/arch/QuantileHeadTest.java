@@ -62,8 +62,8 @@ class QuantileHeadTest {
     @Test
     void aBaselineGetsTheEmpiricalQuantilesOfItsTrainingResiduals() throws Exception {
         TrainOptions options = TrainOptions.defaults().withQuantiles(LEVELS);
-        try (TrainedModel model = QuantileHead.fit(new LastValue(), DATA, options, TrainingProgress.SILENT);
-             TrainedModel point = new LastValue().fit(DATA, options, TrainingProgress.SILENT)) {
+        try (TrainedModel model = QuantileHead.fit(Baseline.lastValue(), DATA, options, TrainingProgress.SILENT);
+             TrainedModel point = Baseline.lastValue().fit(DATA, options, TrainingProgress.SILENT)) {
             int[] train = DATA.windowStarts(Dataset.Split.TRAIN);
             int n = train.length;
             float[] x = DATA.inputs(train, 0, n);

@@ -6,8 +6,7 @@ import dev.streamcast.contracts.bundle.InvalidBundleException;
 import dev.streamcast.contracts.bundle.Manifests;
 import dev.streamcast.contracts.bundle.StateTensor;
 import dev.streamcast.trainer.arch.Architecture;
-import dev.streamcast.trainer.arch.LastValue;
-import dev.streamcast.trainer.arch.SeasonalNaive;
+import dev.streamcast.trainer.arch.Baseline;
 import dev.streamcast.trainer.arch.TrainOptions;
 import dev.streamcast.trainer.arch.TrainedModel;
 import dev.streamcast.trainer.arch.TrainingProgress;
@@ -56,18 +55,18 @@ public final class Bundles {
 
     /** A last-value bundle (stateless) of model {@code name}. */
     public static Path lastValue(Path dir, String name, Map<String, Double> metrics) throws IOException, InvalidBundleException {
-        return write(dir, name, new LastValue(), metrics, 6);
+        return write(dir, name, Baseline.lastValue(), metrics, 6);
     }
 
     /** A last-value bundle forecasting {@code horizon} steps: another horizon, other graphs (other sha256). */
     public static Path lastValue(Path dir, String name, Map<String, Double> metrics, int horizon)
             throws IOException, InvalidBundleException {
-        return write(dir, name, new LastValue(), metrics, horizon);
+        return write(dir, name, Baseline.lastValue(), metrics, horizon);
     }
 
     /** A seasonal-naive bundle: one window state tensor {@code season} of 23 entries. */
     public static Path seasonalNaive(Path dir, String name, Map<String, Double> metrics) throws IOException, InvalidBundleException {
-        return write(dir, name, new SeasonalNaive(), metrics, 6);
+        return write(dir, name, Baseline.seasonalNaive(), metrics, 6);
     }
 
     private static Path write(Path dir, String name, Architecture arch, Map<String, Double> metrics, int horizon)

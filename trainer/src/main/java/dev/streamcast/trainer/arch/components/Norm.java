@@ -1,4 +1,4 @@
-package dev.streamcast.trainer.arch;
+package dev.streamcast.trainer.arch.components;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -15,14 +15,14 @@ import dev.streamcast.trainer.onnx.Graph;
  * written out so that the DJL forward and ONNX's {@code LayerNormalization} (opset 17, same ε)
  * compute the same thing: the pre-norm of every attention and state-space layer.
  */
-final class Norm extends AbstractBlock {
+public final class Norm extends AbstractBlock {
 
-    static final float EPSILON = 1e-5f;
+    public static final float EPSILON = 1e-5f;
 
     private final Parameter gamma;
     private final Parameter beta;
 
-    Norm(int width) {
+    public Norm(int width) {
         super((byte) 1);
         gamma = addParameter(Parameter.builder().setName("gamma").setType(Parameter.Type.GAMMA)
                 .optShape(new Shape(width)).optInitializer(Initializer.ONES).build());
@@ -44,12 +44,12 @@ final class Norm extends AbstractBlock {
         return inputShapes;
     }
 
-    NDArray apply(ParameterStore store, NDArray u, boolean training) {
+    public NDArray apply(ParameterStore store, NDArray u, boolean training) {
         return forward(store, new NDList(u), training).singletonOrThrow();
     }
 
     /** The same normalisation of {@code u} [..., width] in ONNX. */
-    String apply(Graph g, String u, String name) {
+    public String apply(Graph g, String u, String name) {
         return g.node("LayerNormalization", new String[]{u,
                 g.constant(name + "_gamma", gamma.getArray().toFloatArray(), gamma.getShape().get(0)),
                 g.constant(name + "_beta", beta.getArray().toFloatArray(), beta.getShape().get(0))},

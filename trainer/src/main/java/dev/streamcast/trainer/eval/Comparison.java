@@ -1,4 +1,4 @@
-package dev.streamcast.trainer.cli;
+package dev.streamcast.trainer.eval;
 
 import ai.onnxruntime.OrtException;
 import dev.streamcast.trainer.arch.Architecture;
@@ -7,29 +7,32 @@ import dev.streamcast.trainer.arch.QuantileHead;
 import dev.streamcast.trainer.arch.TrainedModel;
 import dev.streamcast.trainer.arch.TrainingProgress;
 import dev.streamcast.trainer.data.Dataset;
-import dev.streamcast.trainer.eval.Backtest;
 import dev.streamcast.trainer.onnx.OrtRunner;
 
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BiConsumer;
 
 /**
  * Trains one architecture and measures what users choose by, side by side: test MSE and MAE,
- * parameters, state bytes per entity, ONNX Runtime step latency at batch 1 and 256, training time.
+ * parameters, state bytes per entity, ONNX Runtime step latency at batch 1 and 256, training time;
+ * and, over the rows of a comparison, picks the champion.
  */
-final class Comparison {
+public final class Comparison {
 
     /** {@code pinball} and {@code coverage} are NaN without a quantile head. */
-    record Row(String arch, boolean trivial, double mse, double mae, long params, long stateBytes, double stepMicrosB1,
+    public record Row(String arch, boolean trivial, double mse, double mae, long params, long stateBytes, double stepMicrosB1,
                double stepMicrosB256, double trainSeconds, double pinball, double coverage) {
 
-        boolean hasQuantiles() {
+        public boolean hasQuantiles() {
             return !Double.isNaN(pinball);
         }
 
         /** The backtest and measurements as the manifest's (and the registry's) metrics. */
-        Map<String, Double> metrics() {
+        public Map<String, Double> metrics() {
             Map<String, Double> m = new LinkedHashMap<>();
             m.put("mse", mse);
             m.put("mae", mae);
@@ -45,7 +48,7 @@ final class Comparison {
             return m;
         }
 
-        String line() {
+        public String line() {
             String line = String.format("arch=%s mse=%.4f mae=%.4f params=%d state_bytes=%d step_us_b1=%.1f step_us_b256=%.1f train_s=%.1f",
                     arch, mse, mae, params, stateBytes, stepMicrosB1, stepMicrosB256, trainSeconds);
             if (hasQuantiles()) {
@@ -62,7 +65,7 @@ final class Comparison {
     }
 
     /** Fits, backtests and times {@code arch}; hands the trained model to {@code keep} before closing it. */
-    static Row run(Architecture arch, Dataset data, TrainOptions options, TrainingProgress progress,
+    public static Row run(Architecture arch, Dataset data, TrainOptions options, TrainingProgress progress,
                    BiConsumer<TrainedModel, Row> keep) throws OrtException {
         long start = System.nanoTime();
         try (TrainedModel model = QuantileHead.fit(arch, data, options, progress)) {
@@ -76,5 +79,19 @@ final class Comparison {
             keep.accept(model, row);
             return row;
         }
+    }
+
+    /** The learned architecture with the lowest test MSE; empty when only baselines ran. */
+    public static Optional<Row> bestLearned(List<Row> rows) {
+        return rows.stream().filter(r -> !r.trivial()).min(Comparator.comparingDouble(Row::mse));
+    }
+
+    /**
+     * The champion, the version an alias should point to: the best learned architecture, or the
+     * baseline with the lowest test MSE when only baselines ran.
+     */
+    public static Row champion(List<Row> rows) {
+        return bestLearned(rows).orElseGet(() -> rows.stream().min(Comparator.comparingDouble(Row::mse))
+                .orElseThrow(() -> new IllegalArgumentException("no architecture was compared")));
     }
 }

@@ -1,4 +1,4 @@
-package dev.streamcast.trainer.arch;
+package dev.streamcast.trainer.arch.components;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -34,17 +34,17 @@ import java.util.Arrays;
  * <p>One instance per net: the net registers the map as its child block {@code highway} and adds
  * {@link #forward} (DJL) or {@link #step} / {@link #sequence} (ONNX) to its forecast.
  */
-final class Highway {
+public final class Highway {
 
-    static final String WINDOW = "highway";
+    public static final String WINDOW = "highway";
 
-    final Linear map;
-    final int lookback;
+    public final Linear map;
+    public final int lookback;
     private final int[] targetIndex;
     private final int slots;
 
     /** {@code slots}: H (times Q with a quantile head) outputs per target channel. */
-    Highway(ForecastBlock net, int lookback, int slots, int[] targetIndex) {
+    public Highway(ForecastBlock net, int lookback, int slots, int[] targetIndex) {
         if (lookback < 2) {
             throw new IllegalArgumentException("the highway needs a look-back of at least 2, got " + lookback);
         }
@@ -55,18 +55,18 @@ final class Highway {
         map.setInitializer(Initializer.ZEROS, Parameter.Type.WEIGHT);
     }
 
-    void initialize(NDManager manager, DataType dataType, long batch) {
+    public void initialize(NDManager manager, DataType dataType, long batch) {
         map.initialize(manager, dataType, new Shape(batch, targetIndex.length, lookback));
     }
 
-    StateTensor state() {
+    public StateTensor state() {
         return StateTensor.window(WINDOW, lookback - 1, targetIndex.length);
     }
 
     // ---- DJL
 
     /** x [N, S, F] to the highway's term: [N, slots, T] after the last step, or [N, S, slots, T] after every step. */
-    NDArray forward(ParameterStore store, NDArray x, boolean training, boolean lastOnly) {
+    public NDArray forward(ParameterStore store, NDArray x, boolean training, boolean lastOnly) {
         NDArray z = x.get(new NDIndex(":, :, {}", x.getManager().create(Arrays.stream(targetIndex).asLongStream().toArray())))
                 .transpose(0, 2, 1);                                                              // [N, T, S]
         long steps = z.getShape().get(2);
@@ -89,7 +89,7 @@ final class Highway {
     // ---- ONNX
 
     /** The step graph's term [B, slots, T] for input {@code x} [B, F]; declares the window and its update. */
-    String step(Graph g, String x) {
+    public String step(Graph g, String x) {
         int t = targetIndex.length;
         String ring = g.input(WINDOW, Graph.BATCH, lookback - 1, t);
         String current = Lags.targets(g, x, targetIndex, 1);                                      // [B, T]
@@ -102,7 +102,7 @@ final class Highway {
     }
 
     /** The sequence graph's term [B, S, slots, T] for input {@code x} [B, S, F], zeros before the start. */
-    String sequence(Graph g, String x) {
+    public String sequence(Graph g, String x) {
         long[] offsets = new long[lookback];
         for (int l = 0; l < lookback; l++) {
             offsets[l] = l;

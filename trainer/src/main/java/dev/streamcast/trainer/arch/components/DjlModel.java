@@ -1,9 +1,10 @@
-package dev.streamcast.trainer.arch;
+package dev.streamcast.trainer.arch.components;
 
+import dev.streamcast.trainer.arch.TrainedModel;
 import dev.streamcast.trainer.training.Fitter;
 
 /** A model trained in DJL: its forward passes, parameter count and native memory belong to its {@link Fitter}. */
-interface DjlModel extends TrainedModel {
+public interface DjlModel extends TrainedModel {
 
     Fitter fitter();
 

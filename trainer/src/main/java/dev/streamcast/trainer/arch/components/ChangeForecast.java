@@ -1,4 +1,4 @@
-package dev.streamcast.trainer.arch;
+package dev.streamcast.trainer.arch.components;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
@@ -8,6 +8,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.initializer.Initializer;
 import dev.streamcast.contracts.bundle.BundleManifest;
 import dev.streamcast.contracts.bundle.StateTensor;
+import dev.streamcast.trainer.arch.TrainOptions;
 import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.onnx.Graph;
 import dev.streamcast.trainer.onnx.Lags;
@@ -35,42 +36,42 @@ import java.util.Arrays;
  * pass and the ONNX graphs, including the per-entity state layout [B, (T,) ...] that the runtime
  * sees against the [R, ...] rows a layer works on.
  */
-final class ChangeForecast {
+public final class ChangeForecast {
 
     /** The window holding x_{t-1} and a last element 1 once there is one (the runtime zero-fills it): [F + 1]. */
-    static final String PREVIOUS = "previous";
+    public static final String PREVIOUS = "previous";
 
-    final int features;
-    final int[] targetIndex;
+    private final int features;
+    private final int[] targetIndex;
     /** Head outputs per row and step: H per channel, or H * T without channel independence (times Q with quantiles). */
-    final int slots;
-    final boolean channelIndependent;
+    public final int slots;
+    public final boolean channelIndependent;
 
-    ChangeForecast(Dataset data, TrainOptions options) {
+    public ChangeForecast(Dataset data, TrainOptions options) {
         this.features = data.features();
         this.targetIndex = data.targetIndex();
         this.slots = options.headSlots(data.horizon());
         this.channelIndependent = data.targets().size() == data.features();
     }
 
-    int targets() {
+    public int targets() {
         return targetIndex.length;
     }
 
     /** Inputs per row: 1 per channel, or every feature. */
-    int rowInputs() {
+    public int rowInputs() {
         return channelIndependent ? 1 : features;
     }
 
     /** Units of the head: H (x Q) per channel, or H (x Q) x T. */
-    int headUnits() {
+    public int headUnits() {
         return channelIndependent ? slots : slots * targets();
     }
 
     // ---- DJL
 
     /** The block's output shape: [N, H(*Q), T] after the last step, or [N, S, H(*Q), T] after every step. */
-    Shape[] outputShapes(Shape[] inputShapes, boolean lastOnly) {
+    public Shape[] outputShapes(Shape[] inputShapes, boolean lastOnly) {
         Shape in = inputShapes[0];
         return lastOnly ? new Shape[]{new Shape(in.get(0), slots, targets())}
                 : new Shape[]{new Shape(in.get(0), in.get(1), slots, targets())};
@@ -83,7 +84,7 @@ final class ChangeForecast {
      * the transformer did not recover from on ETTh1 (training MSE 1.15 after an epoch of 512
      * windows; test MSE 2.35 after early stopping).
      */
-    Linear head() {
+    public Linear head() {
         Linear head = Linear.builder().setUnits(headUnits()).build();
         head.setInitializer(Initializer.ZEROS, Parameter.Type.WEIGHT);
         return head;
@@ -94,7 +95,7 @@ final class ChangeForecast {
     }
 
     /** x [N, S, F] to the step differences as rows [R, S, F'], 0 at the first step. */
-    NDArray rows(NDArray x) {
+    public NDArray rows(NDArray x) {
         long n = x.getShape().get(0);
         long steps = x.getShape().get(1);
         NDArray delta = x.zerosLike().get(":, :1, :").concat(x.get(":, 1:, :").sub(x.get(":, :-1, :")), 1); // [N, S, F]
@@ -105,7 +106,7 @@ final class ChangeForecast {
      * The head's output to the forecast: [R, headUnits] after the last step to [N, H, T], or
      * [R, S, headUnits] after every step to [N, S, H, T].
      */
-    NDArray forecast(NDArray head, NDArray x, boolean lastOnly) {
+    public NDArray forecast(NDArray head, NDArray x, boolean lastOnly) {
         long n = x.getShape().get(0);
         long steps = x.getShape().get(1);
         int t = targets();
@@ -123,7 +124,7 @@ final class ChangeForecast {
     // ---- ONNX, shared by the step and the sequence graph
 
     /** A per-row state shape as the runtime keeps it per entity: [T, ...] per channel, else [...]. */
-    int[] perEntity(int... rowShape) {
+    public int[] perEntity(int... rowShape) {
         if (!channelIndependent) {
             return rowShape.clone();
         }
@@ -133,15 +134,15 @@ final class ChangeForecast {
         return shape;
     }
 
-    StateTensor carry(String name, int... rowShape) {
+    public StateTensor carry(String name, int... rowShape) {
         return StateTensor.carry(name, perEntity(rowShape));
     }
 
-    StateTensor window(String name, int length, int... rowShape) {
+    public StateTensor window(String name, int length, int... rowShape) {
         return StateTensor.window(name, length, perEntity(rowShape));
     }
 
-    StateTensor previous() {
+    public StateTensor previous() {
         return StateTensor.window(PREVIOUS, 1, features + 1);
     }
 
@@ -168,20 +169,20 @@ final class ChangeForecast {
     }
 
     /** Declares carry input {@code name} [B, (T,) rowShape] and returns it as rows [R, rowShape]. */
-    String carryIn(Graph g, String name, int... rowShape) {
+    public String carryIn(Graph g, String name, int... rowShape) {
         String in = g.input(name, dims(Graph.BATCH, 0, perEntity(rowShape)));
         return channelIndependent ? g.node("Reshape", new String[]{in, g.ints("shape", rowsShape(rowShape, -1))}) : in;
     }
 
     /** Rows [R, rowShape] as carry output {@code name.next} [B, (T,) rowShape]. */
-    void carryOut(Graph g, String rows, String name, int... rowShape) {
+    public void carryOut(Graph g, String rows, String name, int... rowShape) {
         String value = channelIndependent
                 ? g.node("Reshape", new String[]{rows, g.ints("shape", rowsShape(rowShape, -1, targets()))}) : rows;
         g.output(value, name + ".next", dims(Graph.BATCH, 0, perEntity(rowShape)));
     }
 
     /** Declares window input {@code name} [B, L, (T,) rowShape] and returns it as rows [R, L, rowShape], oldest first. */
-    String windowIn(Graph g, String name, int length, int... rowShape) {
+    public String windowIn(Graph g, String name, int length, int... rowShape) {
         String in = g.input(name, dims(Graph.BATCH, length, perEntity(rowShape)));
         if (!channelIndependent) {
             return in;
@@ -198,7 +199,7 @@ final class ChangeForecast {
     }
 
     /** The new entry of each row [R, rowShape] as window output {@code name.new} [B, (T,) rowShape]. */
-    void windowOut(Graph g, String rows, String name, int... rowShape) {
+    public void windowOut(Graph g, String rows, String name, int... rowShape) {
         String value = channelIndependent
                 ? g.node("Reshape", new String[]{rows, g.ints("shape", rowsShape(rowShape, -1, targets()))}) : rows;
         g.output(value, name + ".new", dims(Graph.BATCH, 0, perEntity(rowShape)));
@@ -207,7 +208,7 @@ final class ChangeForecast {
     // ---- ONNX step graph
 
     /** Declares {@code x} [B, F] and the window {@code previous}; returns the step differences as rows [R, F']. */
-    String stepRows(Graph g) {
+    public String stepRows(Graph g) {
         String x = g.input(BundleManifest.INPUT, Graph.BATCH, features);
         String entry = g.node("Squeeze", new String[]{g.input(PREVIOUS, Graph.BATCH, 1, features + 1), g.ints("axes", 1)}); // [B, F + 1]
         String previous = g.node("Slice", new String[]{entry, g.ints("start", 0), g.ints("end", features), g.ints("axes", 1)});
@@ -224,7 +225,7 @@ final class ChangeForecast {
     }
 
     /** The head's output [R, headUnits] plus the current targets as {@code yhat} [B, H, T]. */
-    void stepForecast(Graph g, String head) {
+    public void stepForecast(Graph g, String head) {
         int t = targets();
         String correction = channelIndependent
                 ? g.node("Transpose", new String[]{g.node("Reshape", new String[]{head, g.ints("shape", -1, t, slots)})},
@@ -238,7 +239,7 @@ final class ChangeForecast {
     // ---- ONNX sequence graph
 
     /** Declares {@code x} [B, S, F]; returns the step differences as rows [R, S, F'], 0 at the first step. */
-    String sequenceRows(Graph g) {
+    public String sequenceRows(Graph g) {
         String x = g.input(BundleManifest.INPUT, Graph.BATCH, Graph.STEPS, features);
         String later = g.node("Slice", new String[]{x, g.ints("start", 1), g.ints("end", Long.MAX_VALUE), g.ints("axes", 1)});
         String earlier = g.node("Slice", new String[]{x, g.ints("start", 0), g.ints("end", -1), g.ints("axes", 1)});
@@ -254,12 +255,12 @@ final class ChangeForecast {
     }
 
     /** S of {@code x} [B, S, F], as a one-element int64 tensor. */
-    String steps(Graph g) {
+    public String steps(Graph g) {
         return g.node("Gather", new String[]{g.node("Shape", new String[]{BundleManifest.INPUT}), g.ints("axis1", 1)});
     }
 
     /** The head's output [R, S, headUnits] plus the current targets as {@code yhat} [B, S, H, T]. */
-    void sequenceForecast(Graph g, String head) {
+    public void sequenceForecast(Graph g, String head) {
         int t = targets();
         String correction;
         if (channelIndependent) {
@@ -276,7 +277,7 @@ final class ChangeForecast {
     }
 
     /** Hyper-parameters every framed architecture reports. */
-    void describe(java.util.Map<String, Object> p, TrainOptions options, float defaultRate, int lookback) {
+    public void describe(java.util.Map<String, Object> p, TrainOptions options, float defaultRate, int lookback) {
         p.put("learningRate", (double) (options.learningRate() > 0 ? options.learningRate() : defaultRate));
         p.put("batchSize", (long) options.batchSize());
         p.put("lookback", (long) lookback);

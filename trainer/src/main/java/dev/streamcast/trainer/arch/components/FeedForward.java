@@ -1,4 +1,4 @@
-package dev.streamcast.trainer.arch;
+package dev.streamcast.trainer.arch.components;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -20,7 +20,7 @@ import dev.streamcast.trainer.onnx.Graph;
  * </pre>
  * It acts on each row and step alone, so the step and sequence graphs share its export.
  */
-final class FeedForward extends AbstractBlock {
+public final class FeedForward extends AbstractBlock {
 
     private final Norm norm;
     private final Linear w1;
@@ -28,7 +28,7 @@ final class FeedForward extends AbstractBlock {
     private final int width;
     private final float dropout;
 
-    FeedForward(int width, int inner, float dropout) {
+    public FeedForward(int width, int inner, float dropout) {
         super((byte) 1);
         this.width = width;
         this.dropout = dropout;
@@ -45,12 +45,12 @@ final class FeedForward extends AbstractBlock {
         return new NDList(u.add(dropout(out, dropout, training)));
     }
 
-    NDArray apply(ParameterStore store, NDArray u, boolean training) {
+    public NDArray apply(ParameterStore store, NDArray u, boolean training) {
         return forward(store, new NDList(u), training).singletonOrThrow();
     }
 
     /** The same sub-layer on {@code u} [..., width] in ONNX. */
-    String apply(Graph g, String u, String name) {
+    public String apply(Graph g, String u, String name) {
         String a = Dense.apply(g, norm.apply(g, u, name + "_norm"), w1, name + "_W_1");
         return g.node("Add", new String[]{u, Dense.apply(g, gelu(g, a), w2, name + "_W_2")});
     }
@@ -68,15 +68,15 @@ final class FeedForward extends AbstractBlock {
     }
 
     /** Dropout on a residual branch while training; the identity otherwise. */
-    static NDArray dropout(NDArray a, float rate, boolean training) {
+    public static NDArray dropout(NDArray a, float rate, boolean training) {
         return training && rate > 0 ? Dropout.dropout(a, rate, true).singletonOrThrow() : a;
     }
 
-    static NDArray gelu(NDArray a) {
+    public static NDArray gelu(NDArray a) {
         return a.mul(0.5f).mul(a.div((float) Math.sqrt(2)).erf().add(1f));
     }
 
-    static String gelu(Graph g, String a) {
+    public static String gelu(Graph g, String a) {
         String erf = g.node("Erf", new String[]{g.node("Div", new String[]{a, g.constant("sqrt2", new float[]{(float) Math.sqrt(2)})})});
         return g.node("Mul", new String[]{g.node("Mul", new String[]{a, g.constant("half", new float[]{0.5f})}),
                 g.node("Add", new String[]{erf, g.constant("one", new float[]{1f})})});

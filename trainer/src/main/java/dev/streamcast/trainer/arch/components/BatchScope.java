@@ -1,4 +1,4 @@
-package dev.streamcast.trainer.arch;
+package dev.streamcast.trainer.arch.components;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
@@ -10,13 +10,13 @@ import ai.djl.ndarray.types.Shape;
  * results there, alive until the model closes, a leak on every batch. Starting from a value in
  * the batch's manager keeps them in the batch's scope; gradients flow as before.
  */
-final class BatchScope {
+public final class BatchScope {
 
     private BatchScope() {
     }
 
     /** {@code parameter} as a value of {@code batchValue}'s manager, freed with the batch. */
-    static NDArray of(NDArray batchValue, NDArray parameter) {
+    public static NDArray of(NDArray batchValue, NDArray parameter) {
         return batchValue.getManager().zeros(new Shape()).add(parameter);
     }
 }
