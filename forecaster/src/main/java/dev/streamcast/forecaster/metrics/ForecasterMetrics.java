@@ -1,5 +1,6 @@
 package dev.streamcast.forecaster.metrics;
 
+import dev.streamcast.contracts.deadletter.DeadLetterReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -36,8 +37,8 @@ public final class ForecasterMetrics {
         counter("forecaster_forecasts_out", "forecasts written", "slot", slot).increment();
     }
 
-    public void refused(String reason) {
-        counter("forecaster_refused", "feature vectors refused, to the DLQ", "reason", reason).increment();
+    public void refused(DeadLetterReason reason) {
+        counter("forecaster_refused", "feature vectors refused, to the DLQ", "reason", reason.name()).increment();
     }
 
     public void stale(String slot) {
@@ -75,6 +76,11 @@ public final class ForecasterMetrics {
 
     public void expired(String slot, long count) {
         counter("forecaster_entities_expired", "entities dropped after their TTL", "slot", slot).increment(count);
+    }
+
+    public void stateDiscarded(String slot) {
+        counter("forecaster_state_discarded", "entity states in a format this release cannot read, discarded (the entity starts anew)",
+                "slot", slot).increment();
     }
 
     /** Online error of a point forecast once its actual arrived, in the target's units. */

@@ -1,16 +1,15 @@
 package dev.streamcast.forecaster.serving;
 
+import dev.streamcast.contracts.deadletter.DeadLetter;
+import dev.streamcast.contracts.deadletter.DeadLetterReason;
 import dev.streamcast.contracts.json.Decoded;
 import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.contracts.records.EntityKey;
 import dev.streamcast.contracts.records.FeatureSpec;
 import dev.streamcast.contracts.records.FeatureVector;
-import dev.streamcast.contracts.topics.DlqHeaders;
 import dev.streamcast.forecaster.ForecasterSettings;
 import dev.streamcast.forecaster.metrics.ForecasterMetrics;
 import dev.streamcast.forecaster.model.ModelSlot;
-import dev.streamcast.forecaster.state.EntityState;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -69,30 +68,32 @@ public final class ForecastProcessor implements Processor<byte[], byte[], byte[]
         }
         context.schedule(settings.maxWait(), PunctuationType.WALL_CLOCK_TIME, now -> steppers.forEach(SlotStepper::flush));
         context.schedule(settings.ttlScanInterval(), PunctuationType.STREAM_TIME,
-                streamTime -> steppers.forEach(s -> s.expire(streamTime - settings.ttl().toMillis())));
+                streamTime -> steppers.forEach(s -> s.expire(streamTime)));
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
         metrics.recordIn();
-        Decoded<String> key = record.key() == null ? null : EntityKey.decode(record.key());
-        if (key == null || !key.isOk()) {
-            refuse(record, "BAD_KEY", key == null ? "no key: features are keyed by entity" : key.error().toString());
+        Decoded<String> key = EntityKey.decode(record.key());
+        if (!key.isOk()) {
+            refuse(record, DeadLetter.badKey(key.error()));
             return;
         }
         Decoded<FeatureVector> decoded = Codecs.FEATURE_VECTOR.decode(record.value());
-        if (!decoded.isOk()) {
-            refuse(record, "MALFORMED", decoded.error().toString());
+        if (!decoded.isOk()) { // MALFORMED whatever the error's kind: the code this topic's consumers know
+            refuse(record, DeadLetter.of(DeadLetterReason.MALFORMED, decoded.error().describe()));
             return;
         }
         FeatureVector vector = decoded.value();
         FeatureSpec spec = spec(vector.specId());
         if (spec == null) {
-            refuse(record, "UNKNOWN_SPEC", "spec " + vector.specId() + " is not on feature-specs: its features have no names");
+            refuse(record, DeadLetter.of(DeadLetterReason.UNKNOWN_SPEC, "spec " + vector.specId()
+                    + " is not on feature-specs: its features have no names"));
             return;
         }
         if (vector.size() != spec.size()) {
-            refuse(record, "SPEC_MISMATCH", vector.size() + " values but spec " + spec.id() + " names " + spec.size());
+            refuse(record, DeadLetter.of(DeadLetterReason.SPEC_MISMATCH, vector.size() + " values but spec " + spec.id()
+                    + " names " + spec.size()));
             return;
         }
         for (SlotStepper stepper : steppers) {
@@ -103,7 +104,7 @@ public final class ForecastProcessor implements Processor<byte[], byte[], byte[]
                     lastMismatchLog = now;
                     LOG.errorf("refusing features of spec %s: %s", spec.id(), mismatch);
                 }
-                refuse(record, "SPEC_MISMATCH", mismatch);
+                refuse(record, DeadLetter.of(DeadLetterReason.SPEC_MISMATCH, mismatch));
                 return;
             }
         }
@@ -138,13 +139,11 @@ public final class ForecastProcessor implements Processor<byte[], byte[], byte[]
         return spec.value();
     }
 
-    private void refuse(Record<byte[], byte[]> record, String reason, String detail) {
-        metrics.refused(reason);
-        RecordHeaders headers = new RecordHeaders();
+    private void refuse(Record<byte[], byte[]> record, DeadLetter letter) {
+        metrics.refused(letter.reason());
         RecordMetadata meta = context.recordMetadata().orElse(null);
-        DlqHeaders.write(headers, reason, detail, meta == null ? "" : meta.topic(), meta == null ? -1 : meta.partition(),
-                meta == null ? -1 : meta.offset());
-        context.forward(new Record<>(record.key(), record.value(), record.timestamp(), headers), DLQ_CHILD);
+        context.forward(record.withHeaders(letter.headers(record.headers(), meta == null ? "" : meta.topic(),
+                meta == null ? -1 : meta.partition(), meta == null ? -1 : meta.offset())), DLQ_CHILD);
     }
 
     @Override

@@ -116,8 +116,8 @@ class ShadowTest {
 
     /** Reads a stored state's step count. */
     static final class EntityStateView {
-        static long steps(byte[] bytes) {
-            return dev.streamcast.forecaster.state.EntityState.decode(bytes).steps;
+        static long steps(byte[] bytes) throws Exception {
+            return dev.streamcast.forecaster.state.EntityStateFormat.decode(bytes).steps();
         }
     }
 }

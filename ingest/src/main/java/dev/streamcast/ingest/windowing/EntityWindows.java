@@ -1,5 +1,8 @@
 package dev.streamcast.ingest.windowing;
 
+import dev.streamcast.contracts.state.StateFormat;
+import dev.streamcast.contracts.state.UnreadableStateException;
+
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -13,7 +16,8 @@ import java.util.List;
  */
 final class EntityWindows {
 
-    private static final byte FORMAT = 3;
+    /** Version 3 was the last one without the envelope (a leading format byte 3): it reads as unreadable. */
+    static final StateFormat FORMAT = new StateFormat("ingest entity windows", 4);
 
     final String specId;
     long nextWindowStart;
@@ -54,12 +58,12 @@ final class EntityWindows {
 
     byte[] toBytes() {
         byte[] id = specId.getBytes(StandardCharsets.UTF_8);
-        int size = 1 + 1 + id.length + 1 + 2 * Long.BYTES + Integer.BYTES + lastValues.length * Double.BYTES + Integer.BYTES;
+        int size = 1 + id.length + 1 + 2 * Long.BYTES + Integer.BYTES + lastValues.length * Double.BYTES + Integer.BYTES;
         for (WindowAccumulator acc : open) {
             size += acc.serializedSize();
         }
-        ByteBuffer out = ByteBuffer.allocate(size);
-        out.put(FORMAT).put((byte) id.length).put(id).put((byte) (emitted ? 1 : 0));
+        ByteBuffer out = FORMAT.allocate(size);
+        out.put((byte) id.length).put(id).put((byte) (emitted ? 1 : 0));
         out.putLong(nextWindowStart).putLong(lastSeen);
         out.putInt(lastValues.length);
         for (double v : lastValues) {
@@ -72,12 +76,13 @@ final class EntityWindows {
         return out.array();
     }
 
-    /** The stored state, or null if it was written for another feature spec (a configuration change). */
-    static EntityWindows fromBytes(byte[] bytes, FeatureLayout layout) {
-        ByteBuffer in = ByteBuffer.wrap(bytes);
-        if (in.get() != FORMAT) {
-            return null;
-        }
+    /**
+     * The stored state, or null if it was written for another feature spec (a configuration change).
+     *
+     * @throws UnreadableStateException when it was written in another version of {@link #FORMAT}
+     */
+    static EntityWindows fromBytes(byte[] bytes, FeatureLayout layout) throws UnreadableStateException {
+        ByteBuffer in = FORMAT.open(bytes);
         byte[] id = new byte[in.get()];
         in.get(id);
         String specId = new String(id, StandardCharsets.UTF_8);

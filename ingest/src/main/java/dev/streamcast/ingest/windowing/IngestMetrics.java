@@ -1,11 +1,13 @@
 package dev.streamcast.ingest.windowing;
 
+import dev.streamcast.contracts.deadletter.DeadLetterReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
-import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -13,18 +15,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * The ingest meters, shared by every stream task of the application:
  * {@code ingest_records_in_total{topic}}, {@code ingest_vectors_out_total},
  * {@code ingest_dlq_total{reason}}, {@code ingest_late_total},
- * {@code ingest_imputed_values_total}, {@code ingest_unknown_channel_values_total} and the
- * gauge {@code ingest_active_entities}.
+ * {@code ingest_imputed_values_total}, {@code ingest_unknown_channel_values_total},
+ * {@code ingest_state_discarded_total} and the gauge {@code ingest_active_entities}.
  */
 public final class IngestMetrics {
 
+    /** The reasons ingest refuses records for: each has its {@code ingest_dlq_total} series from the start. */
+    static final Set<DeadLetterReason> REASONS = EnumSet.range(DeadLetterReason.MALFORMED, DeadLetterReason.PROCESSING_ERROR);
+
     private final Map<String, Counter> recordsIn = new ConcurrentHashMap<>();
-    private final Map<DlqReason, Counter> dlq = new EnumMap<>(DlqReason.class);
+    private final Map<DeadLetterReason, Counter> dlq = new ConcurrentHashMap<>();
     private final MeterRegistry registry;
     private final Counter vectorsOut;
     private final Counter late;
     private final Counter imputed;
     private final Counter unknownChannelValues;
+    private final Counter stateDiscarded;
     private final Map<String, AtomicLong> activeByTask = new ConcurrentHashMap<>();
 
     public IngestMetrics(MeterRegistry registry) {
@@ -34,7 +40,10 @@ public final class IngestMetrics {
         imputed = Counter.builder("ingest.imputed.values").description("feature values imputed for windows without data").register(registry);
         unknownChannelValues = Counter.builder("ingest.unknown.channel.values")
                 .description("channel values dropped because the channel is not configured").register(registry);
-        for (DlqReason reason : DlqReason.values()) {
+        stateDiscarded = Counter.builder("ingest.state.discarded")
+                .description("entities whose stored window state was in a format this release cannot read, started afresh")
+                .register(registry);
+        for (DeadLetterReason reason : REASONS) {
             dlq.put(reason, Counter.builder("ingest.dlq").tag("reason", reason.name())
                     .description("records sent to ingest-dlq").register(registry));
         }
@@ -54,11 +63,16 @@ public final class IngestMetrics {
         }
     }
 
-    void dlq(DlqReason reason) {
-        dlq.get(reason).increment();
-        if (reason == DlqReason.LATE) {
+    void dlq(DeadLetterReason reason) {
+        dlq.computeIfAbsent(reason, r -> Counter.builder("ingest.dlq").tag("reason", r.name())
+                .description("records sent to ingest-dlq").register(registry)).increment();
+        if (reason == DeadLetterReason.LATE) {
             late.increment();
         }
+    }
+
+    void stateDiscarded() {
+        stateDiscarded.increment();
     }
 
     void unknownChannelValues(int count) {

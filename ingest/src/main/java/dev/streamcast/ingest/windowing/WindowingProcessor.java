@@ -1,16 +1,16 @@
 package dev.streamcast.ingest.windowing;
 
-import dev.streamcast.contracts.json.DecodeError;
+import dev.streamcast.contracts.deadletter.DeadLetter;
+import dev.streamcast.contracts.deadletter.DeadLetterReason;
 import dev.streamcast.contracts.json.Decoded;
 import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.contracts.records.EntityKey;
 import dev.streamcast.contracts.records.FeatureVector;
 import dev.streamcast.contracts.records.SensorReading;
 import dev.streamcast.contracts.records.TextEvent;
-import dev.streamcast.contracts.topics.DlqHeaders;
+import dev.streamcast.contracts.state.UnreadableStateException;
 import dev.streamcast.contracts.topics.Topics;
 import dev.streamcast.ingest.IngestSettings;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -19,12 +19,15 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -50,6 +53,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
+    private static final Logger LOG = Logger.getLogger(WindowingProcessor.class);
+
     static final String CLOCK_KEY = "stream-time";
     /** Present once the task has accepted a sensor reading: from then on only readings move stream time. */
     static final String READINGS_KEY = "readings-seen";
@@ -73,6 +78,8 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
     private AtomicLong active;
     private String taskId;
     private final int[] imputed = new int[1];
+    /** The unreadable state versions this task has logged already (each is logged once, every one is counted). */
+    private final Set<Integer> unreadableLogged = new HashSet<>();
     /**
      * The decoded state of recently active entities, so a record does not pay for decoding its
      * entity's bytes again. Every change is still written to the store at once (the store, not
@@ -129,14 +136,14 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
         try {
             accept(record, source);
         } catch (RuntimeException e) {
-            dlq(record, source, DlqReason.PROCESSING_ERROR, e.toString());
+            dlq(record, source, DeadLetter.of(DeadLetterReason.PROCESSING_ERROR, e.toString()));
         }
     }
 
     private void accept(Record<byte[], byte[]> record, RecordMetadata source) {
         Decoded<String> key = EntityKey.decode(record.key());
         if (!key.isOk()) {
-            dlq(record, source, DlqReason.BAD_KEY, key.error().reason());
+            dlq(record, source, DeadLetter.badKey(key.error()));
             return;
         }
         String entity = key.value();
@@ -146,21 +153,21 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
         if (Topics.TEXT_EVENTS.name().equals(source.topic())) {
             Decoded<TextEvent> event = Codecs.TEXT_EVENT.decode(record.value());
             if (!event.isOk()) {
-                dlq(record, source, event.error());
+                dlq(record, source, DeadLetter.undecodable(event.error()));
                 return;
             }
             text = event.value().text();
             int length = text.length();
             if (length > settings.maxTextChars()) {
-                dlq(record, source, DlqReason.TEXT_TOO_LONG, "field 'text': " + length
-                        + " characters, more than ingest.text.max-chars=" + settings.maxTextChars());
+                dlq(record, source, DeadLetter.of(DeadLetterReason.TEXT_TOO_LONG, "field 'text': " + length
+                        + " characters, more than ingest.text.max-chars=" + settings.maxTextChars()));
                 return;
             }
             ts = event.value().ts();
         } else {
             Decoded<SensorReading> reading = Codecs.SENSOR_READING.decode(record.value());
             if (!reading.isOk()) {
-                dlq(record, source, reading.error());
+                dlq(record, source, DeadLetter.undecodable(reading.error()));
                 return;
             }
             values = reading.value().values();
@@ -168,9 +175,9 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
         }
         long now = context.currentSystemTimeMs();
         if (ts < now - settings.maxPast().toMillis() || ts > now + settings.maxFuture().toMillis()) {
-            dlq(record, source, DlqReason.TIMESTAMP_OUT_OF_BOUNDS, "field 'ts': " + Instant.ofEpochMilli(ts)
+            dlq(record, source, DeadLetter.of(DeadLetterReason.TIMESTAMP_OUT_OF_BOUNDS, "field 'ts': " + Instant.ofEpochMilli(ts)
                     + " is outside now (" + Instant.ofEpochMilli(now) + ") minus " + settings.maxPast()
-                    + " .. plus " + settings.maxFuture() + " (ingest.timestamps.max-past, max-future)");
+                    + " .. plus " + settings.maxFuture() + " (ingest.timestamps.max-past, max-future)"));
             return;
         }
         if (values != null) {
@@ -181,8 +188,8 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
             if (known < values.size()) {
                 List<String> unknown = values.keySet().stream().filter(c -> layout.channel(c) < 0).toList();
                 if (settings.dlqUnknownChannels()) {
-                    dlq(record, source, DlqReason.UNKNOWN_CHANNEL, "field 'values': channels " + unknown
-                            + " are not in ingest.channels " + settings.channels());
+                    dlq(record, source, DeadLetter.of(DeadLetterReason.UNKNOWN_CHANNEL, "field 'values': channels " + unknown
+                            + " are not in ingest.channels " + settings.channels()));
                     return;
                 }
                 metrics.unknownChannelValues(unknown.size());
@@ -199,9 +206,9 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
         boolean late = closed(windowStart, streamTime)
                 || (state != null && state.emitted && windowStart < state.nextWindowStart);
         if (late) {
-            dlq(record, source, DlqReason.LATE, "event time " + Instant.ofEpochMilli(ts) + ": window ["
+            dlq(record, source, DeadLetter.of(DeadLetterReason.LATE, "event time " + Instant.ofEpochMilli(ts) + ": window ["
                     + Instant.ofEpochMilli(windowStart) + ", " + Instant.ofEpochMilli(windowStart + size)
-                    + ") already closed at stream time " + Instant.ofEpochMilli(streamTime) + " (grace " + settings.grace() + ")");
+                    + ") already closed at stream time " + Instant.ofEpochMilli(streamTime) + " (grace " + settings.grace() + ")"));
             return;
         }
         if (state == null) {
@@ -270,10 +277,10 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
                 KeyValue<String, byte[]> entry = all.next();
                 EntityWindows state = decoded.get(entry.key);
                 if (state == null) {
-                    state = EntityWindows.fromBytes(entry.value, layout);
+                    state = readable(entry.key, entry.value);
                 }
                 if (state == null) {
-                    removals.add(entry.key); // written for another feature spec: configuration changed
+                    removals.add(entry.key); // written for another feature spec, or in a format this release cannot read
                     continue;
                 }
                 long before = state.nextWindowStart;
@@ -297,17 +304,36 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
         nextScanAt = nextBoundaryAfter(streamTime);
     }
 
-    /** The entity's state, or null if it has none (or one written for another feature spec). */
+    /** The entity's state, or null if it has none (or one written for another feature spec or in an unreadable format). */
     private EntityWindows load(String entity) {
         EntityWindows state = decoded.get(entity);
         if (state == null) {
             byte[] bytes = windows.get(entity);
-            state = bytes == null ? null : EntityWindows.fromBytes(bytes, layout);
+            state = bytes == null ? null : readable(entity, bytes);
             if (state != null) {
                 decoded.put(entity, state);
             }
         }
         return state;
+    }
+
+    /**
+     * The stored state, or null to start the entity afresh: written for another feature spec, or
+     * in a state format this release cannot read (the one policy, contracts/README.md "State
+     * format": discarded, counted and logged, never misread). The caller overwrites or deletes it.
+     */
+    private EntityWindows readable(String entity, byte[] bytes) {
+        try {
+            return EntityWindows.fromBytes(bytes, layout);
+        } catch (UnreadableStateException e) {
+            metrics.stateDiscarded();
+            if (unreadableLogged.add(e.found())) {
+                LOG.warnf("task %s: discarding the window state of %s: %s. It starts afresh with its next record; other entities'"
+                        + " state of the same version is discarded too, counted in ingest_state_discarded_total and not logged again",
+                        taskId, entity, e.getMessage());
+            }
+            return null;
+        }
     }
 
     private void save(String entity, EntityWindows state) {
@@ -346,15 +372,10 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
         }
     }
 
-    private void dlq(Record<byte[], byte[]> record, RecordMetadata source, DecodeError error) {
-        dlq(record, source, DlqReason.of(error), error.describe());
-    }
-
-    private void dlq(Record<byte[], byte[]> record, RecordMetadata source, DlqReason reason, String detail) {
-        RecordHeaders headers = new RecordHeaders(record.headers().toArray());
-        DlqHeaders.write(headers, reason.name(), detail, source.topic(), source.partition(), source.offset());
-        context.forward(record.withHeaders(headers), TopologyProducer.DLQ_SINK);
-        metrics.dlq(reason);
+    private void dlq(Record<byte[], byte[]> record, RecordMetadata source, DeadLetter letter) {
+        context.forward(record.withHeaders(letter.headers(record.headers(), source.topic(), source.partition(), source.offset())),
+                TopologyProducer.DLQ_SINK);
+        metrics.dlq(letter.reason());
     }
 
     @Override

@@ -1,0 +1,71 @@
+package dev.streamcast.forecaster.batching;
+
+import dev.streamcast.forecaster.state.EntityState;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The entities of one slot and task whose input waits for the next batch, in arrival order, with
+ * their decoded state. The inputs themselves live in the store (each state's pending input); this
+ * is only which entities to step, so nothing is lost when it is.
+ */
+public final class PendingInputs {
+
+    /** One entity waiting for its step. */
+    public record Waiting(String entity, EntityState state) {
+    }
+
+    private final int maxBatch;
+    private final Map<String, EntityState> waiting = new LinkedHashMap<>();
+
+    public PendingInputs(int maxBatch) {
+        if (maxBatch < 1) {
+            throw new IllegalArgumentException("a batch holds at least one entity, got " + maxBatch);
+        }
+        this.maxBatch = maxBatch;
+    }
+
+    /** The waiting state of {@code entity}, or null when it is not waiting. */
+    public EntityState get(String entity) {
+        return waiting.get(entity);
+    }
+
+    /** Adds (or replaces) a waiting entity; returns whether a full batch is waiting now. */
+    public boolean add(String entity, EntityState state) {
+        waiting.put(entity, state);
+        return waiting.size() >= maxBatch;
+    }
+
+    public void remove(String entity) {
+        waiting.remove(entity);
+    }
+
+    public boolean isEmpty() {
+        return waiting.isEmpty();
+    }
+
+    public int size() {
+        return waiting.size();
+    }
+
+    /** Every waiting entity in batches of at most the batch size, in arrival order; none waits afterwards. */
+    public List<List<Waiting>> drain() {
+        List<List<Waiting>> batches = new ArrayList<>();
+        List<Waiting> batch = new ArrayList<>(Math.min(maxBatch, waiting.size()));
+        for (Map.Entry<String, EntityState> e : waiting.entrySet()) {
+            if (batch.size() == maxBatch) {
+                batches.add(batch);
+                batch = new ArrayList<>(maxBatch);
+            }
+            batch.add(new Waiting(e.getKey(), e.getValue()));
+        }
+        if (!batch.isEmpty()) {
+            batches.add(batch);
+        }
+        waiting.clear();
+        return batches;
+    }
+}

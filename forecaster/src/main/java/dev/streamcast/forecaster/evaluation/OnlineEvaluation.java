@@ -1,0 +1,90 @@
+package dev.streamcast.forecaster.evaluation;
+
+import dev.streamcast.contracts.records.FeatureVector;
+import dev.streamcast.contracts.records.Forecast;
+import dev.streamcast.forecaster.metrics.ForecasterMetrics;
+import dev.streamcast.forecaster.model.ServedModel;
+import dev.streamcast.forecaster.state.EntityState;
+
+import java.util.List;
+import java.util.TreeSet;
+
+/**
+ * Scores a slot's forecasts once their actual arrives: each forecast remembers its point values at
+ * the evaluated horizons ({@code forecaster.evaluation.horizons}, {@code H} for the model's last)
+ * in the entity's state, and a vector for window {@code w} scores the forecasts made {@code h} steps
+ * before {@code w} into {@code forecaster_abs_error} and {@code forecaster_squared_error}, in the
+ * target's units.
+ */
+public final class OnlineEvaluation {
+
+    private final String slot;
+    private final List<String> horizonSettings;
+    private final ForecasterMetrics metrics;
+    private ServedModel horizonsOf;
+    private int[] horizons;
+
+    public OnlineEvaluation(String slot, List<String> horizonSettings, ForecasterMetrics metrics) {
+        this.slot = slot;
+        this.horizonSettings = List.copyOf(horizonSettings);
+        this.metrics = metrics;
+    }
+
+    /**
+     * Scores the entity's remembered forecasts whose target time is {@code vector}'s window.
+     * {@code projection} maps the model's features into the vector (null when it cannot read it).
+     */
+    public void score(ServedModel model, EntityState state, FeatureVector vector, int[] projection) {
+        if (state.evalWidth() == 0 || !model.ref().equals(state.modelRef()) || projection == null) {
+            return;
+        }
+        int[] evaluated = horizons(model);
+        int targets = model.targets();
+        if (state.evalWidth() != evaluated.length * targets) {
+            return;
+        }
+        long stepMillis = model.manifest().featureSpec().stepMillis();
+        for (int j = 0; j < evaluated.length; j++) {
+            float[] made = state.forecastAt(vector.windowStart() - evaluated[j] * stepMillis);
+            if (made == null) {
+                continue;
+            }
+            for (int k = 0; k < targets; k++) {
+                double actual = vector.values()[projection[model.targetInput(k)]];
+                metrics.error(slot, model.ref(), evaluated[j], model.manifest().targets().get(k), actual - made[j * targets + k]);
+            }
+        }
+    }
+
+    /** Remembers {@code forecast}'s point values at the evaluated horizons in the entity's state. */
+    public void remember(ServedModel model, EntityState state, Forecast forecast) {
+        int[] evaluated = horizons(model);
+        if (evaluated.length == 0) {
+            return;
+        }
+        List<String> targets = forecast.targets();
+        float[] points = new float[evaluated.length * targets.size()]; // [horizons, T]
+        for (int j = 0; j < evaluated.length; j++) {
+            for (int k = 0; k < targets.size(); k++) {
+                points[j * targets.size() + k] = forecast.steps().get(evaluated[j] - 1).point().get(targets.get(k)).floatValue();
+            }
+        }
+        state.rememberForecast(forecast.origin(), points, evaluated[evaluated.length - 1]);
+    }
+
+    /** The evaluated horizon steps for {@code model}, ascending, within 1..H. */
+    public int[] horizons(ServedModel model) {
+        if (horizonsOf != model) {
+            TreeSet<Integer> set = new TreeSet<>();
+            for (String h : horizonSettings) {
+                int value = h.equalsIgnoreCase("H") ? model.horizon() : Integer.parseInt(h);
+                if (value >= 1 && value <= model.horizon()) {
+                    set.add(value);
+                }
+            }
+            horizons = set.stream().mapToInt(Integer::intValue).toArray();
+            horizonsOf = model;
+        }
+        return horizons;
+    }
+}

@@ -1,0 +1,75 @@
+package dev.streamcast.forecaster.serving;
+
+import dev.streamcast.contracts.bundle.BundleManifest;
+import dev.streamcast.contracts.records.Codecs;
+import dev.streamcast.contracts.records.Forecast;
+import dev.streamcast.forecaster.metrics.ForecasterMetrics;
+import dev.streamcast.forecaster.model.ServedModel;
+import dev.streamcast.forecaster.state.EntityState;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A step's output as a {@link Forecast} on the slot's topic: back in original units with the
+ * targets' mean and standard deviation, one timestamp per horizon step (origin + h x step), the
+ * model's {@code name@version}, and the quantile levels when the model has them (the point is the
+ * median).
+ */
+final class ForecastEmitter {
+
+    private final String slot;
+    private final String sink;
+    private final ProcessorContext<byte[], byte[]> context;
+    private final ForecasterMetrics metrics;
+
+    ForecastEmitter(String slot, String sink, ProcessorContext<byte[], byte[]> context, ForecasterMetrics metrics) {
+        this.slot = slot;
+        this.sink = sink;
+        this.context = context;
+        this.metrics = metrics;
+    }
+
+    /** The forecast of {@code model} for {@code input}, from its normalised output {@code yhat} [H, T(, Q)]. */
+    static Forecast forecast(ServedModel model, EntityState.Pending input, float[] yhat) {
+        BundleManifest m = model.manifest();
+        int h = model.horizon();
+        int t = model.targets();
+        int q = model.quantiles();
+        int median = q == 0 ? 0 : FeatureProjection.medianIndex(m.quantiles());
+        long stepMillis = m.featureSpec().stepMillis();
+        List<Forecast.Step> steps = new ArrayList<>(h);
+        for (int s = 0; s < h; s++) {
+            Map<String, Double> point = new LinkedHashMap<>();
+            Map<String, double[]> quantiles = new LinkedHashMap<>();
+            for (int k = 0; k < t; k++) {
+                int c = model.targetInput(k);
+                double mean = m.mean()[c];
+                double std = m.std()[c];
+                int base = (s * t + k) * Math.max(1, q);
+                point.put(m.targets().get(k), yhat[base + median] * std + mean);
+                if (q > 0) {
+                    double[] levels = new double[q];
+                    for (int l = 0; l < q; l++) {
+                        levels[l] = yhat[base + l] * std + mean;
+                    }
+                    quantiles.put(m.targets().get(k), levels);
+                }
+            }
+            steps.add(new Forecast.Step(s + 1, input.windowStart() + (s + 1) * stepMillis, point, quantiles));
+        }
+        return new Forecast(input.windowStart(), model.ref(), input.specId(), m.targets(), m.quantiles(), steps);
+    }
+
+    /** Writes the entity's forecast at its input's window end; {@code now} (wall clock) times it end to end. */
+    void emit(String entity, Forecast forecast, long windowEnd, long now) {
+        context.forward(new Record<>(entity.getBytes(StandardCharsets.UTF_8), Codecs.FORECAST.encode(forecast), windowEnd), sink);
+        metrics.forecastOut(slot);
+        metrics.endToEnd(slot, now - windowEnd);
+    }
+}

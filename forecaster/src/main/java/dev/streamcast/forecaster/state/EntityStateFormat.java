@@ -1,0 +1,118 @@
+package dev.streamcast.forecaster.state;
+
+import dev.streamcast.contracts.state.StateFormat;
+import dev.streamcast.contracts.state.UnreadableStateException;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The bytes of an {@link EntityState} in the store and its changelog, inside the versioned
+ * envelope every streamcast store uses ({@link StateFormat}). State of any other version, and
+ * state written before the envelope (its first format, a leading byte 1), is refused with
+ * {@link UnreadableStateException}, never misread: {@link EntityStore} applies the policy.
+ */
+public final class EntityStateFormat {
+
+    public static final StateFormat FORMAT = new StateFormat("forecaster entity state", 2);
+
+    /** Bytes before {@code lastInput} in the payload: the model ref's length and bytes come first. */
+    private static final int LAST_INPUT_AFTER_REF = Long.BYTES + Long.BYTES;
+
+    private EntityStateFormat() {
+    }
+
+    public static byte[] encode(EntityState s) {
+        byte[] ref = s.modelRef.getBytes(StandardCharsets.UTF_8);
+        byte[] spec = s.historySpec.getBytes(StandardCharsets.UTF_8);
+        EntityState.Pending pending = s.pending;
+        byte[] pendingSpec = pending == null ? new byte[0] : pending.specId().getBytes(StandardCharsets.UTF_8);
+        int size = 4 + ref.length + 8 + 8 + 8 + 4 + 4 * s.tensors.length
+                + 4 + spec.length + 4 + 4 + 4 + 4 * s.history.length
+                + 1 + (pending == null ? 0 : 4 + pendingSpec.length + 8 + 8 + 4 + 4 * pending.values().length)
+                + 4 + 4 + 8 * s.evalOrigins.length + 4 * s.evalValues.length + 4;
+        ByteBuffer b = FORMAT.allocate(size);
+        b.putInt(ref.length).put(ref);
+        b.putLong(s.steps).putLong(s.lastWindowStart).putLong(s.lastInput);
+        putFloats(b, s.tensors);
+        b.putInt(spec.length).put(spec);
+        b.putInt(s.historyFeatures).putInt(s.historyCount);
+        putFloats(b, s.history);
+        b.put((byte) (pending == null ? 0 : 1));
+        if (pending != null) {
+            b.putInt(pendingSpec.length).put(pendingSpec);
+            b.putLong(pending.windowStart()).putLong(pending.windowEnd());
+            putFloats(b, pending.values());
+        }
+        b.putInt(s.evalWidth);
+        b.putInt(s.evalOrigins.length);
+        for (long o : s.evalOrigins) {
+            b.putLong(o);
+        }
+        for (float v : s.evalValues) {
+            b.putFloat(v);
+        }
+        b.putInt(s.evalNext);
+        return b.array();
+    }
+
+    public static EntityState decode(byte[] bytes) throws UnreadableStateException {
+        ByteBuffer b = FORMAT.open(bytes);
+        EntityState s = new EntityState();
+        s.modelRef = string(b);
+        s.steps = b.getLong();
+        s.lastWindowStart = b.getLong();
+        s.lastInput = b.getLong();
+        s.tensors = floats(b);
+        s.historySpec = string(b);
+        s.historyFeatures = b.getInt();
+        s.historyCount = b.getInt();
+        s.history = floats(b);
+        if (b.get() == 1) {
+            String spec = string(b);
+            long start = b.getLong();
+            long end = b.getLong();
+            s.pending = new EntityState.Pending(spec, start, end, floats(b));
+        }
+        s.evalWidth = b.getInt();
+        int ring = b.getInt();
+        s.evalOrigins = new long[ring];
+        for (int i = 0; i < ring; i++) {
+            s.evalOrigins[i] = b.getLong();
+        }
+        s.evalValues = new float[ring * s.evalWidth];
+        for (int i = 0; i < s.evalValues.length; i++) {
+            s.evalValues[i] = b.getFloat();
+        }
+        s.evalNext = b.getInt();
+        s.storedBytes = bytes.length;
+        return s;
+    }
+
+    /** The last accepted input's window end, read from an encoded state without decoding the rest (the TTL scan). */
+    public static long lastInput(byte[] bytes) throws UnreadableStateException {
+        ByteBuffer b = FORMAT.open(bytes);
+        return b.getLong(Integer.BYTES + b.getInt(0) + LAST_INPUT_AFTER_REF);
+    }
+
+    private static void putFloats(ByteBuffer b, float[] values) {
+        b.putInt(values.length);
+        for (float v : values) {
+            b.putFloat(v);
+        }
+    }
+
+    private static float[] floats(ByteBuffer b) {
+        float[] values = new float[b.getInt()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = b.getFloat();
+        }
+        return values;
+    }
+
+    private static String string(ByteBuffer b) {
+        byte[] bytes = new byte[b.getInt()];
+        b.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}

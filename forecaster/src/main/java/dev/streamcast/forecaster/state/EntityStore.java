@@ -1,0 +1,120 @@
+package dev.streamcast.forecaster.state;
+
+import dev.streamcast.contracts.state.UnreadableStateException;
+import dev.streamcast.forecaster.metrics.ForecasterMetrics;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.jboss.logging.Logger;
+
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiConsumer;
+
+/**
+ * One slot's entity states in its store, within one stream task: reading and writing them, and
+ * keeping the {@code forecaster_entities} and {@code forecaster_state_bytes} gauges equal to what
+ * the store holds.
+ *
+ * <p>State this release cannot read (another version of {@link EntityStateFormat#FORMAT}, or
+ * written before the versioned format) is discarded when it is next read or at the next TTL scan:
+ * deleted, counted in {@code forecaster_state_discarded_total}, logged once per version found, and
+ * the entity starts as a new one (its forecasts resume after the warm-up length of new inputs).
+ */
+public final class EntityStore {
+
+    private static final Logger LOG = Logger.getLogger(EntityStore.class);
+
+    private final String slot;
+    private final KeyValueStore<String, byte[]> store;
+    private final ForecasterMetrics metrics;
+    private final Set<Integer> unreadableLogged = new HashSet<>();
+
+    public EntityStore(String slot, KeyValueStore<String, byte[]> store, ForecasterMetrics metrics) {
+        this.slot = slot;
+        this.store = store;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Counts what the store holds into the gauges and returns the states with a pending input (those
+     * that were waiting when the task's previous owner stopped), in store order.
+     */
+    public Map<String, EntityState> open() {
+        long entities = 0;
+        long bytes = 0;
+        Map<String, EntityState> waiting = new LinkedHashMap<>();
+        try (KeyValueIterator<String, byte[]> all = store.all()) {
+            while (all.hasNext()) {
+                KeyValue<String, byte[]> kv = all.next();
+                entities++;
+                bytes += kv.value.length;
+                try {
+                    EntityState state = EntityStateFormat.decode(kv.value);
+                    if (state.pending() != null) {
+                        waiting.put(kv.key, state);
+                    }
+                } catch (UnreadableStateException e) {
+                    // left in place: discarded when next read or at the next TTL scan, where a store write is allowed
+                }
+            }
+        }
+        metrics.entities(slot, entities);
+        metrics.stateBytes(slot, bytes);
+        return waiting;
+    }
+
+    /** The entity's state; a new one when it has none, or had one this release cannot read (then discarded). */
+    public EntityState load(String entity) {
+        byte[] bytes = store.get(entity);
+        if (bytes == null) {
+            return new EntityState();
+        }
+        try {
+            return EntityStateFormat.decode(bytes);
+        } catch (UnreadableStateException e) {
+            discard(entity, bytes, e);
+            return new EntityState();
+        }
+    }
+
+    public void put(String entity, EntityState state) {
+        byte[] bytes = EntityStateFormat.encode(state);
+        if (state.storedBytes == 0) {
+            metrics.entities(slot, 1);
+        }
+        metrics.stateBytes(slot, bytes.length - state.storedBytes);
+        state.storedBytes = bytes.length;
+        store.put(entity, bytes);
+    }
+
+    /** Every stored entity with its bytes, undecoded (the TTL scan reads one field of each). */
+    public void forEachStored(BiConsumer<String, byte[]> visitor) {
+        try (KeyValueIterator<String, byte[]> all = store.all()) {
+            while (all.hasNext()) {
+                KeyValue<String, byte[]> kv = all.next();
+                visitor.accept(kv.key, kv.value);
+            }
+        }
+    }
+
+    /** Deletes the entity's state of {@code bytes} stored bytes. */
+    public void delete(String entity, int bytes) {
+        store.delete(entity);
+        metrics.entities(slot, -1);
+        metrics.stateBytes(slot, -bytes);
+    }
+
+    /** The policy for state this release cannot read: deleted, counted, logged once per version found. */
+    public void discard(String entity, byte[] bytes, UnreadableStateException e) {
+        delete(entity, bytes.length);
+        metrics.stateDiscarded(slot);
+        if (unreadableLogged.add(e.found())) {
+            LOG.warnf("%s: discarding the state of %s: %s. It starts as a new entity (forecasts resume after the model's warm-up"
+                    + " length of new inputs); other entities' state of the same version is discarded too, counted in"
+                    + " forecaster_state_discarded_total and not logged again", slot, entity, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package dev.streamcast.forecaster.evaluation;
+
+import dev.streamcast.contracts.bundle.BundleManifest;
+import dev.streamcast.contracts.records.FeatureSpec;
+import dev.streamcast.contracts.records.FeatureVector;
+import dev.streamcast.contracts.records.Forecast;
+import dev.streamcast.forecaster.metrics.ForecasterMetrics;
+import dev.streamcast.forecaster.model.ServedModel;
+import dev.streamcast.forecaster.model.TestModels;
+import dev.streamcast.forecaster.state.EntityState;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class OnlineEvaluationTest {
+
+    static final long STEP = 60_000L;
+    static final long T0 = 1_700_000_040_000L;
+    static final FeatureSpec SPEC = FeatureSpec.of(STEP, List.of("load", "oil"));
+    static final BundleManifest MANIFEST = TestModels.manifest(SPEC, List.of("oil"), 3, new double[0], new double[]{0, 0},
+            new double[]{1, 1}, List.of(), 0);
+    static final int[] IDENTITY = {0, 1};
+
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final OnlineEvaluation evaluation = new OnlineEvaluation("served", List.of("1", "H"), new ForecasterMetrics(meters));
+    private final ServedModel model = TestModels.served(MANIFEST, 1);
+
+    @Test
+    void theEvaluatedHorizonsAreTheSettingsWithinTheModelsHorizonWithHAsItsLast() {
+        assertThat(evaluation.horizons(model)).containsExactly(1, 3);
+        assertThat(new OnlineEvaluation("served", List.of("2", "7", "h", "2"), new ForecasterMetrics(meters)).horizons(model))
+                .containsExactly(2, 3);
+    }
+
+    @Test
+    void aForecastIsScoredAtEachEvaluatedHorizonWhenItsActualArrives() {
+        EntityState state = new EntityState();
+        state.startModel(model.ref(), 0);
+        evaluation.remember(model, state, forecast(T0, 10, 11, 12));      // made at T0: for T0 + 1, + 2, + 3 steps
+        evaluation.remember(model, state, forecast(T0 + STEP, 20, 21, 22));
+
+        evaluation.score(model, state, actual(T0 + STEP, 13), IDENTITY);   // h = 1 of the first forecast: 10
+        evaluation.score(model, state, actual(T0 + 3 * STEP, 30), IDENTITY); // h = 3 of the first (12); h = 1 of none
+
+        assertThat(summary("forecaster_abs_error", "1").count()).isEqualTo(1);
+        assertThat(summary("forecaster_abs_error", "1").totalAmount()).isEqualTo(3.0);
+        assertThat(summary("forecaster_abs_error", "3").count()).isEqualTo(1);
+        assertThat(summary("forecaster_abs_error", "3").totalAmount()).isEqualTo(18.0);
+        assertThat(summary("forecaster_squared_error", "3").totalAmount()).isEqualTo(324.0);
+    }
+
+    @Test
+    void forecastsOfAnotherModelOrOfAnUnreadableSpecAreNotScored() {
+        EntityState state = new EntityState();
+        state.startModel(model.ref(), 0);
+        evaluation.remember(model, state, forecast(T0, 10, 11, 12));
+
+        evaluation.score(TestModels.served(MANIFEST, 2), state, actual(T0 + STEP, 13), IDENTITY);
+        evaluation.score(model, state, actual(T0 + STEP, 13), null);
+
+        assertThat(meters.find("forecaster_abs_error").summary()).isNull();
+    }
+
+    private Forecast forecast(long origin, double... oil) {
+        List<Forecast.Step> steps = new java.util.ArrayList<>();
+        for (int h = 1; h <= oil.length; h++) {
+            steps.add(new Forecast.Step(h, origin + h * STEP, Map.of("oil", oil[h - 1]), Map.of()));
+        }
+        return new Forecast(origin, model.ref(), SPEC.id(), List.of("oil"), new double[0], steps);
+    }
+
+    private static FeatureVector actual(long windowStart, double oil) {
+        return new FeatureVector(SPEC.id(), windowStart, windowStart + STEP, new double[]{0, oil}, new boolean[]{true, true});
+    }
+
+    private io.micrometer.core.instrument.DistributionSummary summary(String name, String horizon) {
+        return meters.find(name).tags("slot", "served", "model", "fleet@1", "horizon", horizon, "target", "oil").summary();
+    }
+}
