@@ -1,5 +1,6 @@
 package dev.streamcast.forecaster;
 
+import dev.streamcast.trainer.testing.TestBundles;
 import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.contracts.records.FeatureSpec;
 import dev.streamcast.contracts.records.FeatureVector;
@@ -80,7 +81,7 @@ class ForecasterApplicationTest {
                     latest.merge(new String(r.key(), StandardCharsets.UTF_8), Codecs.FORECAST.decode(r.value()).value().origin(),
                             Math::max);
                 }
-                long origin = TestBundles.START + step * TestBundles.STEP;
+                long origin = TestStream.START + step * TestStream.STEP;
                 return latest.size() == ENTITIES && latest.values().stream().allMatch(o -> o >= origin);
             }) : step -> { });
         }
@@ -88,11 +89,11 @@ class ForecasterApplicationTest {
 
     void produce(int fromStep, int toStep, java.util.function.IntConsumer afterStep) throws Exception {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties())) {
-            producer.send(new ProducerRecord<>(Topics.FEATURE_SPECS.name(), TestBundles.SPEC.id().getBytes(StandardCharsets.UTF_8),
-                    Codecs.FEATURE_SPEC.encode(TestBundles.SPEC))).get();
+            producer.send(new ProducerRecord<>(Topics.FEATURE_SPECS.name(), TestStream.SPEC.id().getBytes(StandardCharsets.UTF_8),
+                    Codecs.FEATURE_SPEC.encode(TestStream.SPEC))).get();
             for (int s = fromStep; s < toStep; s++) {
                 for (int e = 0; e < ENTITIES; e++) {
-                    FeatureVector v = TestBundles.vector(e, s);
+                    FeatureVector v = TestStream.vector(e, s);
                     producer.send(new ProducerRecord<>(Topics.FEATURES.name(), null, v.windowEnd(),
                             ("e" + e).getBytes(StandardCharsets.UTF_8), Codecs.FEATURE_VECTOR.encode(v)));
                 }
@@ -132,30 +133,30 @@ class ForecasterApplicationTest {
     @Test
     @Order(2)
     void forecastsFlowInOriginalUnitsAndEqualTheOfflineSequence() throws Exception {
-        TestBundles.write(bundles(), MODEL, 1, "gru", Mode.M);
+        TestStream.bundle(bundles(), MODEL, 1, "gru", Mode.M);
         TestBundles.alias(bundles(), MODEL, "champion", 1);
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().get("/q/health/ready").then().statusCode(200));
 
         produce(0, 24, false);
 
-        int perEntity = 24 - TestBundles.LOOKBACK + 1;
+        int perEntity = 24 - TestStream.LOOKBACK + 1;
         Map<String, List<Forecast>> all = forecasts(ENTITIES * perEntity);
         double expectedError = 0;
         for (int e = 0; e < ENTITIES; e++) {
             List<Forecast> forecasts = all.get("e" + e);
             assertThat(forecasts).hasSize(perEntity);
-            double[][] offline = TestBundles.offline(bundles().resolve(MODEL + "/1"), e, 24);
+            double[][] offline = TestStream.offline(bundles().resolve(MODEL + "/1"), e, 24);
             for (int i = 0; i < perEntity; i++) {
                 Forecast f = forecasts.get(i);
-                int step = TestBundles.LOOKBACK - 1 + i;
-                assertThat(f.origin()).isEqualTo(TestBundles.START + step * TestBundles.STEP);
+                int step = TestStream.LOOKBACK - 1 + i;
+                assertThat(f.origin()).isEqualTo(TestStream.START + step * TestStream.STEP);
                 assertThat(f.model()).isEqualTo("fleet@1");
-                assertThat(f.specId()).isEqualTo(TestBundles.SPEC.id());
-                for (int h = 0; h < TestBundles.HORIZON; h++) {
+                assertThat(f.specId()).isEqualTo(TestStream.SPEC.id());
+                for (int h = 0; h < TestStream.HORIZON; h++) {
                     assertThat(f.steps().get(h).point().get("oil_c.mean")).isCloseTo(offline[step][h * 3 + 1], within(1e-4));
                 }
                 if (step + 1 < 24) { // its one-step-ahead actual has arrived
-                    expectedError += Math.abs(TestBundles.value(e, step + 1, 1) - f.steps().get(0).point().get("oil_c.mean"));
+                    expectedError += Math.abs(TestStream.value(e, step + 1, 1) - f.steps().get(0).point().get("oil_c.mean"));
                 }
             }
         }
@@ -176,8 +177,8 @@ class ForecasterApplicationTest {
     @Test
     @Order(3)
     void featuresOfASpecTheModelCannotReadAreRefusedToTheDlq() throws Exception {
-        FeatureSpec narrow = FeatureSpec.of(TestBundles.STEP, List.of("load_mw.mean"));
-        byte[] vector = Codecs.FEATURE_VECTOR.encode(new FeatureVector(narrow.id(), TestBundles.START, TestBundles.START + TestBundles.STEP,
+        FeatureSpec narrow = FeatureSpec.of(TestStream.STEP, List.of("load_mw.mean"));
+        byte[] vector = Codecs.FEATURE_VECTOR.encode(new FeatureVector(narrow.id(), TestStream.START, TestStream.START + TestStream.STEP,
                 new double[]{1.0}, new boolean[]{true}));
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties())) {
             producer.send(new ProducerRecord<>(Topics.FEATURE_SPECS.name(), narrow.id().getBytes(StandardCharsets.UTF_8),
@@ -201,22 +202,22 @@ class ForecasterApplicationTest {
     @Test
     @Order(4)
     void aModelEventSwapsTheModelUnderTrafficWithoutLosingAStep() throws Exception {
-        TestBundles.write(bundles(), MODEL, 2, "dlinear", Mode.M);
+        TestStream.bundle(bundles(), MODEL, 2, "dlinear", Mode.M);
         produce(24, 30, true);
         publish(2, 1L);
         produce(30, 40, true);
 
-        int perEntity = 40 - TestBundles.LOOKBACK + 1;
+        int perEntity = 40 - TestStream.LOOKBACK + 1;
         Map<String, List<Forecast>> all = forecasts(ENTITIES * perEntity);
         for (int e = 0; e < ENTITIES; e++) {
             List<Forecast> forecasts = all.get("e" + e);
             assertThat(forecasts).hasSize(perEntity);
-            double[][] v2 = TestBundles.offline(bundles().resolve(MODEL + "/2"), e, 40);
+            double[][] v2 = TestStream.offline(bundles().resolve(MODEL + "/2"), e, 40);
             boolean swapped = false;
             for (int i = 0; i < perEntity; i++) {
                 Forecast f = forecasts.get(i);
-                int step = TestBundles.LOOKBACK - 1 + i;
-                assertThat(f.origin()).as("every step exactly once, in order").isEqualTo(TestBundles.START + step * TestBundles.STEP);
+                int step = TestStream.LOOKBACK - 1 + i;
+                assertThat(f.origin()).as("every step exactly once, in order").isEqualTo(TestStream.START + step * TestStream.STEP);
                 if (f.model().equals("fleet@2")) {
                     swapped = true;
                     // warmed on the entity's recent inputs: as if fleet@2 had always served it
@@ -249,7 +250,7 @@ class ForecasterApplicationTest {
                 assertThat(metrics()).contains("forecaster_model_swap_failures_total{slot=\"served\"} 1.0"));
         produce(40, 42, false);
 
-        List<Forecast> latest = forecasts(ENTITIES * (42 - TestBundles.LOOKBACK + 1)).get("e0");
+        List<Forecast> latest = forecasts(ENTITIES * (42 - TestStream.LOOKBACK + 1)).get("e0");
         assertThat(latest.get(latest.size() - 1).model()).isEqualTo("fleet@2");
         String health = given().get("/q/health/ready").then().statusCode(200).extract().asString();
         assertThat(health).contains("fleet@3 failed to load").contains("step.onnx");
@@ -261,12 +262,12 @@ class ForecasterApplicationTest {
         ReadOnlyKeyValueStore<String, byte[]> store = streams.store(StoreQueryParameters.fromNameAndType(
                 ForecastTopology.STATE_STORE_PREFIX + "served", QueryableStoreTypes.keyValueStore()));
         assertThat(store.get("e0")).isNotNull();
-        long later = TestBundles.START + 2 * 86_400_000L;
+        long later = TestStream.START + 2 * 86_400_000L;
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties())) {
             for (int p = 0; p < Topics.FEATURES.partitions(); p++) { // stream time is per partition: move every one on
-                FeatureVector v = new FeatureVector(TestBundles.SPEC.id(), later, later + TestBundles.STEP, new double[]{1, 2, 3},
+                FeatureVector v = new FeatureVector(TestStream.SPEC.id(), later, later + TestStream.STEP, new double[]{1, 2, 3},
                         new boolean[]{true, true, true});
-                producer.send(new ProducerRecord<>(Topics.FEATURES.name(), p, later + TestBundles.STEP,
+                producer.send(new ProducerRecord<>(Topics.FEATURES.name(), p, later + TestStream.STEP,
                         ("late-" + p).getBytes(StandardCharsets.UTF_8), Codecs.FEATURE_VECTOR.encode(v))).get();
             }
         }

@@ -1,5 +1,11 @@
 package dev.streamcast.loadtest;
 
+import dev.streamcast.contracts.json.Json;
+import dev.streamcast.contracts.records.Codecs;
+import dev.streamcast.contracts.state.StateFormat;
+import dev.streamcast.forecaster.state.EntityState;
+import dev.streamcast.ingest.windowing.EntityWindows;
+import dev.streamcast.ingest.windowing.WindowAccumulator;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordedStackTrace;
@@ -29,10 +35,9 @@ public final class ProfileSummary {
         Map<String, List<String>> c = new LinkedHashMap<>();
         c.put("ONNX Runtime", List.of("ai.onnxruntime."));
         c.put("RocksDB", List.of("org.rocksdb."));
-        c.put("JSON (Jackson, record codecs)", List.of("com.fasterxml.jackson.", "dev.streamcast.contracts.json.",
-                "dev.streamcast.contracts.records."));
-        c.put("entity state (encode, decode)", List.of("dev.streamcast.forecaster.state.", "dev.streamcast.ingest.windowing.EntityWindows",
-                "dev.streamcast.ingest.windowing.WindowAccumulator"));
+        c.put("JSON (Jackson, record codecs)", List.of("com.fasterxml.jackson.", packageOf(Json.class), packageOf(Codecs.class)));
+        c.put("entity state (encode, decode)", List.of(packageOf(EntityState.class), packageOf(StateFormat.class),
+                EntityWindows.class.getName(), WindowAccumulator.class.getName()));
         c.put("metrics (Micrometer, Prometheus)", List.of("io.micrometer.", "io.prometheus."));
         c.put("Kafka producer (send, transactions)", List.of("org.apache.kafka.clients.producer."));
         c.put("Kafka consumer (fetch)", List.of("org.apache.kafka.clients.consumer."));
@@ -43,6 +48,10 @@ public final class ProfileSummary {
     }
 
     private ProfileSummary() {
+    }
+
+    private static String packageOf(Class<?> type) {
+        return type.getPackageName() + ".";
     }
 
     /** Category to share of CPU samples (0..1), largest first, with "other" for the rest; empty without samples. */

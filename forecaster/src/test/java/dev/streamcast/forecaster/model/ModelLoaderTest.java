@@ -1,6 +1,7 @@
 package dev.streamcast.forecaster.model;
 
-import dev.streamcast.forecaster.TestBundles;
+import dev.streamcast.trainer.testing.TestBundles;
+import dev.streamcast.forecaster.TestStream;
 import dev.streamcast.trainer.data.Mode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,7 +18,7 @@ class ModelLoaderTest {
 
     @Test
     void askingForCudaWithoutItIsAClearErrorAndCpuLoadsTheSameBundle() throws Exception {
-        TestBundles.write(bundles, "fleet", 1, "last-value", Mode.S);
+        TestStream.bundle(bundles, "fleet", 1, "last-value", Mode.S);
         Path dir = bundles.resolve("fleet/1");
 
         // the default build carries the CPU-only ONNX Runtime: CUDA is never available in it

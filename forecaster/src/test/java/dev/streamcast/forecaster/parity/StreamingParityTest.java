@@ -1,8 +1,9 @@
 package dev.streamcast.forecaster.parity;
 
+import dev.streamcast.trainer.testing.TestBundles;
 import dev.streamcast.contracts.records.SensorReading;
 import dev.streamcast.contracts.topics.Topics;
-import dev.streamcast.forecaster.TestBundles;
+import dev.streamcast.forecaster.TestStream;
 import dev.streamcast.testkit.KafkaFixture;
 import dev.streamcast.trainer.data.Mode;
 import org.junit.jupiter.api.Test;
@@ -32,7 +33,7 @@ class StreamingParityTest {
     @Test
     void forecastsStreamedThroughIngestAndTheForecasterEqualTheOfflineSequenceGraph() throws Exception {
         kafka.createTopics(Topics.ALL);
-        TestBundles.write(dir.resolve("bundles"), "fleet", 1, "gru", Mode.M);
+        TestStream.bundle(dir.resolve("bundles"), "fleet", 1, "gru", Mode.M);
         TestBundles.alias(dir.resolve("bundles"), "fleet", "champion", 1);
         Map<String, List<SensorReading>> readings = new LinkedHashMap<>();
         int steps = 60;
@@ -41,18 +42,18 @@ class StreamingParityTest {
             for (int s = 0; s < steps; s++) {
                 Map<String, Double> values = new LinkedHashMap<>();
                 for (int k = 0; k < CHANNELS.size(); k++) {
-                    values.put(CHANNELS.get(k), TestBundles.value(e, s, k));
+                    values.put(CHANNELS.get(k), TestStream.value(e, s, k));
                 }
-                entity.add(new SensorReading(TestBundles.START + s * TestBundles.STEP + 1_000, values));
+                entity.add(new SensorReading(TestStream.START + s * TestStream.STEP + 1_000, values));
             }
             readings.put("transformer-" + e, entity);
         }
 
         StreamingParity.Result result = StreamingParity.run(kafka.bootstrapServers(), dir.resolve("state"), dir.resolve("bundles"),
-                "fleet", new StreamingParity.Replay(readings, TestBundles.STEP), CHANNELS, Duration.ofSeconds(90));
+                "fleet", new StreamingParity.Replay(readings, TestStream.STEP), CHANNELS, Duration.ofSeconds(90));
 
         assertThat(result.vectors()).isEqualTo(3 * (steps - 1));
-        assertThat(result.forecasts()).isEqualTo(3 * (steps - 1 - TestBundles.LOOKBACK + 1));
+        assertThat(result.forecasts()).isEqualTo(3 * (steps - 1 - TestStream.LOOKBACK + 1));
         assertThat(result.maxAbsDiff()).isLessThanOrEqualTo(1e-4);
     }
 }

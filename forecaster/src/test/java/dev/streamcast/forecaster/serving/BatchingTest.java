@@ -1,10 +1,11 @@
 package dev.streamcast.forecaster.serving;
 
+import dev.streamcast.trainer.testing.TestBundles;
 import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.contracts.records.Forecast;
 import dev.streamcast.contracts.topics.Topics;
 import dev.streamcast.forecaster.ForecasterSettings;
-import dev.streamcast.forecaster.TestBundles;
+import dev.streamcast.forecaster.TestStream;
 import dev.streamcast.forecaster.TestSettings;
 import dev.streamcast.forecaster.metrics.ForecasterMetrics;
 import dev.streamcast.forecaster.model.DirectoryBundleSource;
@@ -52,9 +53,9 @@ class BatchingTest {
 
     @BeforeAll
     static void writeBundles() throws Exception {
-        TestBundles.write(bundles, "gru-m", 1, "gru", Mode.M);
+        TestStream.bundle(bundles, "gru-m", 1, "gru", Mode.M);
         TestBundles.alias(bundles, "gru-m", "champion", 1);
-        TestBundles.write(bundles, "dlinear-q", 1, "dlinear", Mode.S, 0.1, 0.9);
+        TestStream.bundle(bundles, "dlinear-q", 1, "dlinear", Mode.S, 0.1, 0.9);
         TestBundles.alias(bundles, "dlinear-q", "champion", 1);
     }
 
@@ -71,15 +72,15 @@ class BatchingTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         Map<String, List<TestRecord<byte[], byte[]>>> byEntity = new HashMap<>();
         try (slot; TopologyTestDriver driver = new TopologyTestDriver(ForecastTopology.build(settings, List.of(slot), metrics), props,
-                Instant.ofEpochMilli(TestBundles.START))) {
+                Instant.ofEpochMilli(TestStream.START))) {
             driver.createInputTopic(Topics.FEATURE_SPECS.name(), new StringSerializer(), new ByteArraySerializer())
-                    .pipeInput(TestBundles.SPEC.id(), Codecs.FEATURE_SPEC.encode(TestBundles.SPEC));
+                    .pipeInput(TestStream.SPEC.id(), Codecs.FEATURE_SPEC.encode(TestStream.SPEC));
             TestInputTopic<byte[], byte[]> features = driver.createInputTopic(Topics.FEATURES.name(), new ByteArraySerializer(),
                     new ByteArraySerializer());
             for (int s = 0; s < STEPS; s++) {
                 for (int e = 0; e < ENTITIES; e++) {
-                    features.pipeInput(("e" + e).getBytes(StandardCharsets.UTF_8), Codecs.FEATURE_VECTOR.encode(TestBundles.vector(e, s)),
-                            TestBundles.START + (s + 1) * TestBundles.STEP);
+                    features.pipeInput(("e" + e).getBytes(StandardCharsets.UTF_8), Codecs.FEATURE_VECTOR.encode(TestStream.vector(e, s)),
+                            TestStream.START + (s + 1) * TestStream.STEP);
                 }
             }
             driver.advanceWallClockTime(Duration.ofSeconds(1));
@@ -104,17 +105,17 @@ class BatchingTest {
         for (int e = 0; e < ENTITIES; e++) {
             List<TestRecord<byte[], byte[]>> one = single.get("e" + e);
             List<TestRecord<byte[], byte[]>> many = batched.get("e" + e);
-            assertThat(many).hasSize(STEPS - TestBundles.LOOKBACK + 1).hasSameSizeAs(one);
-            double[][] offline = TestBundles.offline(bundles.resolve("gru-m/1"), e, STEPS);
+            assertThat(many).hasSize(STEPS - TestStream.LOOKBACK + 1).hasSameSizeAs(one);
+            double[][] offline = TestStream.offline(bundles.resolve("gru-m/1"), e, STEPS);
             for (int i = 0; i < many.size(); i++) {
                 assertThat(many.get(i).value()).as("entity %d forecast %d", e, i).isEqualTo(one.get(i).value());
                 Forecast f = Codecs.FORECAST.decode(many.get(i).value()).value();
-                int step = TestBundles.LOOKBACK - 1 + i;
-                assertThat(f.origin()).isEqualTo(TestBundles.START + step * TestBundles.STEP);
+                int step = TestStream.LOOKBACK - 1 + i;
+                assertThat(f.origin()).isEqualTo(TestStream.START + step * TestStream.STEP);
                 assertThat(f.model()).isEqualTo("gru-m@1");
                 assertThat(f.targets()).containsExactly("load_mw.mean", "oil_c.mean", "voltage_kv.mean");
-                for (int h = 0; h < TestBundles.HORIZON; h++) {
-                    assertThat(f.steps().get(h).ts()).isEqualTo(f.origin() + (h + 1) * TestBundles.STEP);
+                for (int h = 0; h < TestStream.HORIZON; h++) {
+                    assertThat(f.steps().get(h).ts()).isEqualTo(f.origin() + (h + 1) * TestStream.STEP);
                     for (int k = 0; k < 3; k++) {
                         assertThat(f.steps().get(h).point().get(f.targets().get(k)))
                                 .isCloseTo(offline[step][h * 3 + k], within(1e-4));
@@ -127,12 +128,12 @@ class BatchingTest {
     @Test
     void quantileForecastsCarryTheirLevelsInOriginalUnitsAroundTheMedian() throws Exception {
         List<TestRecord<byte[], byte[]>> forecasts = run("dlinear-q", 16).get("e2");
-        double[][] offline = TestBundles.offline(bundles.resolve("dlinear-q/1"), 2, STEPS);
+        double[][] offline = TestStream.offline(bundles.resolve("dlinear-q/1"), 2, STEPS);
 
         Forecast last = Codecs.FORECAST.decode(forecasts.get(forecasts.size() - 1).value()).value();
         assertThat(last.quantileLevels()).containsExactly(0.1, 0.5, 0.9);
         assertThat(last.targets()).containsExactly("oil_c.mean");
-        for (int h = 0; h < TestBundles.HORIZON; h++) {
+        for (int h = 0; h < TestStream.HORIZON; h++) {
             double point = last.steps().get(h).point().get("oil_c.mean");
             double[] levels = last.steps().get(h).quantiles().get("oil_c.mean");
             assertThat(point).isCloseTo(offline[STEPS - 1][h], within(1e-4));

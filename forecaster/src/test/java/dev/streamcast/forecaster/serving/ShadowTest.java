@@ -1,9 +1,10 @@
 package dev.streamcast.forecaster.serving;
 
+import dev.streamcast.trainer.testing.TestBundles;
 import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.contracts.records.Forecast;
 import dev.streamcast.contracts.topics.Topics;
-import dev.streamcast.forecaster.TestBundles;
+import dev.streamcast.forecaster.TestStream;
 import dev.streamcast.forecaster.TestSettings;
 import dev.streamcast.forecaster.metrics.ForecasterMetrics;
 import dev.streamcast.forecaster.model.DirectoryBundleSource;
@@ -39,8 +40,8 @@ class ShadowTest {
 
     @Test
     void theChallengerForecastsTheSameInputsIntoTheShadowTopicWithItsOwnErrorMetrics() throws Exception {
-        TestBundles.write(bundles, "fleet", 1, "gru", Mode.M);
-        TestBundles.write(bundles, "fleet", 2, "dlinear", Mode.M);
+        TestStream.bundle(bundles, "fleet", 1, "gru", Mode.M);
+        TestStream.bundle(bundles, "fleet", 2, "dlinear", Mode.M);
         Files.writeString(bundles.resolve("fleet/aliases.properties"), "champion=1\nchallenger=2\n");
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         ForecasterMetrics metrics = new ForecasterMetrics(meters);
@@ -55,14 +56,14 @@ class ShadowTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         int steps = 20;
         try (served; shadow; TopologyTestDriver driver = new TopologyTestDriver(ForecastTopology.build(
-                TestSettings.of(bundles, "fleet", 64, true), List.of(served, shadow), metrics), props, Instant.ofEpochMilli(TestBundles.START))) {
+                TestSettings.of(bundles, "fleet", 64, true), List.of(served, shadow), metrics), props, Instant.ofEpochMilli(TestStream.START))) {
             driver.createInputTopic(Topics.FEATURE_SPECS.name(), new StringSerializer(), new ByteArraySerializer())
-                    .pipeInput(TestBundles.SPEC.id(), Codecs.FEATURE_SPEC.encode(TestBundles.SPEC));
+                    .pipeInput(TestStream.SPEC.id(), Codecs.FEATURE_SPEC.encode(TestStream.SPEC));
             TestInputTopic<byte[], byte[]> features = driver.createInputTopic(Topics.FEATURES.name(), new ByteArraySerializer(),
                     new ByteArraySerializer());
             for (int s = 0; s < steps; s++) {
-                features.pipeInput("e1".getBytes(StandardCharsets.UTF_8), Codecs.FEATURE_VECTOR.encode(TestBundles.vector(1, s)),
-                        TestBundles.START + (s + 1) * TestBundles.STEP);
+                features.pipeInput("e1".getBytes(StandardCharsets.UTF_8), Codecs.FEATURE_VECTOR.encode(TestStream.vector(1, s)),
+                        TestStream.START + (s + 1) * TestStream.STEP);
             }
             driver.advanceWallClockTime(Duration.ofSeconds(1));
 
@@ -71,21 +72,21 @@ class ShadowTest {
             List<Forecast> challenger = driver.createOutputTopic(Topics.FORECASTS_SHADOW.name(), new ByteArrayDeserializer(),
                     new ByteArrayDeserializer()).readValuesToList().stream().map(v -> Codecs.FORECAST.decode(v).value()).toList();
 
-            assertThat(champion).hasSize(steps - TestBundles.LOOKBACK + 1).allMatch(f -> f.model().equals("fleet@1"));
-            assertThat(challenger).hasSize(steps - TestBundles.LOOKBACK + 1).allMatch(f -> f.model().equals("fleet@2"));
-            double[][] offline = TestBundles.offline(bundles.resolve("fleet/2"), 1, steps);
+            assertThat(champion).hasSize(steps - TestStream.LOOKBACK + 1).allMatch(f -> f.model().equals("fleet@1"));
+            assertThat(challenger).hasSize(steps - TestStream.LOOKBACK + 1).allMatch(f -> f.model().equals("fleet@2"));
+            double[][] offline = TestStream.offline(bundles.resolve("fleet/2"), 1, steps);
             Forecast last = challenger.get(challenger.size() - 1);
             assertThat(last.steps().get(0).point().get("oil_c.mean")).isCloseTo(offline[steps - 1][1], within(1e-4));
             assertThat(meters.find("forecaster_abs_error").tags("slot", "shadow", "model", "fleet@2", "horizon", "1",
-                    "target", "oil_c.mean").summary().count()).isEqualTo(steps - TestBundles.LOOKBACK);
+                    "target", "oil_c.mean").summary().count()).isEqualTo(steps - TestStream.LOOKBACK);
             assertThat(meters.find("forecaster_abs_error").tags("slot", "served", "model", "fleet@1", "horizon", "1",
-                    "target", "oil_c.mean").summary().count()).isEqualTo(steps - TestBundles.LOOKBACK);
+                    "target", "oil_c.mean").summary().count()).isEqualTo(steps - TestStream.LOOKBACK);
         }
     }
 
     @Test
     void anEntityWhoseStepIsLongerThanTheTtlKeepsItsStateWhileItsInputsComeAndASilentOneExpires() throws Exception {
-        TestBundles.write(bundles, "fleet", 1, "dlinear", Mode.M);
+        TestStream.bundle(bundles, "fleet", 1, "dlinear", Mode.M);
         TestBundles.alias(bundles, "fleet", "champion", 1);
         ForecasterMetrics metrics = new ForecasterMetrics(new SimpleMeterRegistry());
         ModelSlot served = new ModelSlot("served", "fleet", "champion", Topics.FORECASTS.name(), new DirectoryBundleSource(bundles),
@@ -95,15 +96,15 @@ class ShadowTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "ttl-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         try (served; TopologyTestDriver driver = new TopologyTestDriver(ForecastTopology.build(TestSettings.withTtl(bundles, "fleet", 1,
-                true, Duration.ofSeconds(30)), List.of(served), metrics), props, Instant.ofEpochMilli(TestBundles.START))) {
+                true, Duration.ofSeconds(30)), List.of(served), metrics), props, Instant.ofEpochMilli(TestStream.START))) {
             driver.createInputTopic(Topics.FEATURE_SPECS.name(), new StringSerializer(), new ByteArraySerializer())
-                    .pipeInput(TestBundles.SPEC.id(), Codecs.FEATURE_SPEC.encode(TestBundles.SPEC));
+                    .pipeInput(TestStream.SPEC.id(), Codecs.FEATURE_SPEC.encode(TestStream.SPEC));
             TestInputTopic<byte[], byte[]> features = driver.createInputTopic(Topics.FEATURES.name(), new ByteArraySerializer(),
                     new ByteArraySerializer());
             for (int s = 0; s < 12; s++) { // one-minute steps, a TTL of 30 s
                 for (String entity : s < 2 ? List.of("active", "silent") : List.of("active")) {
-                    features.pipeInput(entity.getBytes(StandardCharsets.UTF_8), Codecs.FEATURE_VECTOR.encode(TestBundles.vector(1, s)),
-                            TestBundles.START + (s + 1) * TestBundles.STEP);
+                    features.pipeInput(entity.getBytes(StandardCharsets.UTF_8), Codecs.FEATURE_VECTOR.encode(TestStream.vector(1, s)),
+                            TestStream.START + (s + 1) * TestStream.STEP);
                 }
             }
             org.apache.kafka.streams.state.KeyValueStore<String, byte[]> store = driver.getKeyValueStore(ForecastTopology.STATE_STORE_PREFIX

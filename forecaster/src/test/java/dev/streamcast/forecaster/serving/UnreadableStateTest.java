@@ -3,7 +3,7 @@ package dev.streamcast.forecaster.serving;
 import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.contracts.state.StateFormat;
 import dev.streamcast.contracts.topics.Topics;
-import dev.streamcast.forecaster.TestBundles;
+import dev.streamcast.forecaster.TestStream;
 import dev.streamcast.forecaster.TestSettings;
 import dev.streamcast.forecaster.metrics.ForecasterMetrics;
 import dev.streamcast.forecaster.model.DirectoryBundleSource;
@@ -49,21 +49,21 @@ class UnreadableStateTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "unreadable-state-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         try (slot; TopologyTestDriver driver = new TopologyTestDriver(ForecastTopology.build(TestSettings.of(bundles, "fleet", 8, true),
-                List.of(slot), metrics), props, Instant.ofEpochMilli(TestBundles.START))) {
+                List.of(slot), metrics), props, Instant.ofEpochMilli(TestStream.START))) {
             KeyValueStore<String, byte[]> store = driver.getKeyValueStore(ForecastTopology.STATE_STORE_PREFIX + "served");
             store.put("e1", new StateFormat(EntityStateFormat.FORMAT.name(), 7).allocate(32).array()); // a newer release's
             byte[] firstFormat = new byte[48];
             firstFormat[0] = 1;
             store.put("e2", firstFormat); // written before the envelope
             driver.createInputTopic(Topics.FEATURE_SPECS.name(), new StringSerializer(), new ByteArraySerializer())
-                    .pipeInput(TestBundles.SPEC.id(), Codecs.FEATURE_SPEC.encode(TestBundles.SPEC));
+                    .pipeInput(TestStream.SPEC.id(), Codecs.FEATURE_SPEC.encode(TestStream.SPEC));
 
             driver.createInputTopic(Topics.FEATURES.name(), new ByteArraySerializer(), new ByteArraySerializer())
-                    .pipeInput("e1".getBytes(StandardCharsets.UTF_8), Codecs.FEATURE_VECTOR.encode(TestBundles.vector(1, 0)),
-                            TestBundles.START + TestBundles.STEP);
+                    .pipeInput("e1".getBytes(StandardCharsets.UTF_8), Codecs.FEATURE_VECTOR.encode(TestStream.vector(1, 0)),
+                            TestStream.START + TestStream.STEP);
 
             EntityState e1 = EntityStateFormat.decode(store.get("e1"));
-            assertThat(e1.lastInput()).isEqualTo(TestBundles.START + TestBundles.STEP);
+            assertThat(e1.lastInput()).isEqualTo(TestStream.START + TestStream.STEP);
             assertThat(e1.recentInputs(8)).hasSize(1);
             assertThat(store.get("e2")).as("discarded by the TTL scan, which first runs on the first record").isNull();
             assertThat(meters.find("forecaster_state_discarded").tags("slot", "served").counter().count()).isEqualTo(2.0);

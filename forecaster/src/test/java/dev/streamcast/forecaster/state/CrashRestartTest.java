@@ -1,11 +1,12 @@
 package dev.streamcast.forecaster.state;
 
+import dev.streamcast.trainer.testing.TestBundles;
 import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.contracts.records.FeatureVector;
 import dev.streamcast.contracts.records.Forecast;
 import dev.streamcast.contracts.topics.Topics;
 import dev.streamcast.forecaster.StandaloneForecaster;
-import dev.streamcast.forecaster.TestBundles;
+import dev.streamcast.forecaster.TestStream;
 import dev.streamcast.testkit.KafkaFixture;
 import dev.streamcast.trainer.data.Mode;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -70,7 +71,7 @@ class CrashRestartTest {
     void produce(KafkaProducer<byte[], byte[]> producer, int from, int to) {
         for (int s = from; s < to; s++) {
             for (int e = 0; e < ENTITIES; e++) {
-                FeatureVector v = TestBundles.vector(e, s);
+                FeatureVector v = TestStream.vector(e, s);
                 producer.send(new ProducerRecord<>(Topics.FEATURES.name(), null, v.windowEnd(),
                         ("e" + e).getBytes(StandardCharsets.UTF_8), Codecs.FEATURE_VECTOR.encode(v)));
             }
@@ -81,11 +82,11 @@ class CrashRestartTest {
     @Test
     void aKilledForecasterResumesFromTheChangelogWithoutLosingOrRepeatingAStep() throws Exception {
         kafka.createTopics(Topics.ALL);
-        TestBundles.write(dir.resolve("bundles"), "fleet", 1, "gru", Mode.M);
+        TestStream.bundle(dir.resolve("bundles"), "fleet", 1, "gru", Mode.M);
         TestBundles.alias(dir.resolve("bundles"), "fleet", "champion", 1);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties())) {
-            producer.send(new ProducerRecord<>(Topics.FEATURE_SPECS.name(), TestBundles.SPEC.id().getBytes(StandardCharsets.UTF_8),
-                    Codecs.FEATURE_SPEC.encode(TestBundles.SPEC))).get();
+            producer.send(new ProducerRecord<>(Topics.FEATURE_SPECS.name(), TestStream.SPEC.id().getBytes(StandardCharsets.UTF_8),
+                    Codecs.FEATURE_SPEC.encode(TestStream.SPEC))).get();
             Process first = start(dir.resolve("state-a"));
             produce(producer, 0, 20);
             assertThat(kafka.consume(Topics.FORECASTS.name(), 1, Duration.ofSeconds(60))).as("serving before the crash").isNotEmpty();
@@ -94,7 +95,7 @@ class CrashRestartTest {
             Process second = start(dir.resolve("state-b"));
             try {
                 produce(producer, 25, STEPS);
-                int perEntity = STEPS - TestBundles.LOOKBACK + 1;
+                int perEntity = STEPS - TestStream.LOOKBACK + 1;
                 Map<String, List<Forecast>> byEntity = new HashMap<>();
                 for (ConsumerRecord<byte[], byte[]> r : kafka.consume(Topics.FORECASTS.name(), ENTITIES * perEntity,
                         Duration.ofSeconds(120))) {
@@ -103,11 +104,11 @@ class CrashRestartTest {
                 }
                 for (int e = 0; e < ENTITIES; e++) {
                     List<Forecast> forecasts = byEntity.get("e" + e);
-                    double[][] offline = TestBundles.offline(dir.resolve("bundles/fleet/1"), e, STEPS);
+                    double[][] offline = TestStream.offline(dir.resolve("bundles/fleet/1"), e, STEPS);
                     assertThat(forecasts).as("entity e%d", e).hasSize(perEntity);
                     for (int i = 0; i < perEntity; i++) {
-                        int step = TestBundles.LOOKBACK - 1 + i;
-                        assertThat(forecasts.get(i).origin()).isEqualTo(TestBundles.START + step * TestBundles.STEP);
+                        int step = TestStream.LOOKBACK - 1 + i;
+                        assertThat(forecasts.get(i).origin()).isEqualTo(TestStream.START + step * TestStream.STEP);
                         assertThat(forecasts.get(i).steps().get(0).point().get("oil_c.mean"))
                                 .isCloseTo(offline[step][1], within(1e-4));
                     }

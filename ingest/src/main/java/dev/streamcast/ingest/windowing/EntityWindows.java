@@ -14,7 +14,7 @@ import java.util.List;
  * of every feature (for carry-forward). Stored per entity in a changelogged store, so a restart
  * resumes exactly where the last committed transaction left it.
  */
-final class EntityWindows {
+public final class EntityWindows {
 
     /** Version 3 was the last one without the envelope (a leading format byte 3): it reads as unreadable. */
     static final StateFormat FORMAT = new StateFormat("ingest entity windows", 4);

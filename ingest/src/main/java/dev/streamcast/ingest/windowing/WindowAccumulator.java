@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /** What one entity saw in one window: per channel count, sum, min, max and last; per text the counts. */
-final class WindowAccumulator {
+public final class WindowAccumulator {
 
     final long start;
     final long[] count;      // [C]

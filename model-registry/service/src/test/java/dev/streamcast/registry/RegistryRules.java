@@ -11,7 +11,9 @@ import dev.streamcast.registry.client.ModelVersion;
 import dev.streamcast.registry.client.PublishOptions;
 import dev.streamcast.registry.client.RegistryClient;
 import dev.streamcast.registry.client.RegistryException;
-import dev.streamcast.registry.testing.Bundles;
+import dev.streamcast.registry.testing.BundleEdits;
+import dev.streamcast.testkit.Signals;
+import dev.streamcast.trainer.testing.TestBundles;
 import dev.streamcast.testkit.KafkaFixture;
 import io.restassured.response.ValidatableResponse;
 import io.restassured.specification.RequestSpecification;
@@ -83,8 +85,8 @@ abstract class RegistryRules {
 
     @Test
     void anUploadBecomesVersionOneWithItsShaSizeMetricsLineageAndSignature() throws Exception {
-        Path dir = Bundles.seasonalNaive(tmp.resolve("b"), "upload-basic", Bundles.metrics(0.42, 7.5));
-        byte[] zip = Bundles.zip(dir);
+        Path dir = TestBundles.seasonalNaive(tmp.resolve("b"), "upload-basic", TestBundles.metrics(0.42, 7.5));
+        byte[] zip = BundleEdits.zip(dir);
 
         upload("upload-basic", zip, "creator=ci-bot&description=first seasonal")
                 .statusCode(201)
@@ -97,7 +99,7 @@ abstract class RegistryRules {
                 .body("description", equalTo("first seasonal"))
                 .body("metrics.mse", equalTo(0.42f))
                 .body("lineage.dataSource", equalTo("transformers.csv"))
-                .body("lineage.dataFrom", equalTo(Bundles.START))
+                .body("lineage.dataFrom", equalTo(Signals.START))
                 .body("lineage.dataRows", equalTo(420))
                 .body("signature.features", equalTo(List.of("oil_c")))
                 .body("signature.horizon", equalTo(6))
@@ -120,8 +122,8 @@ abstract class RegistryRules {
 
     @Test
     void versionsAreNumberedPerModelAndANumberIsNeverGivenTwice() throws Exception {
-        byte[] a = Bundles.zip(Bundles.lastValue(tmp.resolve("a"), "numbered-a", Bundles.metrics(1.0, 1.0)));
-        byte[] b = Bundles.zip(Bundles.lastValue(tmp.resolve("b"), "numbered-b", Bundles.metrics(1.0, 1.0)));
+        byte[] a = BundleEdits.zip(TestBundles.lastValue(tmp.resolve("a"), "numbered-a", TestBundles.metrics(1.0, 1.0)));
+        byte[] b = BundleEdits.zip(TestBundles.lastValue(tmp.resolve("b"), "numbered-b", TestBundles.metrics(1.0, 1.0)));
 
         upload("numbered-a", a, "").statusCode(201).body("version", equalTo(1));
         upload("numbered-a", a, "").statusCode(201).body("version", equalTo(2));
@@ -136,7 +138,7 @@ abstract class RegistryRules {
 
     @Test
     void concurrentUploadsToOneModelGetDistinctVersions() throws Exception {
-        byte[] zip = Bundles.zip(Bundles.lastValue(tmp.resolve("c"), "concurrent", Bundles.metrics(1.0, 1.0)));
+        byte[] zip = BundleEdits.zip(TestBundles.lastValue(tmp.resolve("c"), "concurrent", TestBundles.metrics(1.0, 1.0)));
         int uploads = 16;
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
@@ -160,7 +162,7 @@ abstract class RegistryRules {
 
     @Test
     void aRetriedUploadWithTheSameIdempotencyKeyGivesBackTheSameVersion() throws Exception {
-        byte[] zip = Bundles.zip(Bundles.lastValue(tmp.resolve("i"), "idempotent", Bundles.metrics(1.0, 1.0)));
+        byte[] zip = BundleEdits.zip(TestBundles.lastValue(tmp.resolve("i"), "idempotent", TestBundles.metrics(1.0, 1.0)));
         writer().header("Idempotency-Key", "publish-7f3a").contentType("application/zip").body(zip)
                 .post("/api/models/idempotent/versions").then().statusCode(201).body("version", equalTo(1));
         writer().header("Idempotency-Key", "publish-7f3a").contentType("application/zip").body(zip)
@@ -172,16 +174,16 @@ abstract class RegistryRules {
 
     @Test
     void anInvalidManifestGives400NamingTheField() throws Exception {
-        Path dir = Bundles.lastValue(tmp.resolve("m"), "bad-manifest", Map.of());
-        Bundles.editManifestText(dir, "\"horizon\" : 6", "\"horizon\" : 0");
+        Path dir = TestBundles.lastValue(tmp.resolve("m"), "bad-manifest", Map.of());
+        BundleEdits.editManifestText(dir, "\"horizon\" : 6", "\"horizon\" : 0");
 
-        upload("bad-manifest", Bundles.zipRaw(dir), "").statusCode(400)
+        upload("bad-manifest", BundleEdits.zipRaw(dir), "").statusCode(400)
                 .body("error", containsString("horizon"))
                 .body("error", containsString("0"));
 
-        Map<String, byte[]> noManifest = Bundles.entries(Bundles.lastValue(tmp.resolve("n"), "bad-manifest", Map.of()));
+        Map<String, byte[]> noManifest = BundleEdits.entries(TestBundles.lastValue(tmp.resolve("n"), "bad-manifest", Map.of()));
         noManifest.remove("manifest.json");
-        upload("bad-manifest", Bundles.zipOf(noManifest), "").statusCode(400)
+        upload("bad-manifest", BundleEdits.zipOf(noManifest), "").statusCode(400)
                 .body("error", containsString("no manifest.json in the bundle"));
         upload("bad-manifest", "not a zip at all".getBytes(StandardCharsets.UTF_8), "").statusCode(400)
                 .body("error", containsString("not a zip archive"));
@@ -190,12 +192,12 @@ abstract class RegistryRules {
 
     @Test
     void aFileWhoseSha256DiffersFromTheManifestGives400() throws Exception {
-        Path dir = Bundles.lastValue(tmp.resolve("s"), "bad-sha", Map.of());
+        Path dir = TestBundles.lastValue(tmp.resolve("s"), "bad-sha", Map.of());
         byte[] step = Files.readAllBytes(dir.resolve("step.onnx"));
         step[step.length - 1] ^= 1;
         Files.write(dir.resolve("step.onnx"), step);
 
-        upload("bad-sha", Bundles.zipRaw(dir), "").statusCode(400)
+        upload("bad-sha", BundleEdits.zipRaw(dir), "").statusCode(400)
                 .body("problems[0]", containsString("files.step.onnx: sha256 is " + Manifests.sha256(step)
                         + " but the manifest says"));
         assertNothingStored("bad-sha");
@@ -203,44 +205,44 @@ abstract class RegistryRules {
 
     @Test
     void anOnnxFileThatDoesNotLoadGives400() throws Exception {
-        Path dir = Bundles.lastValue(tmp.resolve("o"), "bad-onnx", Map.of());
-        Bundles.replaceFile(dir, "step.onnx", "this is not a protobuf".getBytes(StandardCharsets.UTF_8));
+        Path dir = TestBundles.lastValue(tmp.resolve("o"), "bad-onnx", Map.of());
+        BundleEdits.replaceFile(dir, "step.onnx", "this is not a protobuf".getBytes(StandardCharsets.UTF_8));
 
-        upload("bad-onnx", Bundles.zip(dir), "").statusCode(400)
+        upload("bad-onnx", BundleEdits.zip(dir), "").statusCode(400)
                 .body("problems", hasItem(containsString("step.onnx: does not load in ONNX Runtime")));
         assertNothingStored("bad-onnx");
     }
 
     @Test
     void graphsWhoseInputsOutputsOrStateDifferFromTheManifestGive400() throws Exception {
-        Path carry = Bundles.lastValue(tmp.resolve("carry"), "bad-graph", Map.of());
-        Bundles.editManifest(carry, m -> Bundles.withState(m, List.of(StateTensor.carry("h", 4))));
-        upload("bad-graph", Bundles.zip(carry), "").statusCode(400)
+        Path carry = TestBundles.lastValue(tmp.resolve("carry"), "bad-graph", Map.of());
+        BundleEdits.editManifest(carry, m -> BundleEdits.withState(m, List.of(StateTensor.carry("h", 4))));
+        upload("bad-graph", BundleEdits.zip(carry), "").statusCode(400)
                 .body("problems", hasItem(containsString("step.onnx: has no input 'h' (the manifest needs [B, 4])")))
                 .body("problems", hasItem(containsString("step.onnx: has no output 'h.next'")));
 
-        Path renamed = Bundles.seasonalNaive(tmp.resolve("renamed"), "bad-graph", Map.of());
-        Bundles.editManifest(renamed, m -> Bundles.withState(m, List.of(StateTensor.window("taps", 23, 1))));
-        upload("bad-graph", Bundles.zip(renamed), "").statusCode(400)
+        Path renamed = TestBundles.seasonalNaive(tmp.resolve("renamed"), "bad-graph", Map.of());
+        BundleEdits.editManifest(renamed, m -> BundleEdits.withState(m, List.of(StateTensor.window("taps", 23, 1))));
+        upload("bad-graph", BundleEdits.zip(renamed), "").statusCode(400)
                 .body("problems", hasItem("step.onnx: input 'season' is not in the manifest (expected exactly [taps, x])"))
                 .body("problems", hasItem("step.onnx: output 'season.new' is not in the manifest (expected exactly"
                         + " [taps.new, yhat])"));
 
-        Path longer = Bundles.seasonalNaive(tmp.resolve("longer"), "bad-graph", Map.of());
-        Bundles.editManifest(longer, m -> Bundles.withState(m, List.of(StateTensor.window("season", 47, 1))));
-        upload("bad-graph", Bundles.zip(longer), "").statusCode(400)
+        Path longer = TestBundles.seasonalNaive(tmp.resolve("longer"), "bad-graph", Map.of());
+        BundleEdits.editManifest(longer, m -> BundleEdits.withState(m, List.of(StateTensor.window("season", 47, 1))));
+        upload("bad-graph", BundleEdits.zip(longer), "").statusCode(400)
                 .body("problems", hasItem("step.onnx: input 'season' has shape [B, 23, 1] but the manifest implies [B, 47, 1]"));
 
-        Path swapped = Bundles.lastValue(tmp.resolve("swapped"), "bad-graph", Map.of());
-        Bundles.replaceFile(swapped, "step.onnx", Files.readAllBytes(swapped.resolve("sequence.onnx")));
-        upload("bad-graph", Bundles.zip(swapped), "").statusCode(400)
+        Path swapped = TestBundles.lastValue(tmp.resolve("swapped"), "bad-graph", Map.of());
+        BundleEdits.replaceFile(swapped, "step.onnx", Files.readAllBytes(swapped.resolve("sequence.onnx")));
+        upload("bad-graph", BundleEdits.zip(swapped), "").statusCode(400)
                 .body("problems", hasItem("step.onnx: input 'x' has shape [B, ?, 1] but the manifest implies [B, 1]"));
         assertNothingStored("bad-graph");
     }
 
     @Test
     void aManifestNamingAnotherModelGives400() throws Exception {
-        byte[] zip = Bundles.zip(Bundles.lastValue(tmp.resolve("x"), "some-other-model", Map.of()));
+        byte[] zip = BundleEdits.zip(TestBundles.lastValue(tmp.resolve("x"), "some-other-model", Map.of()));
         upload("named-model", zip, "").statusCode(400)
                 .body("problems[0]", equalTo("name: the manifest names model 'some-other-model' but the upload is to"
                         + " model 'named-model'"));
@@ -249,7 +251,7 @@ abstract class RegistryRules {
 
     @Test
     void archiveEntriesThatCouldEscapeOrSneakInGive400AndWriteNothing() throws Exception {
-        Map<String, byte[]> good = Bundles.entries(Bundles.lastValue(tmp.resolve("z"), "unsafe-zip", Map.of()));
+        Map<String, byte[]> good = BundleEdits.entries(TestBundles.lastValue(tmp.resolve("z"), "unsafe-zip", Map.of()));
         Map<String, String> cases = new LinkedHashMap<>();
         cases.put("../escape.onnx", "contains '..': paths may not leave the bundle");
         cases.put("/etc/escape.onnx", "is an absolute path");
@@ -258,7 +260,7 @@ abstract class RegistryRules {
         for (Map.Entry<String, String> c : cases.entrySet()) {
             Map<String, byte[]> entries = new LinkedHashMap<>(good);
             entries.put(c.getKey(), "x".getBytes(StandardCharsets.UTF_8));
-            upload("unsafe-zip", Bundles.zipOf(entries), "").statusCode(400).body("error", containsString(c.getValue()));
+            upload("unsafe-zip", BundleEdits.zipOf(entries), "").statusCode(400).body("error", containsString(c.getValue()));
         }
         byte[] duplicate = duplicateEntryZip(good);
         upload("unsafe-zip", duplicate, "").statusCode(400).body("error", containsString("appears twice"));
@@ -273,9 +275,9 @@ abstract class RegistryRules {
     void aBundleAFolderDeepAsZipMakesItIsAccepted() throws Exception {
         Map<String, byte[]> entries = new LinkedHashMap<>();
         entries.put("bundle/", new byte[0]);
-        Bundles.entries(Bundles.lastValue(tmp.resolve("f"), "folder-zip", Map.of()))
+        BundleEdits.entries(TestBundles.lastValue(tmp.resolve("f"), "folder-zip", Map.of()))
                 .forEach((name, content) -> entries.put("bundle/" + name, content));
-        upload("folder-zip", Bundles.zipOf(entries), "").statusCode(201).body("version", equalTo(1));
+        upload("folder-zip", BundleEdits.zipOf(entries), "").statusCode(201).body("version", equalTo(1));
     }
 
     @Test
@@ -290,10 +292,10 @@ abstract class RegistryRules {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(big)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(refused.statusCode()).isEqualTo(413);
 
-        Map<String, byte[]> bomb = new LinkedHashMap<>(Bundles.entries(
-                Bundles.lastValue(tmp.resolve("l"), "too-large", Map.of())));
+        Map<String, byte[]> bomb = new LinkedHashMap<>(BundleEdits.entries(
+                TestBundles.lastValue(tmp.resolve("l"), "too-large", Map.of())));
         bomb.put("step.onnx", new byte[(int) limit + 1]); // zeros: a few KiB compressed
-        byte[] zip = Bundles.zipOf(bomb);
+        byte[] zip = BundleEdits.zipOf(bomb);
         assertThat(zip.length).isLessThan(100_000);
         upload("too-large", zip, "").statusCode(413)
                 .body("error", containsString("the unpacked bundle is over the limit of " + limit + " bytes"));
@@ -304,7 +306,7 @@ abstract class RegistryRules {
 
     @Test
     void anAliasMovesAtomicallyAndResolvesToItsVersion() throws Exception {
-        byte[] zip = Bundles.zip(Bundles.lastValue(tmp.resolve("al"), "aliased", Bundles.metrics(1.0, 1.0)));
+        byte[] zip = BundleEdits.zip(TestBundles.lastValue(tmp.resolve("al"), "aliased", TestBundles.metrics(1.0, 1.0)));
         for (int i = 0; i < 3; i++) {
             upload("aliased", zip, "").statusCode(201);
         }
@@ -330,7 +332,7 @@ abstract class RegistryRules {
 
     @Test
     void aVersionAnAliasPointsToCannotBeArchivedOrDeleted() throws Exception {
-        byte[] zip = Bundles.zip(Bundles.lastValue(tmp.resolve("ar"), "archiving", Bundles.metrics(1.0, 1.0)));
+        byte[] zip = BundleEdits.zip(TestBundles.lastValue(tmp.resolve("ar"), "archiving", TestBundles.metrics(1.0, 1.0)));
         upload("archiving", zip, "").statusCode(201);
         upload("archiving", zip, "").statusCode(201);
         moveAlias("archiving", "champion", 1, null).statusCode(200);
@@ -352,11 +354,11 @@ abstract class RegistryRules {
     @Test
     void deletingAVersionRemovesOnlyTheFilesNoOtherVersionShares() throws Exception {
         // a horizon no other test uses: content addressing shares identical graphs across models
-        Path dir = Bundles.lastValue(tmp.resolve("d"), "deleting", Bundles.metrics(1.0, 1.0), 11);
-        byte[] first = Bundles.zip(dir);
+        Path dir = TestBundles.lastValue(tmp.resolve("d"), "deleting", TestBundles.metrics(1.0, 1.0), 11);
+        byte[] first = BundleEdits.zip(dir);
         upload("deleting", first, "").statusCode(201);
-        Path other = Bundles.seasonalNaive(tmp.resolve("d2"), "deleting", Bundles.metrics(0.5, 2.0));
-        upload("deleting", Bundles.zip(other), "").statusCode(201);
+        Path other = TestBundles.seasonalNaive(tmp.resolve("d2"), "deleting", TestBundles.metrics(0.5, 2.0));
+        upload("deleting", BundleEdits.zip(other), "").statusCode(201);
         upload("deleting", first, "").statusCode(201); // version 3 shares every file with version 1
 
         String stepSha = Manifests.read(dir).files().get("step.onnx");
@@ -372,7 +374,7 @@ abstract class RegistryRules {
 
     @Test
     void writesNeedTheWriteTokenAndReadsAreOpen() throws Exception {
-        byte[] zip = Bundles.zip(Bundles.lastValue(tmp.resolve("t"), "guarded", Map.of()));
+        byte[] zip = BundleEdits.zip(TestBundles.lastValue(tmp.resolve("t"), "guarded", Map.of()));
         given().contentType("application/zip").body(zip).post("/api/models/guarded/versions").then().statusCode(401)
                 .header("WWW-Authenticate", containsString("Bearer"))
                 .body("error", containsString("needs a write token"));
@@ -402,7 +404,7 @@ abstract class RegistryRules {
                 .statusCode(org.hamcrest.Matchers.oneOf(400, 404));
         given().urlEncodingEnabled(false).get("/api/models/%2e%2e/versions").then()
                 .statusCode(org.hamcrest.Matchers.oneOf(400, 404));
-        byte[] zip = Bundles.zip(Bundles.lastValue(tmp.resolve("u"), "safe-name", Map.of()));
+        byte[] zip = BundleEdits.zip(TestBundles.lastValue(tmp.resolve("u"), "safe-name", Map.of()));
         upload("safe-name", zip, "").statusCode(201);
         moveAlias("safe-name", "7", 1, null).statusCode(400).body("error", containsString("is reserved"));
         moveAlias("safe-name", "latest", 1, null).statusCode(400).body("error", containsString("is reserved"));
@@ -415,8 +417,8 @@ abstract class RegistryRules {
 
     @Test
     void downloadsGiveBackExactlyTheUploadedFiles() throws Exception {
-        Path dir = Bundles.seasonalNaive(tmp.resolve("dl"), "downloads", Bundles.metrics(0.3, 4.0));
-        upload("downloads", Bundles.zip(dir), "").statusCode(201);
+        Path dir = TestBundles.seasonalNaive(tmp.resolve("dl"), "downloads", TestBundles.metrics(0.3, 4.0));
+        upload("downloads", BundleEdits.zip(dir), "").statusCode(201);
 
         byte[] zip = given().get("/api/models/downloads/versions/1/bundle").then().statusCode(200)
                 .contentType("application/zip").extract().asByteArray();
@@ -437,7 +439,7 @@ abstract class RegistryRules {
     @Test
     void theClientPublishesResolvesDownloadsAndReportsWhatFailed() throws Exception {
         RegistryClient client = RegistryClient.builder("http://localhost:" + port).token(WRITE).build();
-        Path dir = Bundles.seasonalNaive(tmp.resolve("cl"), "client-model", Bundles.metrics(0.25, 3.0));
+        Path dir = TestBundles.seasonalNaive(tmp.resolve("cl"), "client-model", TestBundles.metrics(0.25, 3.0));
 
         ModelVersion published = client.publish(dir, PublishOptions.by("trainer").withDescription("seasonal")
                 .withAliases("challenger"));
@@ -478,8 +480,8 @@ abstract class RegistryRules {
         java.time.format.DateTimeFormatter format = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
                 .withZone(java.time.ZoneOffset.UTC);
         for (int r = 0; r < 400; r++) {
-            csv.append(format.format(java.time.Instant.ofEpochSecond(1_467_331_200L + r * 3600L))).append(',')
-                    .append(10 + Math.sin(r / 3.0)).append(',').append(20 + 5 * Math.sin(2 * Math.PI * r / 24.0) + 0.01 * r).append('\n');
+            csv.append(format.format(java.time.Instant.ofEpochMilli(Signals.START + r * Signals.HOUR))).append(',')
+                    .append(Signals.value(0, 0, r, 24)).append(',').append(Signals.value(0, 1, r, 24)).append('\n');
         }
         Path data = tmp.resolve("trainer.csv");
         java.nio.file.Files.writeString(data, csv);
@@ -514,7 +516,7 @@ abstract class RegistryRules {
 
     @Test
     void theModelEventsTopicAloneRebuildsEveryAliasKeyedByModelName() throws Exception {
-        byte[] zip = Bundles.zip(Bundles.lastValue(tmp.resolve("ev"), "events-model", Bundles.metrics(1.0, 1.0)));
+        byte[] zip = BundleEdits.zip(TestBundles.lastValue(tmp.resolve("ev"), "events-model", TestBundles.metrics(1.0, 1.0)));
         upload("events-model", zip, "").statusCode(201);
         upload("events-model", zip, "").statusCode(201);
         upload("events-model", zip, "").statusCode(201);
@@ -557,7 +559,7 @@ abstract class RegistryRules {
 
     @Test
     void aRefusedChangeSendsNoEvent() throws Exception {
-        byte[] zip = Bundles.zip(Bundles.lastValue(tmp.resolve("rf"), "refused-events", Bundles.metrics(1.0, 1.0)));
+        byte[] zip = BundleEdits.zip(TestBundles.lastValue(tmp.resolve("rf"), "refused-events", TestBundles.metrics(1.0, 1.0)));
         upload("refused-events", zip, "").statusCode(201);
         upload("refused-events", zip, "").statusCode(201);
         moveAlias("refused-events", "champion", 1, null).statusCode(200);
@@ -583,7 +585,7 @@ abstract class RegistryRules {
 
     @Test
     void readinessIncludesTheDatabaseAndMetricsCountUploadsByOutcome() throws Exception {
-        byte[] zip = Bundles.zip(Bundles.lastValue(tmp.resolve("ops"), "ops-model", Map.of()));
+        byte[] zip = BundleEdits.zip(TestBundles.lastValue(tmp.resolve("ops"), "ops-model", Map.of()));
         upload("ops-model", zip, "").statusCode(201);
         upload("ops-model", "nope".getBytes(StandardCharsets.UTF_8), "").statusCode(400);
 
@@ -634,9 +636,9 @@ abstract class RegistryRules {
 
     /** The reader takes local entries in order: one archive's entries, then a whole second archive. */
     private static byte[] duplicateEntryZip(Map<String, byte[]> good) throws Exception {
-        byte[] first = Bundles.zipOf(Map.of("manifest.json", good.get("manifest.json")));
+        byte[] first = BundleEdits.zipOf(Map.of("manifest.json", good.get("manifest.json")));
         int centralDirectory = indexOf(first, new byte[]{0x50, 0x4b, 0x01, 0x02});
-        byte[] second = Bundles.zipOf(good);
+        byte[] second = BundleEdits.zipOf(good);
         byte[] merged = new byte[centralDirectory + second.length];
         System.arraycopy(first, 0, merged, 0, centralDirectory);
         System.arraycopy(second, 0, merged, centralDirectory, second.length);

@@ -1,7 +1,7 @@
 package dev.streamcast.trainer.arch;
 
 import dev.streamcast.contracts.bundle.StateTensor;
-import dev.streamcast.trainer.Synthetic;
+import dev.streamcast.trainer.testing.TestSeries;
 import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.data.Mode;
 import dev.streamcast.trainer.eval.Parity;
@@ -64,7 +64,7 @@ class ArchitectureParityTest {
     }
 
     private static Dataset data(int rows, long seed, Mode mode) {
-        return Dataset.of(Synthetic.hourly(rows, COLUMNS, seed), mode, "OT", 24, 6);
+        return Dataset.of(TestSeries.hourly(rows, COLUMNS, seed), mode, "OT", 24, 6);
     }
 
     private static final TrainOptions RECURRENT = TrainOptions.defaults().withEpochs(2).withSize(8, 2).withMaxTrainWindows(128);
@@ -73,7 +73,7 @@ class ArchitectureParityTest {
             .withMaxTrainWindows(96);
 
     static Stream<Row> rows() {
-        Dataset baseline = Dataset.of(Synthetic.hourly(600, COLUMNS, 1), Mode.M, "OT", 24, 12);
+        Dataset baseline = Dataset.of(TestSeries.hourly(600, COLUMNS, 1), Mode.M, "OT", 24, 12);
         Stream.Builder<Row> rows = Stream.builder();
         rows.add(new Row("last-value", Mode.M, baseline, TrainOptions.defaults(), new Input(3, 40, 7)).within(1e-6)
                 .and((model, data, x) -> {
@@ -152,7 +152,7 @@ class ArchitectureParityTest {
         int f = data.features();
         Input in = row.input();
         try (TrainedModel model = Architectures.byName(row.arch()).fit(data, row.options(), TrainingProgress.SILENT)) {
-            float[] x = Synthetic.inputs(in.batch(), in.steps(), f, in.seed());
+            float[] x = TestSeries.inputs(in.batch(), in.steps(), f, in.seed());
 
             Parity.Result parity = Parity.check(model, x, in.batch(), in.steps(), f);
 
@@ -172,7 +172,7 @@ class ArchitectureParityTest {
 
     /** The largest deviation of forecast(x + 3) - forecast(x) from 3, over a window whose level lies outside training. */
     private static double levelShiftError(TrainedModel model, int f) {
-        float[] x = Synthetic.inputs(2, 24, f, 25);
+        float[] x = TestSeries.inputs(2, 24, f, 25);
         float[] shifted = x.clone();
         for (int i = 0; i < shifted.length; i++) {
             shifted[i] += 3f;

@@ -2,7 +2,7 @@ package dev.streamcast.trainer.arch;
 
 import dev.streamcast.contracts.bundle.BundleManifest;
 import dev.streamcast.contracts.bundle.Manifests;
-import dev.streamcast.trainer.Synthetic;
+import dev.streamcast.trainer.testing.TestSeries;
 import dev.streamcast.trainer.bundle.BundleWriter;
 import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.data.Mode;
@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.within;
 
 class QuantileHeadTest {
 
-    static final Dataset DATA = Dataset.of(Synthetic.hourly(900, List.of("HUFL", "OT"), 7), Mode.M, "OT", 24, 6);
+    static final Dataset DATA = Dataset.of(TestSeries.hourly(900, List.of("HUFL", "OT"), 7), Mode.M, "OT", 24, 6);
     static final double[] LEVELS = {0.1, 0.5, 0.9};
 
     @TempDir
@@ -44,7 +44,7 @@ class QuantileHeadTest {
         try (TrainedModel model = QuantileHead.fit(new RecurrentNet(dev.streamcast.trainer.onnx.GateOrder.GRU), DATA, options,
                 TrainingProgress.SILENT)) {
             assertThat(model.quantiles()).containsExactly(LEVELS);
-            float[] x = Synthetic.inputs(2, 40, 2, 3);
+            float[] x = TestSeries.inputs(2, 40, 2, 3);
 
             Parity.Result parity = Parity.check(model, x, 2, 40, 2);
             float[] levels = model.forwardSequence(x, 2, 40, 2);                   // [B, S, H, T, Q]
@@ -81,7 +81,7 @@ class QuantileHeadTest {
             int cell = (2 * 2 + 1) * 3;
             assertThat(levels[cell] - pointForecast[(2) * 2 + 1]).isCloseTo((float) QuantileHead.quantile(residuals, 0.1), within(1e-5f));
             assertThat(levels[cell + 2] - pointForecast[(2) * 2 + 1]).isCloseTo((float) QuantileHead.quantile(residuals, 0.9), within(1e-5f));
-            assertThat(Parity.check(model, Synthetic.inputs(2, 30, 2, 4), 2, 30, 2).max()).isLessThanOrEqualTo(1e-5);
+            assertThat(Parity.check(model, TestSeries.inputs(2, 30, 2, 4), 2, 30, 2).max()).isLessThanOrEqualTo(1e-5);
             assertThat(Backtest.test(model, DATA).coverage()).isBetween(0.6, 0.95);
         }
     }
@@ -95,7 +95,7 @@ class QuantileHeadTest {
 
         BundleManifest manifest = Manifests.read(dir);
         float[] stepped = OrtRunner.iterate(ai.onnx.proto.OnnxMl.ModelProto.parseFrom(java.nio.file.Files.readAllBytes(dir.resolve("step.onnx"))), manifest.state(),
-                Synthetic.inputs(3, 5, 2, 1), 3, 5, 2);
+                TestSeries.inputs(3, 5, 2, 1), 3, 5, 2);
 
         assertThat(manifest.quantiles()).containsExactly(0.2, 0.5, 0.8);
         assertThat(stepped).hasSize(3 * 5 * 6 * 2 * 3);

@@ -1,7 +1,7 @@
 package dev.streamcast.trainer.arch;
 
 import dev.streamcast.contracts.bundle.StateTensor;
-import dev.streamcast.trainer.Synthetic;
+import dev.streamcast.trainer.testing.TestSeries;
 import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.data.Mode;
 import dev.streamcast.trainer.eval.Parity;
@@ -25,7 +25,7 @@ class StateSpecTest {
 
     /** The state of {@code arch} trained briefly on two channels (HUFL, OT) in mode M. */
     private static List<StateTensor> state(Architecture arch, TrainOptions options, int rows, long seed, int lookback) {
-        Dataset data = Dataset.of(Synthetic.hourly(rows, List.of("HUFL", "OT"), seed), Mode.M, "OT", lookback, 6);
+        Dataset data = Dataset.of(TestSeries.hourly(rows, List.of("HUFL", "OT"), seed), Mode.M, "OT", lookback, 6);
         try (TrainedModel model = arch.fit(data, options, TrainingProgress.SILENT)) {
             return model.state();
         }
@@ -72,7 +72,7 @@ class StateSpecTest {
 
     @Test
     void theCacheHoldsExactlyWKeysAndValuesPerLayer() throws Exception {
-        Dataset data = Dataset.of(Synthetic.hourly(600, List.of("HUFL", "OT"), 23), Mode.M, "OT", 24, 6);
+        Dataset data = Dataset.of(TestSeries.hourly(600, List.of("HUFL", "OT"), 23), Mode.M, "OT", 24, 6);
         try (TrainedModel model = new SlidingWindowTransformer(5).fit(data, OPTIONS.withEpochs(1), TrainingProgress.SILENT)) {
             List<StateTensor> state = model.state();
 
@@ -82,7 +82,7 @@ class StateSpecTest {
             assertThat(state.get(0).shape()).as("per channel: keys and values of 8 channels").containsExactly(2, 16);
             // 2 layers x 5 entries x 2 channels x 16 floats, 5 flags, 2 previous inputs and their flag
             assertThat(state.stream().mapToLong(StateTensor::bytesPerEntity).sum()).isEqualTo(4L * (2 * 5 * 2 * 16 + 5 + 3));
-            assertThat(Parity.check(model, Synthetic.inputs(1, 30, 2, 24), 1, 30, 2).max()).isLessThanOrEqualTo(1e-4);
+            assertThat(Parity.check(model, TestSeries.inputs(1, 30, 2, 24), 1, 30, 2).max()).isLessThanOrEqualTo(1e-4);
         }
     }
 

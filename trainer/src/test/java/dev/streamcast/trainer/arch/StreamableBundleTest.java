@@ -4,7 +4,7 @@ import ai.onnxruntime.OrtEnvironment;
 import dev.streamcast.contracts.bundle.BundleManifest;
 import dev.streamcast.contracts.bundle.GraphCheck;
 import dev.streamcast.contracts.bundle.Manifests;
-import dev.streamcast.trainer.Synthetic;
+import dev.streamcast.trainer.testing.TestSeries;
 import dev.streamcast.trainer.bundle.BundleWriter;
 import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.data.Mode;
@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class StreamableBundleTest {
 
-    private static final Dataset DATA = Dataset.of(Synthetic.hourly(400, java.util.List.of("HUFL", "OT"), 61), Mode.M, "OT", 24, 6);
+    private static final Dataset DATA = Dataset.of(TestSeries.hourly(400, java.util.List.of("HUFL", "OT"), 61), Mode.M, "OT", 24, 6);
 
     @TempDir
     Path dir;

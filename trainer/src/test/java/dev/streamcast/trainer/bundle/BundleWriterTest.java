@@ -2,7 +2,7 @@ package dev.streamcast.trainer.bundle;
 
 import dev.streamcast.contracts.bundle.BundleManifest;
 import dev.streamcast.contracts.bundle.Manifests;
-import dev.streamcast.trainer.Synthetic;
+import dev.streamcast.trainer.testing.TestSeries;
 import dev.streamcast.trainer.arch.DLinear;
 import dev.streamcast.trainer.arch.TrainOptions;
 import dev.streamcast.trainer.arch.TrainedModel;
@@ -25,7 +25,7 @@ class BundleWriterTest {
 
     @Test
     void aWrittenBundleReadsBackVerifiedWithEverythingTheForecasterNeeds() throws Exception {
-        Dataset data = Dataset.of(Synthetic.hourly(700, List.of("HUFL", "OT"), 4), Mode.M, "OT", 24, 6);
+        Dataset data = Dataset.of(TestSeries.hourly(700, List.of("HUFL", "OT"), 4), Mode.M, "OT", 24, 6);
         try (TrainedModel model = new DLinear().fit(data, TrainOptions.defaults().withEpochs(1).withMaxTrainWindows(64)
                 .withSeason(24, 5), TrainingProgress.SILENT)) {
             BundleWriter.write(dir, "synthetic-M-h6", model, data, Map.of("mse", 0.5, "mae", 0.4));

@@ -2,7 +2,7 @@ package dev.streamcast.trainer.cli;
 
 import dev.streamcast.contracts.bundle.BundleManifest;
 import dev.streamcast.contracts.bundle.Manifests;
-import dev.streamcast.trainer.Synthetic;
+import dev.streamcast.trainer.testing.TestSeries;
 import dev.streamcast.trainer.data.SeriesTable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +25,7 @@ class TrainCommandTest {
     Path dir;
 
     private Path csv(int rows) throws Exception {
-        SeriesTable table = Synthetic.hourly(rows, List.of("HUFL", "OT"), 9);
+        SeriesTable table = TestSeries.hourly(rows, List.of("HUFL", "OT"), 9);
         DateTimeFormatter format = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
         StringBuilder text = new StringBuilder("date,HUFL,OT\n");
         for (int r = 0; r < rows; r++) {

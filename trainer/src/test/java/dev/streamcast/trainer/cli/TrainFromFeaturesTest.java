@@ -7,6 +7,7 @@ import dev.streamcast.contracts.records.FeatureSpec;
 import dev.streamcast.contracts.records.FeatureVector;
 import dev.streamcast.contracts.topics.Topics;
 import dev.streamcast.testkit.KafkaFixture;
+import dev.streamcast.testkit.Signals;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -46,7 +47,7 @@ class TrainFromFeaturesTest {
     Path dir;
 
     static double value(int entity, int step, int feature) {
-        return 20 + 10 * entity + 5 * feature + 4 * Math.sin(2 * Math.PI * step / 24.0 + entity) + Math.cos(step * 0.37 + feature);
+        return Signals.value(entity, feature, step, 24);
     }
 
     @BeforeAll

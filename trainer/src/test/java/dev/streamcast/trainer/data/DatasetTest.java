@@ -1,6 +1,6 @@
 package dev.streamcast.trainer.data;
 
-import dev.streamcast.trainer.Synthetic;
+import dev.streamcast.trainer.testing.TestSeries;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -11,7 +11,7 @@ class DatasetTest {
 
     @Test
     void twentyMonthsOfHourlyDataGetTheStandardEttBorders() {
-        SeriesTable table = Synthetic.hourly(17_420, List.of("HUFL", "OT"), 1);
+        SeriesTable table = TestSeries.hourly(17_420, List.of("HUFL", "OT"), 1);
         Dataset data = Dataset.of(table, Mode.S, "OT", 96, 96);
         assertThat(data.splits()).isEqualTo(new Splits(8640, 8640 - 96, 11520, 11520 - 96, 14400));
         // windows: train [0, 8640) gives 8640 - 96 - 96 + 1 of them, test [11424, 14400) 2785
@@ -21,7 +21,7 @@ class DatasetTest {
 
     @Test
     void normalisationUsesTheTrainingSplitOnly() {
-        SeriesTable table = Synthetic.hourly(1000, List.of("HUFL", "OT"), 2);
+        SeriesTable table = TestSeries.hourly(1000, List.of("HUFL", "OT"), 2);
         Dataset data = Dataset.of(table, Mode.M, "OT", 24, 12);
         int train = data.splits().trainEnd();
         double sum = 0;
@@ -41,7 +41,7 @@ class DatasetTest {
 
     @Test
     void windowsAreLookbackInputsThenHorizonTargets() {
-        SeriesTable table = Synthetic.hourly(1000, List.of("HUFL", "OT"), 3);
+        SeriesTable table = TestSeries.hourly(1000, List.of("HUFL", "OT"), 3);
         Dataset data = Dataset.of(table, Mode.S, "OT", 10, 3);
         int[] starts = {100};
         float[] x = data.inputs(starts, 0, 1);
@@ -55,9 +55,9 @@ class DatasetTest {
 
     @Test
     void aPanelSplitsEachSeriesOnItsOwnAndNoWindowCrossesIntoTheNext() {
-        SeriesTable a = Synthetic.hourly(500, List.of("HUFL", "OT"), 3);
-        SeriesTable b = Synthetic.hourly(300, List.of("HUFL", "OT"), 4);
-        SeriesTable tiny = Synthetic.hourly(40, List.of("HUFL", "OT"), 5);
+        SeriesTable a = TestSeries.hourly(500, List.of("HUFL", "OT"), 3);
+        SeriesTable b = TestSeries.hourly(300, List.of("HUFL", "OT"), 4);
+        SeriesTable tiny = TestSeries.hourly(40, List.of("HUFL", "OT"), 5);
         List<String> skipped = new java.util.ArrayList<>();
 
         Dataset data = Dataset.panel(List.of(a, b, tiny), Mode.S, "OT", 24, 6, skipped::add);

@@ -7,7 +7,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
-import dev.streamcast.trainer.Synthetic;
+import dev.streamcast.trainer.testing.TestSeries;
 import dev.streamcast.trainer.arch.TrainOptions;
 import dev.streamcast.trainer.arch.TrainingProgress;
 import dev.streamcast.trainer.data.Dataset;
@@ -27,7 +27,7 @@ class FitterTest {
     private static final Dataset SPIKED = spiked();
 
     private static Dataset spiked() {
-        SeriesTable table = Synthetic.hourly(600, List.of("OT"), 7);
+        SeriesTable table = TestSeries.hourly(600, List.of("OT"), 7);
         table.values()[100][0] += 200;
         return Dataset.of(table, Mode.S, "OT", 24, 6);
     }

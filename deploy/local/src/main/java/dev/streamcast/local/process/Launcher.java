@@ -66,7 +66,7 @@ public final class Launcher {
                 child.destroyForcibly();
                 Thread.currentThread().interrupt();
             }
-        }, "stop-" + service.command());
+        }, "stop-" + service.launcherName());
         Runtime.getRuntime().addShutdownHook(stop);
         int status = child.waitFor();
         Runtime.getRuntime().removeShutdownHook(stop);

@@ -35,40 +35,40 @@ public enum Service {
 
     private static final Properties APPLICATIONS = applications();
 
-    private final String command;
+    private final String launcherName;
     private final String heap;
     private final Class<?> main;
 
-    Service(String command, String heap, Class<?> main) {
-        this.command = command;
+    Service(String launcherName, String heap, Class<?> main) {
+        this.launcherName = launcherName;
         this.heap = heap;
         this.main = main;
     }
 
-    /** The launcher's name for it: {@code ./streamcast <command>}. */
-    public String command() {
-        return command;
+    /** The launcher's name for it: {@code ./streamcast <command>}, or {@code bench-<what>} for a bench. */
+    public String launcherName() {
+        return launcherName;
     }
 
-    /** The service named {@code command}, or an error listing the names there are. */
-    public static Service named(String command) {
+    /** The program called {@code launcherName}, or an error listing the names there are. */
+    public static Service named(String launcherName) {
         for (Service s : values()) {
-            if (s.command.equals(command)) {
+            if (s.launcherName.equals(launcherName)) {
                 return s;
             }
         }
-        throw new IllegalArgumentException("no program named '" + command + "'; there are " + names());
+        throw new IllegalArgumentException("no program named '" + launcherName + "'; there are " + names());
     }
 
     /** Every program's launcher name. */
     public static List<String> names() {
-        return java.util.Arrays.stream(values()).map(Service::command).toList();
+        return java.util.Arrays.stream(values()).map(Service::launcherName).toList();
     }
 
     /** The Quarkus application this service runs; for the trainer's programs, none. */
     public Path application() {
         if (main != null) {
-            throw new IllegalStateException(command + " runs from the trainer's class path, not an application");
+            throw new IllegalStateException(launcherName + " runs from the trainer's class path, not an application");
         }
         return Path.of(APPLICATIONS.getProperty(name().toLowerCase(Locale.ROOT))).normalize();
     }
@@ -84,7 +84,7 @@ public enum Service {
      */
     public List<String> command(List<String> jvmOptions, List<String> properties, List<String> args) {
         if (!built()) {
-            throw new IllegalStateException(command + " is not built (" + application()
+            throw new IllegalStateException(launcherName + " is not built (" + application()
                     + " is missing): run ./streamcast build, or mvn -B -DskipTests package");
         }
         List<String> line = new ArrayList<>();

@@ -46,7 +46,7 @@ public final class ServiceProcess implements AutoCloseable {
         List<String> command = service.command(jvmOptions, all, List.of());
         Files.createDirectories(log.getParent());
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        return new ServiceProcess(service.command(), httpPort, process, log);
+        return new ServiceProcess(service.launcherName(), httpPort, process, log);
     }
 
     public String name() {

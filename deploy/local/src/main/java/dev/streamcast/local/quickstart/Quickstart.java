@@ -1,13 +1,13 @@
 package dev.streamcast.local.quickstart;
 
+import dev.streamcast.contracts.cli.Options;
 import dev.streamcast.contracts.topics.TopicSpec;
 import dev.streamcast.contracts.topics.Topics;
-import dev.streamcast.local.demo.DemoGenerator;
-import dev.streamcast.local.demo.DemoSignals;
 import dev.streamcast.local.broker.LocalBroker;
-import dev.streamcast.contracts.cli.Options;
 import dev.streamcast.local.broker.PortInUseException;
 import dev.streamcast.local.broker.Ports;
+import dev.streamcast.local.demo.DemoGenerator;
+import dev.streamcast.local.demo.DemoSignals;
 import dev.streamcast.local.process.Service;
 import dev.streamcast.local.process.ServiceProcess;
 

@@ -26,7 +26,7 @@ class ServiceTest {
             Path application = service.application();
             assertThat(application.getFileName()).hasToString("quarkus-run.jar");
             assertThat(application.toString()).doesNotContain("..").contains(service == Service.REGISTRY
-                    ? Path.of("model-registry", "service").toString() : service.command());
+                    ? Path.of("model-registry", "service").toString() : service.launcherName());
         }
         assertThatThrownBy(Service.TRAINER::application).hasMessageContaining("class path");
     }

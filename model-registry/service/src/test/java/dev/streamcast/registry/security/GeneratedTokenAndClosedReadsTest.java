@@ -1,7 +1,8 @@
 package dev.streamcast.registry.security;
 
 import dev.streamcast.registry.RegistryConfig;
-import dev.streamcast.registry.testing.Bundles;
+import dev.streamcast.registry.testing.BundleEdits;
+import dev.streamcast.trainer.testing.TestBundles;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -50,7 +51,7 @@ class GeneratedTokenAndClosedReadsTest {
         String token = Files.readString(file).strip();
         assertThat(token).hasSizeGreaterThanOrEqualTo(40);
 
-        byte[] zip = Bundles.zip(Bundles.lastValue(tmp.resolve("b"), "closed", Map.of()));
+        byte[] zip = BundleEdits.zip(TestBundles.lastValue(tmp.resolve("b"), "closed", Map.of()));
         given().auth().oauth2("test-write-token-0123456789").contentType("application/zip").body(zip)
                 .post("/api/models/closed/versions").then().statusCode(401);
         given().auth().oauth2(token).contentType("application/zip").body(zip)

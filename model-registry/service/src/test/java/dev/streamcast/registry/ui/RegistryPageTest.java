@@ -1,6 +1,7 @@
 package dev.streamcast.registry.ui;
 
-import dev.streamcast.registry.testing.Bundles;
+import dev.streamcast.registry.testing.BundleEdits;
+import dev.streamcast.trainer.testing.TestBundles;
 import dev.streamcast.testkit.KafkaTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -82,9 +83,9 @@ class RegistryPageTest {
 
     @Test
     void listsModelsAndShowsVersionsMetricsLineageAndTheArchitectureChart() throws Exception {
-        upload("ui-compare", Bundles.zip(Bundles.seasonalNaive(tmp.resolve("a"), "ui-compare", Bundles.metrics(0.3, 5.0))));
-        upload("ui-compare", Bundles.zip(Bundles.lastValue(tmp.resolve("b"), "ui-compare", Bundles.metrics(0.5, 1.5))));
-        upload("ui-other", Bundles.zip(Bundles.lastValue(tmp.resolve("c"), "ui-other", Bundles.metrics(0.9, 1.0))));
+        upload("ui-compare", BundleEdits.zip(TestBundles.seasonalNaive(tmp.resolve("a"), "ui-compare", TestBundles.metrics(0.3, 5.0))));
+        upload("ui-compare", BundleEdits.zip(TestBundles.lastValue(tmp.resolve("b"), "ui-compare", TestBundles.metrics(0.5, 1.5))));
+        upload("ui-other", BundleEdits.zip(TestBundles.lastValue(tmp.resolve("c"), "ui-other", TestBundles.metrics(0.9, 1.0))));
 
         browser.get("http://localhost:" + port + "/");
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#models li[data-model='ui-other']")));
@@ -115,8 +116,8 @@ class RegistryPageTest {
 
     @Test
     void movingAnAliasNeedsTheWriteToken() throws Exception {
-        upload("ui-alias", Bundles.zip(Bundles.lastValue(tmp.resolve("d"), "ui-alias", Bundles.metrics(0.5, 1.0))));
-        upload("ui-alias", Bundles.zip(Bundles.lastValue(tmp.resolve("e"), "ui-alias", Bundles.metrics(0.4, 1.0))));
+        upload("ui-alias", BundleEdits.zip(TestBundles.lastValue(tmp.resolve("d"), "ui-alias", TestBundles.metrics(0.5, 1.0))));
+        upload("ui-alias", BundleEdits.zip(TestBundles.lastValue(tmp.resolve("e"), "ui-alias", TestBundles.metrics(0.4, 1.0))));
         browser.get("http://localhost:" + port + "/");
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#models li[data-model='ui-alias']"))).click();
         wait.until(ExpectedConditions.textToBe(By.id("model-name"), "ui-alias"));

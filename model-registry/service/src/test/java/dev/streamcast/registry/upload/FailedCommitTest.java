@@ -5,7 +5,8 @@ import dev.streamcast.registry.artifacts.BlobLocks;
 import dev.streamcast.registry.artifacts.FileArtifactStore;
 import dev.streamcast.registry.store.RegistryStore;
 import dev.streamcast.registry.store.StoreException;
-import dev.streamcast.registry.testing.Bundles;
+import dev.streamcast.registry.testing.BundleEdits;
+import dev.streamcast.trainer.testing.TestBundles;
 import dev.streamcast.contracts.bundle.GraphCheck;
 import dev.streamcast.testkit.KafkaTestResource;
 import io.quarkus.test.common.WithTestResource;
@@ -57,7 +58,7 @@ class FailedCommitTest {
         FileArtifactStore artifacts = new FileArtifactStore(tmp.resolve("artifacts"));
         Uploads uploads = new Uploads(new RegistryStore(db, true, System::currentTimeMillis), artifacts, new BlobLocks(16),
                 new GraphCheck(OrtEnvironment.getEnvironment()), tmp.resolve("staging"), 1 << 20, 16);
-        byte[] zip = Bundles.zip(Bundles.lastValue(tmp.resolve("bundle"), "doomed", Map.of(), 13));
+        byte[] zip = BundleEdits.zip(TestBundles.lastValue(tmp.resolve("bundle"), "doomed", Map.of(), 13));
 
         assertThatThrownBy(() -> uploads.publish("doomed", new ByteArrayInputStream(zip), "ci", null, List.of("champion"), null))
                 .isInstanceOf(StoreException.class)

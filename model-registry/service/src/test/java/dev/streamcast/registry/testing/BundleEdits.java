@@ -5,15 +5,6 @@ import dev.streamcast.contracts.bundle.BundleManifest;
 import dev.streamcast.contracts.bundle.InvalidBundleException;
 import dev.streamcast.contracts.bundle.Manifests;
 import dev.streamcast.contracts.bundle.StateTensor;
-import dev.streamcast.trainer.arch.Architecture;
-import dev.streamcast.trainer.arch.Baseline;
-import dev.streamcast.trainer.arch.TrainOptions;
-import dev.streamcast.trainer.arch.TrainedModel;
-import dev.streamcast.trainer.arch.TrainingProgress;
-import dev.streamcast.trainer.bundle.BundleWriter;
-import dev.streamcast.trainer.data.Dataset;
-import dev.streamcast.trainer.data.Mode;
-import dev.streamcast.trainer.data.SeriesTable;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -23,63 +14,17 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.function.UnaryOperator;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * Real bundles for the tests, written by the trainer's own {@link BundleWriter}: the last-value
- * and seasonal-naive baselines fit without training, so their ONNX graphs are real ones that ONNX
- * Runtime loads, made in milliseconds. Plus the ways a bundle can be broken.
+ * The ways a bundle (made by the one test bundle fixture, {@code TestBundles}) can be broken on its
+ * way to the registry: zips of any entries, edited manifests, replaced files.
  */
-public final class Bundles {
+public final class BundleEdits {
 
-    public static final long START = 1_467_331_200_000L; // 2016-07-01T00:00:00Z
-
-    private Bundles() {
-    }
-
-    /** Hourly load and oil temperature: a daily cycle, a trend and noise. */
-    public static SeriesTable series(int rows, long seed) {
-        Random random = new Random(seed);
-        long[] ts = new long[rows];
-        double[][] values = new double[rows][2];
-        for (int r = 0; r < rows; r++) {
-            ts[r] = START + r * 3_600_000L;
-            values[r][0] = 40 + 10 * Math.sin(2 * Math.PI * r / 24.0) + random.nextGaussian();
-            values[r][1] = 60 + 5 * Math.sin(2 * Math.PI * r / 24.0 - 1) + 0.01 * r + random.nextGaussian();
-        }
-        return new SeriesTable("transformers.csv", ts, List.of("load_mw", "oil_c"), values);
-    }
-
-    /** A last-value bundle (stateless) of model {@code name}. */
-    public static Path lastValue(Path dir, String name, Map<String, Double> metrics) throws IOException, InvalidBundleException {
-        return write(dir, name, Baseline.lastValue(), metrics, 6);
-    }
-
-    /** A last-value bundle forecasting {@code horizon} steps: another horizon, other graphs (other sha256). */
-    public static Path lastValue(Path dir, String name, Map<String, Double> metrics, int horizon)
-            throws IOException, InvalidBundleException {
-        return write(dir, name, Baseline.lastValue(), metrics, horizon);
-    }
-
-    /** A seasonal-naive bundle: one window state tensor {@code season} of 23 entries. */
-    public static Path seasonalNaive(Path dir, String name, Map<String, Double> metrics) throws IOException, InvalidBundleException {
-        return write(dir, name, Baseline.seasonalNaive(), metrics, 6);
-    }
-
-    private static Path write(Path dir, String name, Architecture arch, Map<String, Double> metrics, int horizon)
-            throws IOException {
-        Dataset data = Dataset.of(series(700, 7), Mode.S, "oil_c", 24, horizon);
-        try (TrainedModel model = arch.fit(data, TrainOptions.defaults().withSeason(24, 5), TrainingProgress.SILENT)) {
-            BundleWriter.write(dir, name, model, data, metrics);
-        }
-        return dir;
-    }
-
-    public static Map<String, Double> metrics(double mse, double stepMicros) {
-        return Map.of("mse", mse, "mae", Math.sqrt(mse), "step_us_b1", stepMicros, "step_us_b256", stepMicros * 40);
+    private BundleEdits() {
     }
 
     /** The bundle as the zip the registry takes. */

@@ -1,0 +1,73 @@
+package dev.streamcast.forecaster;
+
+import dev.streamcast.contracts.bundle.BundleManifest;
+import dev.streamcast.contracts.bundle.Manifests;
+import dev.streamcast.contracts.records.FeatureSpec;
+import dev.streamcast.contracts.records.FeatureVector;
+import dev.streamcast.testkit.Signals;
+import dev.streamcast.trainer.data.Dataset;
+import dev.streamcast.trainer.data.Mode;
+import dev.streamcast.trainer.data.SeriesTable;
+import dev.streamcast.trainer.testing.TestBundles;
+import dev.streamcast.trainer.testing.TestSeries;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The forecaster tests' stream: a feature spec of three channels on one-minute steps, the one test
+ * signal ({@link Signals}) as feature vectors per entity, bundles of it made by the one test bundle
+ * fixture ({@link TestBundles}), and the offline forecast of a bundle's sequence graph to compare
+ * streaming with.
+ */
+public final class TestStream {
+
+    public static final long STEP = 60_000L;
+    public static final long START = 1_700_000_000_000L / STEP * STEP;
+    public static final FeatureSpec SPEC = FeatureSpec.of(STEP, List.of("load_mw.mean", "oil_c.mean", "voltage_kv.mean"));
+    public static final int LOOKBACK = 8;
+    public static final int HORIZON = 4;
+    /** Steps of one cycle of the signal. */
+    public static final int PERIOD = 12;
+
+    private TestStream() {
+    }
+
+    /** The raw value of feature {@code k} of entity {@code e} at step {@code s}. */
+    public static double value(int e, int s, int k) {
+        return Signals.value(e, k, s, PERIOD);
+    }
+
+    public static FeatureVector vector(int e, int s) {
+        double[] values = new double[SPEC.size()];
+        boolean[] observed = new boolean[SPEC.size()];
+        for (int k = 0; k < values.length; k++) {
+            values[k] = value(e, s, k);
+            observed[k] = true;
+        }
+        return new FeatureVector(SPEC.id(), START + s * STEP, START + (s + 1) * STEP, values, observed);
+    }
+
+    /**
+     * Trains {@code arch} briefly on a noisy history of the stream's signal and writes its bundle as
+     * {@code <root>/<name>/<version>/}; mode S forecasts oil_c.mean from itself, M every feature.
+     */
+    public static BundleManifest bundle(Path root, String name, long version, String arch, Mode mode, double... quantiles)
+            throws Exception {
+        SeriesTable history = TestSeries.of("test-history", SPEC.names(), 3, 400, STEP, PERIOD, 0.1, 3);
+        return TestBundles.write(root, name, version, arch, Dataset.of(history, mode, "oil_c.mean", LOOKBACK, HORIZON), PERIOD,
+                quantiles);
+    }
+
+    /**
+     * The bundle's sequence graph over entity {@code e}'s steps [0, steps), from zero state, in
+     * original units: the point forecast after every step, [steps][H * T] (median with quantiles).
+     */
+    public static double[][] offline(Path bundle, int e, int steps) throws Exception {
+        List<FeatureVector> vectors = new java.util.ArrayList<>();
+        for (int s = 0; s < steps; s++) {
+            vectors.add(vector(e, s));
+        }
+        return dev.streamcast.forecaster.parity.StreamingParity.offline(bundle, Manifests.read(bundle), SPEC.names(), vectors);
+    }
+}
