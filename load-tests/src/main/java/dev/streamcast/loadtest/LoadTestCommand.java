@@ -55,6 +55,7 @@ public final class LoadTestCommand {
         OPTIONS.put("--profile", "none");
         OPTIONS.put("--commit-interval-ms", "");
         OPTIONS.put("--linger-ms", "");
+        OPTIONS.put("--max-task-idle-ms", "");
         OPTIONS.put("--out", "");
     }
 
@@ -186,6 +187,9 @@ public final class LoadTestCommand {
         }
         if (!o.get("--linger-ms").isBlank()) {
             streams.put("producer.linger.ms", String.valueOf(o.getLong("--linger-ms", 0, 60_000)));
+        }
+        if (!o.get("--max-task-idle-ms").isBlank()) {
+            streams.put("max.task.idle.ms", String.valueOf(o.getLong("--max-task-idle-ms", 0, 600_000)));
         }
         SystemUnderTest.Settings system = new SystemUnderTest.Settings(null, entities, channels, window, grace,
                 (int) o.getLong("--lstm-hidden", 1, 1024), ingestStore, o.get("--forecaster-store"), heap,
