@@ -42,8 +42,10 @@ public class ForecasterApplication {
 
     @Produces
     @Singleton
-    ForecasterSettings settings(ForecasterConfig config) {
-        return ForecasterSettings.from(config);
+    ForecasterSettings settings(ForecasterConfig config,
+                                @ConfigProperty(name = "streamcast.encoding.features", defaultValue = "json") String features,
+                                @ConfigProperty(name = "streamcast.encoding.forecasts", defaultValue = "json") String forecasts) {
+        return ForecasterSettings.from(config, features, forecasts);
     }
 
     @Produces

@@ -1,6 +1,8 @@
 package dev.streamcast.forecaster;
 
+import dev.streamcast.contracts.json.Encoding;
 import dev.streamcast.contracts.records.ModelNames;
+import dev.streamcast.contracts.topics.Topics;
 import dev.streamcast.forecaster.model.ModelLoader;
 
 import java.time.Duration;
@@ -14,9 +16,12 @@ public record ForecasterSettings(String modelName, String alias, Optional<String
                                  int maxBatch, Duration maxWait, boolean inMemoryStore, Duration ttl, Duration ttlScanInterval,
                                  boolean replayOnSwap, int warmupMaxSteps, List<String> evaluationHorizons,
                                  boolean shadowEnabled, String shadowAlias, ModelLoader.Provider provider, int cudaDevice,
-                                 int intraOpThreads, boolean emitBeforeWarmUp) {
+                                 int intraOpThreads, boolean emitBeforeWarmUp, Encoding featuresEncoding,
+                                 Encoding forecastsEncoding) {
 
     public ForecasterSettings {
+        java.util.Objects.requireNonNull(featuresEncoding, "featuresEncoding");
+        java.util.Objects.requireNonNull(forecastsEncoding, "forecastsEncoding");
         evaluationHorizons = List.copyOf(evaluationHorizons);
         if (!ModelNames.isName(modelName)) {
             throw new IllegalArgumentException("forecaster.model.name '" + modelName + "' is not a safe model name ("
@@ -55,7 +60,11 @@ public record ForecasterSettings(String modelName, String alias, Optional<String
         }
     }
 
-    public static ForecasterSettings from(ForecasterConfig c) {
+    /**
+     * From the configuration and the topics' encodings ({@code streamcast.encoding.features} and
+     * {@code streamcast.encoding.forecasts}, shared with ingest and the forecasts' consumers).
+     */
+    public static ForecasterSettings from(ForecasterConfig c, String featuresEncoding, String forecastsEncoding) {
         String store = c.state().store().strip().toLowerCase(Locale.ROOT);
         if (!store.equals("rocksdb") && !store.equals("in-memory")) {
             throw new IllegalArgumentException("forecaster.state.store must be rocksdb or in-memory, got '" + c.state().store() + "'");
@@ -70,6 +79,7 @@ public record ForecasterSettings(String modelName, String alias, Optional<String
                 store.equals("in-memory"), c.state().ttl(), c.state().ttlScanInterval(), policy.equals("replay"),
                 c.warmup().maxSteps(), c.evaluation().horizons().stream().map(String::strip).toList(), c.shadow().enabled(),
                 c.shadow().alias(), ModelLoader.provider(c.executionProvider()), c.cudaDevice(), c.intraOpThreads(),
-                c.emitBeforeWarmUp());
+                c.emitBeforeWarmUp(), Encoding.parse(Encoding.setting(Topics.FEATURES.name()), featuresEncoding),
+                Encoding.parse(Encoding.setting(Topics.FORECASTS.name()), forecastsEncoding));
     }
 }

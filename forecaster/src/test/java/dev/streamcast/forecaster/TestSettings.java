@@ -1,5 +1,6 @@
 package dev.streamcast.forecaster;
 
+import dev.streamcast.contracts.json.Encoding;
 import dev.streamcast.forecaster.model.ModelLoader;
 
 import java.nio.file.Path;
@@ -20,6 +21,7 @@ public final class TestSettings {
     public static ForecasterSettings withTtl(Path bundles, String model, int maxBatch, boolean inMemory, Duration ttl) {
         return new ForecasterSettings(model, "champion", Optional.of(bundles.toString()), "target/cache", Duration.ofSeconds(1),
                 Optional.empty(), Optional.empty(), maxBatch, Duration.ofMillis(50), inMemory, ttl,
-                Duration.ofMinutes(1), true, 64, List.of("1", "H"), false, "challenger", ModelLoader.Provider.CPU, 0, 1, false);
+                Duration.ofMinutes(1), true, 64, List.of("1", "H"), false, "challenger", ModelLoader.Provider.CPU, 0, 1, false,
+                Encoding.JSON, Encoding.JSON);
     }
 }

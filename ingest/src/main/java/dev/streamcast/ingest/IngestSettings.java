@@ -1,5 +1,8 @@
 package dev.streamcast.ingest;
 
+import dev.streamcast.contracts.json.Encoding;
+import dev.streamcast.contracts.topics.Topics;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -25,7 +28,8 @@ public record IngestSettings(
         Duration maxFuture,
         Duration punctuateInterval,
         boolean wallClockAdvance,
-        boolean inMemoryStore) {
+        boolean inMemoryStore,
+        Encoding featuresEncoding) {
 
     public enum Aggregate {
         MEAN, MIN, MAX, LAST, COUNT;
@@ -38,6 +42,7 @@ public record IngestSettings(
     public enum Imputation { CARRY_FORWARD, ZERO }
 
     public IngestSettings {
+        java.util.Objects.requireNonNull(featuresEncoding, "featuresEncoding");
         channels = List.copyOf(channels);
         aggregates = List.copyOf(aggregates);
         keywords = keywords.stream().map(k -> k.strip().toLowerCase(Locale.ROOT)).toList();
@@ -57,7 +62,8 @@ public record IngestSettings(
         require(punctuateInterval.toMillis() >= 10, "ingest.punctuate-interval must be at least 10 ms");
     }
 
-    public static IngestSettings from(IngestConfig c) {
+    /** From the configuration; {@code featuresEncoding} is {@code streamcast.encoding.features}, shared with its readers. */
+    public static IngestSettings from(IngestConfig c, String featuresEncoding) {
         return new IngestSettings(c.window().size(), c.window().grace(), c.channels(),
                 c.aggregates().stream().map(a -> parse(Aggregate.class, "ingest.aggregates", a)).toList(),
                 switch (c.unknownChannels().strip().toLowerCase(Locale.ROOT)) {
@@ -74,7 +80,8 @@ public record IngestSettings(
                     case "rocksdb" -> false;
                     case "in-memory" -> true;
                     default -> throw new IllegalArgumentException("ingest.store must be rocksdb or in-memory, got '" + c.store() + "'");
-                });
+                },
+                Encoding.parse(Encoding.setting(Topics.FEATURES.name()), featuresEncoding));
     }
 
     /** The defaults of {@link IngestConfig}, for tests and benchmarks. */
@@ -83,7 +90,7 @@ public record IngestSettings(
                 List.of("load_mw", "ambient_c", "oil_c", "voltage_kv"), List.of(Aggregate.values()), false,
                 Imputation.CARRY_FORWARD, Duration.ofMinutes(10), true, 16, 2,
                 List.of("alarm", "cleared", "trip", "fault", "maintenance"), 4096, Duration.ofDays(30),
-                Duration.ofMinutes(5), Duration.ofSeconds(1), true, true);
+                Duration.ofMinutes(5), Duration.ofSeconds(1), true, true, Encoding.JSON);
     }
 
     private static <E extends Enum<E>> E parse(Class<E> type, String setting, String text) {

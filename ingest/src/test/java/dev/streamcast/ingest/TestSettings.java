@@ -23,10 +23,11 @@ public final class TestSettings {
     public Duration punctuateInterval = Duration.ofSeconds(1);
     public boolean wallClockAdvance = true;
     public boolean inMemoryStore = true;
+    public dev.streamcast.contracts.json.Encoding featuresEncoding = dev.streamcast.contracts.json.Encoding.JSON;
 
     public IngestSettings build() {
         return new IngestSettings(windowSize, grace, channels, aggregates, dlqUnknownChannels, imputation, idleTimeout,
                 textEnabled, textBuckets, ngrams, keywords, maxTextChars, maxPast, maxFuture, punctuateInterval,
-                wallClockAdvance, inMemoryStore);
+                wallClockAdvance, inMemoryStore, featuresEncoding);
     }
 }

@@ -226,7 +226,7 @@ public final class LoadGenerator implements AutoCloseable {
     }
 
     /** A smooth daily cycle per entity and channel with a little deterministic noise, in the readings' units. */
-    static double value(int entity, int channel, long round) {
+    public static double value(int entity, int channel, long round) {
         double phase = entity * 0.37 + channel * 1.3;
         long h = (entity * 0x9E3779B97F4A7C15L) ^ (round * 0xC2B2AE3D27D4EB4FL) ^ channel;
         h ^= h >>> 29;

@@ -33,10 +33,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -214,43 +211,14 @@ public final class SystemUnderTest implements AutoCloseable {
     }
 
     /**
-     * Trains an LSTM (one layer of {@code lstmHidden} units, mode S on {@code c0.mean}, look-back
-     * 24, horizon 12) with the trainer on a history of the generated signal, and files it as
-     * version {@code version} in the forecaster's bundle folder; the first version becomes
-     * {@code champion}.
+     * Trains an LSTM ({@link LstmTraining}: one layer of {@code lstmHidden} units, look-back 24,
+     * horizon 12) and files it as version {@code version}; the first version becomes {@code champion}.
      */
     public void trainModel(int version, long seed) throws Exception {
-        Path work = settings.dataDir().resolve("training").toAbsolutePath();
-        Path csv = work.resolve("history.csv");
-        Files.createDirectories(work);
-        writeHistory(csv, 4000);
-        Path out = work.resolve("v" + version);
-        List<String> command = Service.TRAINER.command(List.of(), List.of(), List.of("--data", csv.toString(), "--mode", "S",
-                "--target", "c0.mean", "--arch", "lstm", "--hidden", String.valueOf(settings.lstmHidden()), "--layers", "1",
-                "--lookback", "24", "--horizon", "12", "--epochs", "2", "--max-train-windows", "512", "--seed",
-                String.valueOf(seed), "--name", MODEL, "--out", out.toString()));
-        Files.createDirectories(logs);
-        Path trainLog = logs.resolve("train-v" + version + ".log");
-        long t0 = System.nanoTime();
-        // from the repository root, so the trainer finds (or makes once) its native-library cache under .streamcast/djl
-        Process p = new ProcessBuilder(command).directory(build.root().toFile()).redirectErrorStream(true)
-                .redirectOutput(trainLog.toFile()).start();
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException("training the LSTM failed (exit " + p.exitValue() + "); see " + trainLog);
-        }
-        Path bundle = out.resolve(MODEL).resolve("lstm");
-        Path target = modelDir().resolve(MODEL).resolve(String.valueOf(version));
-        Files.createDirectories(target);
-        try (var files = Files.list(bundle)) {
-            for (Path f : files.toList()) {
-                Files.copy(f, target.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
-        if (version == 1) {
-            Files.writeString(modelDir().resolve(MODEL).resolve("aliases.properties"), "champion=1\n");
-        }
-        log.printf("load-test: trained %s@%d (LSTM, %d hidden) in %.1f s%n", MODEL, version, settings.lstmHidden(),
-                (System.nanoTime() - t0) / 1e9);
+        double seconds = new LstmTraining(settings.lstmHidden(), 24, 12, settings.window()).train(build.root(),
+                settings.dataDir().resolve("training").toAbsolutePath(), modelDir(), MODEL, version, seed,
+                logs.resolve("train-v" + version + ".log"));
+        log.printf("load-test: trained %s@%d (LSTM, %d hidden) in %.1f s%n", MODEL, version, settings.lstmHidden(), seconds);
     }
 
     /** Points {@code champion} at {@code version} the way the registry does: an ALIAS_MOVED event on model-events. */
@@ -269,18 +237,6 @@ public final class SystemUnderTest implements AutoCloseable {
 
     private Path modelDir() {
         return settings.dataDir().resolve("models");
-    }
-
-    /** The generated signal of entity 0, channel 0, one row per window: what the model learns. */
-    private void writeHistory(Path csv, int rows) throws IOException {
-        DateTimeFormatter format = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
-        LocalDateTime t = LocalDateTime.of(2020, 1, 1, 0, 0);
-        StringBuilder text = new StringBuilder("date,c0.mean\n");
-        for (int i = 0; i < rows; i++) {
-            text.append(format.format(t.plusSeconds(i * settings.window().toSeconds()))).append(',')
-                    .append(LoadGenerator.value(0, 0, i)).append('\n');
-        }
-        Files.writeString(csv, text);
     }
 
     /** Starts ingest and the forecaster and waits until both are ready. */

@@ -24,7 +24,7 @@ import java.io.UncheckedIOException;
  * or the original bytes of a failed one unchanged (so a dead letter topic gets them as they
  * came).
  */
-public final class RecordCodec<T> {
+public final class RecordCodec<T> implements Codec<T> {
 
     /** Reads a record from the document root; throws {@link FieldException} through {@link JsonFields}. */
     @FunctionalInterface
@@ -68,16 +68,26 @@ public final class RecordCodec<T> {
         this.writer = writer;
     }
 
+    @Override
     public String recordName() {
         return recordName;
     }
 
+    @Override
+    public Encoding encoding() {
+        return Encoding.JSON;
+    }
+
+    @Override
     public Decoded<T> decode(byte[] bytes) {
         if (bytes == null) {
             return Decoded.failed(new DecodeError("$", null, "null value (tombstone) where a " + recordName + " was expected"), null);
         }
         if (bytes.length == 0) {
             return Decoded.failed(new DecodeError("$", "", "empty value where a " + recordName + " was expected"), bytes);
+        }
+        if (bytes[0] == Encoding.BINARY_MAGIC) {
+            return Decoded.failed(Encoding.JSON.mismatch(recordName, Encoding.BINARY), bytes);
         }
         try (JsonParser in = Json.MAPPER.createParser(bytes)) {
             return Decoded.ok(reader.read(in));
@@ -101,6 +111,7 @@ public final class RecordCodec<T> {
     }
 
     /** The record as compact UTF-8 JSON. */
+    @Override
     public byte[] encode(T value) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         try (JsonGenerator out = Json.MAPPER.getFactory().createGenerator(bytes)) {

@@ -3,7 +3,10 @@ package dev.streamcast.contracts.records;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.streamcast.contracts.json.BinaryCodec;
+import dev.streamcast.contracts.json.Codec;
 import dev.streamcast.contracts.json.DecodeError;
+import dev.streamcast.contracts.json.Encoding;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.streamcast.contracts.json.JsonFields;
 import dev.streamcast.contracts.json.RecordCodec;
@@ -103,6 +106,55 @@ public final class Codecs {
 
     public static final RecordCodec<Forecast> FORECAST = new RecordCodec<>("forecast", Codecs::readForecast,
             Codecs::writeForecast);
+
+    /**
+     * A feature vector in the binary layout: {@code B1 'V'}, spec id (string), window start and
+     * end (int64), n (uint32), n values (float64), n observed flags (bits, lowest first).
+     */
+    public static final BinaryCodec<FeatureVector> FEATURE_VECTOR_BINARY = new BinaryCodec<>("feature vector", 'V',
+            in -> {
+                String specId = JsonFields.checkName(in.at("specId").field(), in.string(), FeatureSpec.ID_HEX_CHARS * 4);
+                long start = binaryTimestamp(in.at("windowStart"));
+                long end = binaryTimestamp(in.at("windowEnd"));
+                if (end <= start) {
+                    throw fail("windowEnd", end, "must be after windowStart " + start);
+                }
+                int n = in.at("values").count(FeatureSpec.MAX_FEATURES);
+                if (n == 0) {
+                    throw fail("values", "size 0", "expected between 1 and " + FeatureSpec.MAX_FEATURES + " entries");
+                }
+                double[] values = new double[n];
+                for (int i = 0; i < n; i++) {
+                    values[i] = in.finite();
+                }
+                boolean[] observed = in.at("observed").flags(n);
+                return new FeatureVector(specId, start, end, values, observed);
+            },
+            (out, v) -> {
+                out.string(v.specId()).int64(v.windowStart()).int64(v.windowEnd()).count(v.size());
+                for (double value : v.values()) {
+                    out.float64(value);
+                }
+                out.flags(v.observed());
+            });
+
+    /**
+     * A forecast in the binary layout: {@code B1 'F'}, origin (int64), model and spec id (strings),
+     * T targets (uint32, then strings), Q quantile levels (uint32, then float64), H steps (uint32),
+     * each its timestamp (int64), T point values and T x Q quantile values (float64, target-major).
+     */
+    public static final BinaryCodec<Forecast> FORECAST_BINARY = new BinaryCodec<>("forecast", 'F', Codecs::readBinaryForecast,
+            Codecs::writeBinaryForecast);
+
+    /** The feature vector codec of {@code encoding}. */
+    public static Codec<FeatureVector> featureVectors(Encoding encoding) {
+        return encoding == Encoding.BINARY ? FEATURE_VECTOR_BINARY : FEATURE_VECTOR;
+    }
+
+    /** The forecast codec of {@code encoding}. */
+    public static Codec<Forecast> forecasts(Encoding encoding) {
+        return encoding == Encoding.BINARY ? FORECAST_BINARY : FORECAST;
+    }
 
     public static final RecordCodec<ModelEvent> MODEL_EVENT = new RecordCodec<>("model event", Codecs::readModelEvent,
             Codecs::writeModelEvent);
@@ -251,6 +303,98 @@ public final class Codecs {
             steps.add(new Forecast.Step(h, ts, point, quantiles));
         }
         return new Forecast(origin, model, specId, targets, levels, steps);
+    }
+
+    private static long binaryTimestamp(BinaryCodec.In in) {
+        long millis = in.int64();
+        if (!Timestamps.inRange(millis)) {
+            throw fail(DecodeError.Kind.BAD_TIMESTAMP, in.field(), millis, "timestamp outside "
+                    + java.time.Instant.ofEpochMilli(Timestamps.MIN) + " .. " + java.time.Instant.ofEpochMilli(Timestamps.MAX));
+        }
+        return millis;
+    }
+
+    private static Forecast readBinaryForecast(BinaryCodec.In in) {
+        long origin = binaryTimestamp(in.at("origin"));
+        String model = in.at("model").string();
+        if (!ModelNames.isVersionRef(model)) {
+            throw fail("model", model, "expected name@version, e.g. etth1@3");
+        }
+        String specId = JsonFields.checkName("specId", in.at("specId").string(), FeatureSpec.ID_HEX_CHARS * 4);
+        int t = in.at("targets").count(FeatureSpec.MAX_FEATURES);
+        if (t == 0) {
+            throw fail("targets", "size 0", "expected at least one target");
+        }
+        List<String> targets = new ArrayList<>(t);
+        for (int k = 0; k < t; k++) {
+            targets.add(JsonFields.checkName(in.at("targets[" + k + "]").field(), in.string(), FeatureSpec.MAX_NAME_CHARS));
+        }
+        if (new java.util.HashSet<>(targets).size() != t) {
+            throw fail("targets", targets, "names a target twice");
+        }
+        int q = in.at("quantileLevels").count(99);
+        double[] levels = new double[q];
+        for (int i = 0; i < q; i++) {
+            levels[i] = in.at("quantileLevels[" + i + "]").finite();
+            if (levels[i] <= 0 || levels[i] >= 1 || (i > 0 && levels[i] <= levels[i - 1])) {
+                throw fail("quantileLevels[" + i + "]", levels[i], "quantile levels must be ascending within (0, 1)");
+            }
+        }
+        int h = in.at("steps").count(100_000);
+        if (h == 0) {
+            throw fail("steps", "size 0", "expected between 1 and 100000 entries");
+        }
+        List<Forecast.Step> steps = new ArrayList<>(h);
+        long previousTs = origin;
+        for (int s = 0; s < h; s++) {
+            String at = "steps[" + s + "]";
+            long ts = binaryTimestamp(in.at(at + ".ts"));
+            if (ts <= previousTs) {
+                throw fail(at + ".ts", ts, "must be after the origin and the previous step (" + previousTs + ")");
+            }
+            previousTs = ts;
+            Map<String, Double> point = new LinkedHashMap<>();
+            in.at(at + ".point");
+            for (String target : targets) {
+                point.put(target, in.finite());
+            }
+            Map<String, double[]> quantiles = new LinkedHashMap<>();
+            if (q > 0) {
+                in.at(at + ".quantiles");
+                for (String target : targets) {
+                    double[] values = new double[q];
+                    for (int l = 0; l < q; l++) {
+                        values[l] = in.finite();
+                    }
+                    quantiles.put(target, values);
+                }
+            }
+            steps.add(new Forecast.Step(s + 1, ts, point, quantiles));
+        }
+        return new Forecast(origin, model, specId, targets, levels, steps);
+    }
+
+    private static void writeBinaryForecast(BinaryCodec.Out out, Forecast f) {
+        out.int64(f.origin()).string(f.model()).string(f.specId()).count(f.targets().size());
+        f.targets().forEach(out::string);
+        out.count(f.quantileLevels().length);
+        for (double level : f.quantileLevels()) {
+            out.float64(level);
+        }
+        out.count(f.steps().size());
+        for (Forecast.Step step : f.steps()) {
+            out.int64(step.ts());
+            for (String target : f.targets()) {
+                out.float64(step.point().get(target));
+            }
+            if (f.quantileLevels().length > 0) {
+                for (String target : f.targets()) {
+                    for (double v : step.quantiles().get(target)) {
+                        out.float64(v);
+                    }
+                }
+            }
+        }
     }
 
     private static void writeForecast(JsonGenerator out, Forecast f) throws IOException {

@@ -49,6 +49,20 @@ public record StateFormat(String name, int version) {
         return ByteBuffer.wrap(stored, HEADER_BYTES, stored.length - HEADER_BYTES).slice();
     }
 
+    /**
+     * The payload of {@code stored} written in any version from {@code oldestReadable} to this one
+     * (read {@link #versionOf} first to know which), positioned after the header.
+     *
+     * @throws UnreadableStateException when {@code stored} is of a version outside that range or has no envelope
+     */
+    public ByteBuffer open(byte[] stored, int oldestReadable) throws UnreadableStateException {
+        int found = versionOf(stored);
+        if (found < oldestReadable || found > version) {
+            throw new UnreadableStateException(this, found, stored);
+        }
+        return ByteBuffer.wrap(stored, HEADER_BYTES, stored.length - HEADER_BYTES).slice();
+    }
+
     /** The version {@code stored} was written in, or {@link #NO_ENVELOPE}. */
     public static int versionOf(byte[] stored) {
         return stored != null && stored.length >= HEADER_BYTES && stored[0] == MARKER ? stored[1] & 0xFF : NO_ENVELOPE;

@@ -9,11 +9,14 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The forecaster's Prometheus metrics (names as scraped from /q/metrics; forecaster/README.md
  * lists them). Per-slot meters carry a {@code slot} tag: {@code served} or {@code shadow}.
+ * The meters touched per record or per forecast are registered once per slot and found with one
+ * lookup of the slot's name, so counting costs no allocation on the hot path.
  */
 public final class ForecasterMetrics {
 
@@ -23,6 +26,28 @@ public final class ForecasterMetrics {
     private final Map<String, DistributionSummary> summaries = new ConcurrentHashMap<>();
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
+    private final Map<String, SlotMeters> slots = new ConcurrentHashMap<>();
+
+    /** The meters of one slot that move with every record or forecast. */
+    private final class SlotMeters {
+        final Counter forecastsOut;
+        final Counter stale;
+        final DistributionSummary batchSize;
+        final Timer inference;
+        final Timer endToEnd;
+
+        SlotMeters(String slot) {
+            forecastsOut = Counter.builder("forecaster_forecasts_out").description("forecasts written").tag("slot", slot)
+                    .register(registry);
+            stale = Counter.builder("forecaster_stale_inputs")
+                    .description("vectors skipped because their entity had already moved past their window").tag("slot", slot)
+                    .register(registry);
+            batchSize = DistributionSummary.builder("forecaster_batch_size").description("entities per ONNX Runtime call")
+                    .tag("slot", slot).serviceLevelObjectives(1, 8, 32, 64, 128, 256, 512, 1024).register(registry);
+            inference = timer("forecaster_inference", "one batched step call", "slot", slot);
+            endToEnd = timer("forecaster_end_to_end", "window end to forecast written", "slot", slot);
+        }
+    }
 
     public ForecasterMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -33,8 +58,13 @@ public final class ForecasterMetrics {
         recordsIn.increment();
     }
 
+    private SlotMeters slot(String slot) {
+        SlotMeters meters = slots.get(slot);
+        return meters != null ? meters : slots.computeIfAbsent(slot, SlotMeters::new);
+    }
+
     public void forecastOut(String slot) {
-        counter("forecaster_forecasts_out", "forecasts written", "slot", slot).increment();
+        slot(slot).forecastsOut.increment();
     }
 
     public void refused(DeadLetterReason reason) {
@@ -42,19 +72,17 @@ public final class ForecasterMetrics {
     }
 
     public void stale(String slot) {
-        counter("forecaster_stale_inputs", "vectors skipped because their entity had already moved past their window",
-                "slot", slot).increment();
+        slot(slot).stale.increment();
     }
 
     public void batch(String slot, int size, long nanos) {
-        summaries.computeIfAbsent("batch:" + slot, k -> DistributionSummary.builder("forecaster_batch_size")
-                .description("entities per ONNX Runtime call").tag("slot", slot)
-                .serviceLevelObjectives(1, 8, 32, 64, 128, 256, 512, 1024).register(registry)).record(size);
-        timer("forecaster_inference", "one batched step call", "slot", slot).record(Duration.ofNanos(nanos));
+        SlotMeters meters = slot(slot);
+        meters.batchSize.record(size);
+        meters.inference.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     public void endToEnd(String slot, long millis) {
-        timer("forecaster_end_to_end", "window end to forecast written", "slot", slot).record(Duration.ofMillis(Math.max(0, Math.min(millis, 86_400_000L))));
+        slot(slot).endToEnd.record(Math.max(0, Math.min(millis, 86_400_000L)), TimeUnit.MILLISECONDS);
     }
 
     public void swap(String slot, boolean ok) {

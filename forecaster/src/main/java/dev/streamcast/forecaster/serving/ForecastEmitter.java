@@ -1,7 +1,7 @@
 package dev.streamcast.forecaster.serving;
 
 import dev.streamcast.contracts.bundle.BundleManifest;
-import dev.streamcast.contracts.records.Codecs;
+import dev.streamcast.contracts.json.Codec;
 import dev.streamcast.contracts.records.Forecast;
 import dev.streamcast.forecaster.metrics.ForecasterMetrics;
 import dev.streamcast.forecaster.model.ServedModel;
@@ -27,8 +27,11 @@ final class ForecastEmitter {
     private final String sink;
     private final ProcessorContext<byte[], byte[]> context;
     private final ForecasterMetrics metrics;
+    private final Codec<Forecast> forecasts;
 
-    ForecastEmitter(String slot, String sink, ProcessorContext<byte[], byte[]> context, ForecasterMetrics metrics) {
+    ForecastEmitter(String slot, String sink, Codec<Forecast> forecasts, ProcessorContext<byte[], byte[]> context,
+                    ForecasterMetrics metrics) {
+        this.forecasts = forecasts;
         this.slot = slot;
         this.sink = sink;
         this.context = context;
@@ -68,7 +71,7 @@ final class ForecastEmitter {
 
     /** Writes the entity's forecast at its input's window end; {@code now} (wall clock) times it end to end. */
     void emit(String entity, Forecast forecast, long windowEnd, long now) {
-        context.forward(new Record<>(entity.getBytes(StandardCharsets.UTF_8), Codecs.FORECAST.encode(forecast), windowEnd), sink);
+        context.forward(new Record<>(entity.getBytes(StandardCharsets.UTF_8), forecasts.encode(forecast), windowEnd), sink);
         metrics.forecastOut(slot);
         metrics.endToEnd(slot, now - windowEnd);
     }

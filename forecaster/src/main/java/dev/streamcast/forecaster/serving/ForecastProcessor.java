@@ -2,6 +2,7 @@ package dev.streamcast.forecaster.serving;
 
 import dev.streamcast.contracts.deadletter.DeadLetter;
 import dev.streamcast.contracts.deadletter.DeadLetterReason;
+import dev.streamcast.contracts.json.Codec;
 import dev.streamcast.contracts.json.Decoded;
 import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.contracts.records.EntityKey;
@@ -40,6 +41,7 @@ public final class ForecastProcessor implements Processor<byte[], byte[], byte[]
     private final ForecasterSettings settings;
     private final List<ModelSlot> slots;
     private final ForecasterMetrics metrics;
+    private final Codec<FeatureVector> vectors;
     private final String specStoreName;
     private final List<String> stateStoreNames;
     private ProcessorContext<byte[], byte[]> context;
@@ -54,6 +56,7 @@ public final class ForecastProcessor implements Processor<byte[], byte[], byte[]
         this.settings = settings;
         this.slots = slots;
         this.metrics = metrics;
+        this.vectors = Codecs.featureVectors(settings.featuresEncoding());
         this.specStoreName = specStoreName;
         this.stateStoreNames = stateStoreNames;
     }
@@ -79,7 +82,7 @@ public final class ForecastProcessor implements Processor<byte[], byte[], byte[]
             refuse(record, DeadLetter.badKey(key.error()));
             return;
         }
-        Decoded<FeatureVector> decoded = Codecs.FEATURE_VECTOR.decode(record.value());
+        Decoded<FeatureVector> decoded = vectors.decode(record.value());
         if (!decoded.isOk()) { // MALFORMED whatever the error's kind: the code this topic's consumers know
             refuse(record, DeadLetter.of(DeadLetterReason.MALFORMED, decoded.error().describe()));
             return;

@@ -1,6 +1,7 @@
 package dev.streamcast.forecaster.serving;
 
 import dev.streamcast.contracts.deadletter.DeadLetterReason;
+import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.contracts.records.FeatureSpec;
 import dev.streamcast.contracts.records.FeatureVector;
 import dev.streamcast.contracts.records.Forecast;
@@ -62,7 +63,8 @@ final class SlotStepper {
         this.projections = new Projections(specs);
         this.batch = new BatchedStep(role, settings.maxBatch());
         this.warmUp = new WarmUpReplay(settings.replayOnSwap(), settings.warmupMaxSteps(), projections, new BatchedStep(role, 1));
-        this.emitter = new ForecastEmitter(role, ForecastTopology.sinkName(slot), context, metrics);
+        this.emitter = new ForecastEmitter(role, ForecastTopology.sinkName(slot),
+                Codecs.forecasts(settings.forecastsEncoding()), context, metrics);
         this.evaluation = new OnlineEvaluation(role, settings.evaluationHorizons(), metrics);
         this.expiry = new StateExpiry(role, this.store, metrics, settings.ttl().toMillis());
     }
@@ -148,7 +150,8 @@ final class SlotStepper {
         for (int i = 0; i < stepped.size(); i++) {
             String entity = stepped.get(i).entity();
             EntityState state = stepped.get(i).state();
-            EntityState.Pending input = state.completeStep(warmUp.historyCapacity(model));
+            EntityState.Pending input = state.completeStep(model.manifest().featureSpec().id(),
+                    modelInputs(inputs.get(i)), warmUp.historyCapacity(model));
             if (state.steps() >= model.manifest().warmUpSteps() || settings.emitBeforeWarmUp()) {
                 Forecast forecast = ForecastEmitter.forecast(model, input, forecasts[i]);
                 emitter.emit(entity, forecast, input.windowEnd(), now);
@@ -156,6 +159,16 @@ final class SlotStepper {
             }
             store.put(entity, state);
         }
+    }
+
+    /** The model's own features of a stepped input, in stream units: what a warm-up replay needs of it. */
+    private static float[] modelInputs(BatchedStep.Input input) {
+        int[] projection = input.projection();
+        float[] own = new float[projection.length];
+        for (int c = 0; c < own.length; c++) {
+            own[c] = input.raw()[projection[c]];
+        }
+        return own;
     }
 
     /** Drops the state of entities without input for the TTL before {@code streamTime}. */

@@ -11,7 +11,9 @@ import java.util.List;
  *   <li>the model state: every carry tensor, then every window ring (oldest entry first), in the
  *       manifest's order ({@code batching.StateLayout}), and the model it belongs to with the steps
  *       applied under it;</li>
- *   <li>the recent raw inputs (stream units and spec), to warm a new model's state on a swap;</li>
+ *   <li>the model's own recent inputs (in stream units, the model's features only, named by the spec
+ *       the model was trained on), to warm a new model's state on a swap; before any model, the
+ *       raw vectors (named by their spec);</li>
  *   <li>the input waiting for its batch, if any (an input is part of the state from the moment
  *       its offset may be committed);</li>
  *   <li>recent point forecasts at the evaluated horizons, to score them when their actual arrives.</li>
@@ -30,7 +32,7 @@ public final class EntityState {
     String historySpec = "";
     int historyFeatures;
     int historyCount;
-    float[] history = new float[0];          // [capacity, historyFeatures], oldest first
+    float[] history = new float[0];          // [capacity, historyFeatures], oldest first; only historyCount rows are stored
 
     Pending pending;
 
@@ -69,12 +71,15 @@ public final class EntityState {
         lastInput = input.windowEnd();
     }
 
-    /** The pending input has been stepped: counts it, remembers it, and returns it. */
-    public Pending completeStep(int historyCapacity) {
+    /**
+     * The pending input has been stepped: counts it, remembers {@code modelInputs} (the model's own
+     * features of it, in stream units, named by {@code modelSpec}), and returns it.
+     */
+    public Pending completeStep(String modelSpec, float[] modelInputs, int historyCapacity) {
         Pending input = pending;
         steps++;
         lastWindowStart = input.windowStart();
-        remember(input.specId(), input.values(), historyCapacity);
+        remember(modelSpec, modelInputs, historyCapacity);
         pending = null;
         return input;
     }

@@ -8,13 +8,17 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The bytes of an {@link EntityState} in the store and its changelog, inside the versioned
- * envelope every streamcast store uses ({@link StateFormat}). State of any other version, and
- * state written before the envelope (its first format, a leading byte 1), is refused with
- * {@link UnreadableStateException}, never misread: {@link EntityStore} applies the policy.
+ * envelope every streamcast store uses ({@link StateFormat}). Version 3 stores only the
+ * remembered inputs there are (version 2 stored the whole ring, empty rows included) and is
+ * written; version 2 is still read. State of any other version, and state written before the
+ * envelope (its first format, a leading byte 1), is refused with {@link UnreadableStateException},
+ * never misread: {@link EntityStore} applies the policy.
  */
 public final class EntityStateFormat {
 
-    public static final StateFormat FORMAT = new StateFormat("forecaster entity state", 2);
+    public static final StateFormat FORMAT = new StateFormat("forecaster entity state", 3);
+    /** The oldest version still read. */
+    static final int OLDEST_READ = 2;
 
     /** Bytes before {@code lastInput} in the payload: the model ref's length and bytes come first. */
     private static final int LAST_INPUT_AFTER_REF = Long.BYTES + Long.BYTES;
@@ -28,7 +32,7 @@ public final class EntityStateFormat {
         EntityState.Pending pending = s.pending;
         byte[] pendingSpec = pending == null ? new byte[0] : pending.specId().getBytes(StandardCharsets.UTF_8);
         int size = 4 + ref.length + 8 + 8 + 8 + 4 + 4 * s.tensors.length
-                + 4 + spec.length + 4 + 4 + 4 + 4 * s.history.length
+                + 4 + spec.length + 4 + 4 + 4 + 4 + 4 * s.historyCount * s.historyFeatures
                 + 1 + (pending == null ? 0 : 4 + pendingSpec.length + 8 + 8 + 4 + 4 * pending.values().length)
                 + 4 + 4 + 8 * s.evalOrigins.length + 4 * s.evalValues.length + 4;
         ByteBuffer b = FORMAT.allocate(size);
@@ -37,7 +41,12 @@ public final class EntityStateFormat {
         putFloats(b, s.tensors);
         b.putInt(spec.length).put(spec);
         b.putInt(s.historyFeatures).putInt(s.historyCount);
-        putFloats(b, s.history);
+        b.putInt(s.historyFeatures == 0 ? 0 : s.history.length / s.historyFeatures); // capacity
+        int stored = s.historyCount * s.historyFeatures;
+        b.putInt(stored);
+        for (int i = 0; i < stored; i++) {
+            b.putFloat(s.history[i]);
+        }
         b.put((byte) (pending == null ? 0 : 1));
         if (pending != null) {
             b.putInt(pendingSpec.length).put(pendingSpec);
@@ -57,7 +66,8 @@ public final class EntityStateFormat {
     }
 
     public static EntityState decode(byte[] bytes) throws UnreadableStateException {
-        ByteBuffer b = FORMAT.open(bytes);
+        int version = StateFormat.versionOf(bytes);
+        ByteBuffer b = FORMAT.open(bytes, OLDEST_READ);
         EntityState s = new EntityState();
         s.modelRef = string(b);
         s.steps = b.getLong();
@@ -67,7 +77,16 @@ public final class EntityStateFormat {
         s.historySpec = string(b);
         s.historyFeatures = b.getInt();
         s.historyCount = b.getInt();
-        s.history = floats(b);
+        if (version == 2) { // the whole ring
+            s.history = floats(b);
+        } else {
+            int capacity = b.getInt();
+            s.history = new float[capacity * s.historyFeatures];
+            int stored = b.getInt();
+            for (int i = 0; i < stored; i++) {
+                s.history[i] = b.getFloat();
+            }
+        }
         if (b.get() == 1) {
             String spec = string(b);
             long start = b.getLong();
@@ -91,7 +110,7 @@ public final class EntityStateFormat {
 
     /** The last accepted input's window end, read from an encoded state without decoding the rest (the TTL scan). */
     public static long lastInput(byte[] bytes) throws UnreadableStateException {
-        ByteBuffer b = FORMAT.open(bytes);
+        ByteBuffer b = FORMAT.open(bytes, OLDEST_READ); // where it lies is the same in every version read
         return b.getLong(Integer.BYTES + b.getInt(0) + LAST_INPUT_AFTER_REF);
     }
 

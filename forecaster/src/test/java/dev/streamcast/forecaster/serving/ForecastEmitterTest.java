@@ -68,7 +68,8 @@ class ForecastEmitterTest {
     void theForecastGoesToTheSlotsSinkAtItsInputsWindowEndAndIsCounted() {
         MockProcessorContext<byte[], byte[]> context = new MockProcessorContext<>();
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        ForecastEmitter emitter = new ForecastEmitter("served", "forecasts-sink", context, new ForecasterMetrics(meters));
+        ForecastEmitter emitter = new ForecastEmitter("served", "forecasts-sink", Codecs.FORECAST, context,
+                new ForecasterMetrics(meters));
         BundleManifest manifest = TestModels.manifest(SPEC, List.of("oil"), 1, new double[0], new double[]{0, 50, 0},
                 new double[]{1, 10, 1}, List.of(), 0);
         Forecast forecast = ForecastEmitter.forecast(TestModels.served(manifest, 1), INPUT, new float[]{0.25f});

@@ -17,7 +17,7 @@ class EntityStateFormatTest {
         s.startModel("fleet@2", 3);
         s.tensors()[1] = 0.5f;
         s.await(new EntityState.Pending("spec-a", 0, 60_000, new float[]{1, 2}));
-        s.completeStep(4);
+        s.completeStep("model-spec", new float[]{1, 2}, 4);
         s.await(new EntityState.Pending("spec-a", 60_000, 120_000, new float[]{3, 4}));
         s.rememberForecast(0, new float[]{9, 8}, 2);
         return s;
@@ -52,18 +52,57 @@ class EntityStateFormatTest {
         byte[] bytes = EntityStateFormat.encode(new EntityState());
 
         assertThat(bytes[0]).isEqualTo(StateFormat.MARKER);
-        assertThat(StateFormat.versionOf(bytes)).isEqualTo(2);
+        assertThat(StateFormat.versionOf(bytes)).isEqualTo(3);
+    }
+
+    @Test
+    void onlyTheRememberedInputsThereAreAreStored() throws Exception {
+        EntityState one = full();
+        EntityState two = full();
+        two.completeStep("model-spec", new float[]{3, 4}, 4);
+
+        // a ring of 4 inputs of 2 features: each remembered input costs its 8 bytes, no more
+        int growth = EntityStateFormat.encode(two).length - EntityStateFormat.encode(one).length;
+        int pendingInput = 4 + "spec-a".length() + 8 + 8 + 4 + 2 * Float.BYTES; // stepped, so no longer stored
+        assertThat(growth).isEqualTo(2 * Float.BYTES - pendingInput);
+        EntityState read = EntityStateFormat.decode(EntityStateFormat.encode(two));
+        assertThat(read.historySpec()).isEqualTo("model-spec");
+        assertThat(read.recentInputs(4)).hasSize(2);
+        assertThat(read.recentInputs(4).get(1)).containsExactly(3, 4);
+    }
+
+    @Test
+    void stateOfTheVersionBeforeIsStillRead() throws Exception {
+        // version 2: the same fields, the history ring stored whole (here 3 rows of 2, one filled)
+        java.nio.ByteBuffer b = new StateFormat(EntityStateFormat.FORMAT.name(), 2).allocate(512);
+        byte[] ref = "fleet@1".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        b.putInt(ref.length).put(ref).putLong(5).putLong(240_000).putLong(300_000);
+        b.putInt(2).putFloat(0.25f).putFloat(-1f);
+        byte[] spec = "raw-spec".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        b.putInt(spec.length).put(spec).putInt(2).putInt(1);
+        b.putInt(6).putFloat(7).putFloat(8).putFloat(0).putFloat(0).putFloat(0).putFloat(0);
+        b.put((byte) 0).putInt(0).putInt(0).putInt(0);
+        byte[] v2 = java.util.Arrays.copyOf(b.array(), b.position());
+
+        EntityState read = EntityStateFormat.decode(v2);
+
+        assertThat(read.modelRef()).isEqualTo("fleet@1");
+        assertThat(read.steps()).isEqualTo(5);
+        assertThat(read.tensors()).containsExactly(0.25f, -1f);
+        assertThat(read.historySpec()).isEqualTo("raw-spec");
+        assertThat(read.recentInputs(3)).singleElement().satisfies(row -> assertThat(row).containsExactly(7, 8));
+        assertThat(EntityStateFormat.lastInput(v2)).isEqualTo(300_000);
     }
 
     @Test
     void stateOfANewerVersionOrFromBeforeTheEnvelopeIsRefusedNeverMisread() {
-        byte[] newer = new StateFormat(EntityStateFormat.FORMAT.name(), 3).allocate(64).array();
+        byte[] newer = new StateFormat(EntityStateFormat.FORMAT.name(), 4).allocate(64).array();
         byte[] firstFormat = new byte[64];
         firstFormat[0] = 1; // the first format: a leading version byte, no envelope
 
         for (byte[] bytes : List.of(newer, firstFormat)) {
             assertThatThrownBy(() -> EntityStateFormat.decode(bytes)).isInstanceOf(UnreadableStateException.class)
-                    .hasMessageContaining("this release reads version 2");
+                    .hasMessageContaining("this release reads version 3");
             assertThatThrownBy(() -> EntityStateFormat.lastInput(bytes)).isInstanceOf(UnreadableStateException.class);
         }
     }

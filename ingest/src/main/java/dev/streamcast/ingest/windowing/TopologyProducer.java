@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -45,8 +46,9 @@ public class TopologyProducer {
 
     @Produces
     @Singleton
-    IngestSettings settings(IngestConfig config) {
-        return IngestSettings.from(config);
+    IngestSettings settings(IngestConfig config,
+                            @ConfigProperty(name = "streamcast.encoding.features", defaultValue = "json") String featuresEncoding) {
+        return IngestSettings.from(config, featuresEncoding);
     }
 
     @Produces

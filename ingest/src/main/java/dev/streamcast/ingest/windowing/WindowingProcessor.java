@@ -3,6 +3,7 @@ package dev.streamcast.ingest.windowing;
 import dev.streamcast.contracts.deadletter.DeadLetter;
 import dev.streamcast.contracts.deadletter.DeadLetterReason;
 import dev.streamcast.contracts.json.Decoded;
+import dev.streamcast.contracts.json.Codec;
 import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.contracts.records.EntityKey;
 import dev.streamcast.contracts.records.FeatureVector;
@@ -62,6 +63,7 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
     private final IngestSettings settings;
     private final FeatureLayout layout;
     private final IngestMetrics metrics;
+    private final Codec<FeatureVector> vectors;
     private final long size;
     private final long grace;
     private final long idle;
@@ -95,6 +97,7 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
     private static final int DECODED_ENTITIES = 50_000;
 
     WindowingProcessor(IngestSettings settings, FeatureLayout layout, IngestMetrics metrics) {
+        this.vectors = Codecs.featureVectors(settings.featuresEncoding());
         this.settings = settings;
         this.layout = layout;
         this.metrics = metrics;
@@ -350,7 +353,7 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
         long start = state.nextWindowStart;
         FeatureVector vector = layout.vector(state, start, state.take(start), imputed);
         state.emitted = true;
-        context.forward(new Record<>(entity.getBytes(StandardCharsets.UTF_8), Codecs.FEATURE_VECTOR.encode(vector),
+        context.forward(new Record<>(entity.getBytes(StandardCharsets.UTF_8), vectors.encode(vector),
                 vector.windowEnd()), TopologyProducer.FEATURES_SINK);
         metrics.vectorOut(imputed[0]);
         state.nextWindowStart = start + size;

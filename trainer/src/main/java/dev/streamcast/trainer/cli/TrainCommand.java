@@ -16,6 +16,7 @@ import dev.streamcast.trainer.data.CsvFormatException;
 import dev.streamcast.trainer.data.CsvSeries;
 import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.data.FeatureHistory;
+import dev.streamcast.contracts.json.Encoding;
 import dev.streamcast.trainer.data.Mode;
 import dev.streamcast.trainer.eval.Comparison;
 import dev.streamcast.trainer.training.DjlSetup;
@@ -69,6 +70,7 @@ public final class TrainCommand {
         o.put("--trend-kernel", String.valueOf(d.trendKernel()));
         o.put("--quantiles", "");
         o.put("--bootstrap-servers", "127.0.0.1:9092");
+        o.put("--features-encoding", "json");
         o.put("--spec", "");
         o.put("--kafka-timeout-s", "30");
         return o;
@@ -143,7 +145,8 @@ public final class TrainCommand {
             throw new IllegalArgumentException("--data kafka:<topic> needs the topic, e.g. kafka:" + Topics.FEATURES.name());
         }
         FeatureHistory.History history = new FeatureHistory(o.get("--bootstrap-servers"),
-                Duration.ofSeconds(o.getLong("--kafka-timeout-s", 1, 3600)), line -> out.println("train: " + line))
+                Duration.ofSeconds(o.getLong("--kafka-timeout-s", 1, 3600)),
+                Encoding.parse("--features-encoding", o.get("--features-encoding")), line -> out.println("train: " + line))
                 .read(topic, o.get("--spec"));
         String target = o.get("--target");
         if (history.spec().indexOf(target) < 0 && mode != Mode.M) {

@@ -1,6 +1,8 @@
 package dev.streamcast.trainer.data;
 
+import dev.streamcast.contracts.json.Codec;
 import dev.streamcast.contracts.json.Decoded;
+import dev.streamcast.contracts.json.Encoding;
 import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.contracts.records.EntityKey;
 import dev.streamcast.contracts.records.FeatureSpec;
@@ -38,11 +40,14 @@ public final class FeatureHistory {
 
     private final String bootstrapServers;
     private final Duration timeout;
+    private final Codec<FeatureVector> vectorCodec;
     private final Consumer<String> log;
 
-    public FeatureHistory(String bootstrapServers, Duration timeout, Consumer<String> log) {
+    /** Reads vectors in {@code encoding} (the topic's {@code streamcast.encoding.features}); others are skipped, counted and logged. */
+    public FeatureHistory(String bootstrapServers, Duration timeout, Encoding encoding, Consumer<String> log) {
         this.bootstrapServers = bootstrapServers;
         this.timeout = timeout;
+        this.vectorCodec = Codecs.featureVectors(encoding);
         this.log = log;
     }
 
@@ -59,7 +64,7 @@ public final class FeatureHistory {
         long[] undecodable = {0};
         String[] firstProblem = {null};
         long vectors = readAll(topic, record -> {
-            Decoded<FeatureVector> decoded = Codecs.FEATURE_VECTOR.decode(record.value());
+            Decoded<FeatureVector> decoded = vectorCodec.decode(record.value());
             Decoded<String> key = record.key() == null ? null : EntityKey.decode(record.key());
             if (!decoded.isOk() || key == null || !key.isOk()) {
                 undecodable[0]++;

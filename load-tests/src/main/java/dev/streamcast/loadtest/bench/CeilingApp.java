@@ -1,0 +1,123 @@
+package dev.streamcast.loadtest.bench;
+
+import dev.streamcast.contracts.topics.Topics;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The forecaster's ceiling in {@code bench forecaster}: a Kafka Streams application with the
+ * forecaster's input, state store and output, and nothing else. Each record of {@code features}
+ * reads its entity's state from a cached, changelogged RocksDB store and writes back
+ * {@code stateBytes} bytes; once the entity has had {@code warmUp} records (the forecaster's
+ * warm-up, before which it forecasts nothing) it writes {@code outputBytes} bytes to its output
+ * topic. No decoding, no model, no forecasting logic: what is left is the cost of Kafka Streams
+ * moving the same bytes, the most any forecaster on this machine could reach.
+ *
+ * <p>{@code CeilingApp <bootstrap> <application id> <state dir> <output topic> <state bytes> <output bytes>
+ * <warm-up> <ready file>}; Kafka Streams settings as the forecaster's {@code application.properties}
+ * sets them, overridden by system properties {@code ceiling.streams.<name>=<value>} as the
+ * forecaster's are by {@code kafka-streams.<name>}. The ready file is written once RUNNING; SIGTERM
+ * closes it cleanly.
+ */
+public final class CeilingApp {
+
+    /** System properties {@code ceiling.streams.<name>=<value>} override Kafka Streams settings. */
+    public static final String OVERRIDE_PREFIX = "ceiling.streams.";
+    static final String STORE = "entity-state";
+
+    private CeilingApp() {
+    }
+
+    public static Topology topology(String output, int stateBytes, int outputBytes, int warmUp) {
+        Topology topology = new Topology();
+        topology.addSource("in", new ByteArrayDeserializer(), new ByteArrayDeserializer(), Topics.FEATURES.name());
+        topology.addProcessor("step", () -> new Step(stateBytes, outputBytes, warmUp), "in");
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.ByteArray(),
+                Serdes.ByteArray()).withCachingEnabled(), "step");
+        topology.addSink("out", output, new ByteArraySerializer(), new ByteArraySerializer(), "step");
+        return topology;
+    }
+
+    /** Reads the state, writes it back one record older, and forwards fixed-size output after the warm-up. */
+    static final class Step implements Processor<byte[], byte[], byte[], byte[]> {
+        private final int stateBytes;
+        private final int outputBytes;
+        private final int warmUp;
+        private KeyValueStore<byte[], byte[]> store;
+        private ProcessorContext<byte[], byte[]> context;
+
+        Step(int stateBytes, int outputBytes, int warmUp) {
+            this.stateBytes = Math.max(Integer.BYTES, stateBytes);
+            this.outputBytes = outputBytes;
+            this.warmUp = warmUp;
+        }
+
+        @Override
+        public void init(ProcessorContext<byte[], byte[]> context) {
+            this.context = context;
+            this.store = context.getStateStore(STORE);
+        }
+
+        @Override
+        public void process(Record<byte[], byte[]> record) {
+            byte[] previous = store.get(record.key());
+            int records = previous == null ? 1 : ByteBuffer.wrap(previous).getInt() + 1;
+            byte[] state = new byte[stateBytes];
+            ByteBuffer.wrap(state).putInt(records);
+            store.put(record.key(), state);
+            if (records >= warmUp) {
+                context.forward(record.withValue(new byte[outputBytes]));
+            }
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 8) {
+            System.err.println("usage: CeilingApp <bootstrap> <application id> <state dir> <output topic> <state bytes>"
+                    + " <output bytes> <warm-up> <ready file>");
+            System.exit(2);
+        }
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, args[1]);
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, args[0]);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, args[2]);
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
+        ForecasterStreamsSettings.load().forEach(props::put);
+        System.getProperties().stringPropertyNames().stream().filter(n -> n.startsWith(OVERRIDE_PREFIX))
+                .forEach(n -> props.put(n.substring(OVERRIDE_PREFIX.length()), System.getProperty(n)));
+        KafkaStreams streams = new KafkaStreams(topology(args[3], Integer.parseInt(args[4]), Integer.parseInt(args[5]),
+                Integer.parseInt(args[6])), props);
+        Path ready = Path.of(args[7]);
+        CountDownLatch stopped = new CountDownLatch(1);
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.RUNNING) {
+                try {
+                    Files.writeString(ready, "RUNNING\n");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            } else if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+                stopped.countDown();
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> streams.close(Duration.ofSeconds(30)), "ceiling-stop"));
+        streams.start();
+        stopped.await();
+    }
+}
