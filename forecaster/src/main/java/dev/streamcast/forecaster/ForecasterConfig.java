@@ -96,8 +96,11 @@ public interface ForecasterConfig {
         @WithDefault("P1D")
         Duration ttl();
 
-        /** How often expired entities are looked for (stream time). */
-        @WithDefault("PT1M")
+        /**
+         * How often expired entities are looked for (stream time). Each scan reads every entity of
+         * the task, so it is kept well above the step: once per step would double the store reads.
+         */
+        @WithDefault("PT1H")
         Duration ttlScanInterval();
     }
 

@@ -82,7 +82,10 @@ public final class LoadTest {
             checks.add(deleted.isEmpty() ? "PASS broker: deleted no record of the run's topics"
                     : "FAIL broker: deleted records before the end of the run (first offset still held, per partition): " + deleted);
         }
-        Map<String, Object> summary = summary(phases);
+        if (!config.search() && phases.containsKey("passthrough")) {
+            checks.add(VS_PASSTHROUGH_NEEDS_SEARCH);
+        }
+        Map<String, Object> summary = summary(config.search(), phases);
         boolean passed = checks.stream().noneMatch(c -> c.startsWith("FAIL"));
         return new Result(config, phases, summary, checks, passed);
     }
@@ -192,14 +195,26 @@ public final class LoadTest {
         }
     }
 
-    private Map<String, Object> summary(Map<String, Phase> phases) {
+    /** The check line of a run without {@code --search}, which reports no {@code vs_passthrough}. */
+    static final String VS_PASSTHROUGH_NEEDS_SEARCH = "NOTE vs_passthrough: not reported without --search: at one offered"
+            + " rate both the pipeline and the pass-through keep up, so both throughputs are that rate and their ratio (about 1)"
+            + " says nothing; --search compares the highest rate each keeps up with";
+
+    /**
+     * The headline figures. With {@code search}, {@code throughput} is the pipeline's highest rate and
+     * {@code vs_passthrough} the ratio of the two highest rates; without, {@code throughput} is what the
+     * reported trial consumed and {@code vs_passthrough} is NaN: throughputs at the same offered rate are
+     * both that rate while both keep up, so their ratio compares nothing ({@code passthrough_throughput}
+     * is still given).
+     */
+    static Map<String, Object> summary(boolean search, Map<String, Phase> phases) {
         Map<String, Object> s = new LinkedHashMap<>();
         Phase pipeline = phases.get("pipeline");
         Phase passthrough = phases.get("passthrough");
         TrialResult p = pipeline.trials().isEmpty() ? null : pipeline.reported();
         double throughput;
         double ratio = Double.NaN;
-        if (config.search()) {
+        if (search) {
             throughput = pipeline.search().maxRate();
             if (passthrough != null && passthrough.search() != null && passthrough.search().maxRate() > 0) {
                 ratio = throughput / passthrough.search().maxRate();
@@ -208,8 +223,8 @@ public final class LoadTest {
             s.put("max_rate", throughput);
         } else {
             throughput = p == null ? 0 : p.throughput();
-            if (passthrough != null && !passthrough.trials().isEmpty() && passthrough.reported().throughput() > 0) {
-                ratio = throughput / passthrough.reported().throughput();
+            // no ratio: at one offered rate it is ~1 whenever both keep up, whatever either could sustain
+            if (passthrough != null && !passthrough.trials().isEmpty()) {
                 s.put("passthrough_throughput", passthrough.reported().throughput());
             }
         }
@@ -352,6 +367,7 @@ public final class LoadTest {
                     problems.add(String.format("consumer lag grew by %.0f records/s", lagGrowth));
                 }
             }
+            lagRecovery(profile, warmupS, durationS, t0, outage, problems, events);
             if (run.failed() > 0) {
                 problems.add(run.failed() + " sends failed: " + run.firstError());
             }
@@ -400,6 +416,69 @@ public final class LoadTest {
             if (wait > 0) {
                 Thread.sleep((long) (wait * 1000));
             }
+        }
+
+        /**
+         * Whether every stage's lag came back to its baseline in every measured round
+         * ({@link LagRecovery}). A round that did not is a problem, unless it overlaps the
+         * scenario's disruption or follows it (the kill-restart's outage, the burst): that backlog
+         * is the point, and the drain within the timeout decides; such rounds are events.
+         */
+        private void lagRecovery(RateProfile profile, double warmupS, double durationS, double t0, boolean outage,
+                                 List<String> problems, List<String> events) {
+            double rate = profile.baseRate();
+            double roundS = schedule.recordsPerRound() / rate;
+            double from = warmupS;
+            double to = warmupS + durationS;
+            double disruption = outage ? warmupS + durationS / 3 // when scenarioEvents kills the forecaster
+                    : profile.segments().size() > 1 ? profile.segments().get(0).seconds() : Double.POSITIVE_INFINITY;
+            long tolerance = LagRecovery.tolerance(schedule.recordsPerRound(), rate, holdSeconds());
+            List<StageSampler.Sample> before = sampler.between(Double.NEGATIVE_INFINITY, t0 + from);
+            List<StageSampler.Sample> measured = sampler.between(t0 + from, t0 + to);
+            boolean said = false;
+            for (int i = 0; i < sampler.stages().size(); i++) {
+                String stage = sampler.stages().get(i).name();
+                long baseline = LagRecovery.baseline(points(before, i, t0));
+                LagRecovery.Result r = LagRecovery.judge(points(measured, i, t0), from, to, roundS, baseline, tolerance);
+                if (!r.verdict()) {
+                    if (!said) {
+                        events.add(r.spans() == 0
+                                ? String.format(Locale.ROOT, "lag recovery between rounds not judged: the measured %.1f s hold"
+                                        + " less than one round (%.1f s at %.0f records/s%s; not a verdict)", durationS, roundS, rate,
+                                r.roundsPerSpan() == 1 ? "" : String.format(Locale.ROOT, ", judged in spans of %d rounds, %.1f s",
+                                        r.roundsPerSpan(), r.spanS()))
+                                : "lag recovery between rounds not judged: no lag sample in any measured round (not a verdict)");
+                        said = true;
+                    }
+                    continue;
+                }
+                List<LagRecovery.Round> judged = r.unrecovered().stream().filter(x -> x.to() <= disruption).toList();
+                List<LagRecovery.Round> exempt = r.unrecovered().stream().filter(x -> x.to() > disruption).toList();
+                if (!judged.isEmpty()) {
+                    problems.add(LagRecovery.describe(stage, r, judged, baseline, tolerance));
+                }
+                if (!exempt.isEmpty()) {
+                    events.add(LagRecovery.describe(stage, r, exempt, baseline, tolerance) + (outage
+                            ? " (the outage and after: its backlog has to drain within the drain timeout; not a verdict)"
+                            : " (the burst and after: its backlog has to drain within the drain timeout; not a verdict)"));
+                }
+            }
+        }
+
+        /**
+         * How long a stage at rest may hold records it has read without committing them: twice the
+         * commit interval plus {@code max.task.idle.ms}, as the run sets them (100 ms and 0 by default).
+         */
+        private double holdSeconds() {
+            Map<String, String> streams = config.system().streams();
+            double commitMs = Double.parseDouble(streams.getOrDefault("commit.interval.ms", "100"));
+            double idleMs = Double.parseDouble(streams.getOrDefault("max.task.idle.ms", "0"));
+            return (2 * commitMs + idleMs) / 1000;
+        }
+
+        /** Stage {@code stage}'s lag in {@code samples}, timed from the trial's start {@code t0}. */
+        private static List<LagRecovery.Point> points(List<StageSampler.Sample> samples, int stage, double t0) {
+            return samples.stream().map(s -> new LagRecovery.Point(s.t() - t0, s.lag()[stage])).toList();
         }
 
         /** Records/s the first stage consumed over the samples. */

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code ./streamcast load-test [--scenario steady] [--search] ...}: runs a scenario against
  * the pipeline and the pass-through baseline on one local broker, writes {@code result.json}
- * and {@code report.html}, and ends with {@code throughput=<rec/s> p99_ms=<x> vs_passthrough=<ratio>}.
+ * and {@code report.html}, and ends with {@code throughput=<rec/s> p99_ms=<x> vs_passthrough=<ratio>}
+ * (the ratio of the highest rates, so {@code NaN} without {@code --search}).
  * Every option is documented in load-tests/README.md.
  */
 public final class LoadTestCommand {

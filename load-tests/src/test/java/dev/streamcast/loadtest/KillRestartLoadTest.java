@@ -98,9 +98,11 @@ class KillRestartLoadTest {
         assertThat(passthrough.latency().count()).isGreaterThan(0);
         String[] lines = console.strip().split("\n");
         String last = lines[lines.length - 1];
-        assertThat(last).matches("throughput=[0-9]+ p99_ms=[0-9.]+ vs_passthrough=[0-9.]+");
-        double ratio = Double.parseDouble(last.substring(last.indexOf("vs_passthrough=") + 15));
-        assertThat(ratio).isEqualTo((double) result.summary().get("vs_passthrough"), org.assertj.core.api.Assertions.within(0.0005));
+        // without --search both keep up with the one offered rate: no ratio of highest rates, and the run says why
+        assertThat(last).matches("throughput=[0-9]+ p99_ms=[0-9.]+ vs_passthrough=NaN");
+        assertThat(result.summary().get("vs_passthrough")).isNull(); // NaN is null in result.json
+        assertThat(result.summary()).containsKey("passthrough_throughput");
+        assertThat(result.checks()).contains(LoadTest.VS_PASSTHROUGH_NEEDS_SEARCH);
         // both consumed about the offered 300 records/s (from committed offsets sampled once a second: coarse)
         assertThat(pipeline.throughput()).isCloseTo(300, org.assertj.core.api.Assertions.withinPercentage(50));
         assertThat(passthrough.throughput()).isCloseTo(300, org.assertj.core.api.Assertions.withinPercentage(50));

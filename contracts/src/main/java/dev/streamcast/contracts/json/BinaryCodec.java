@@ -150,6 +150,11 @@ public final class BinaryCodec<T> implements Codec<T> {
             if (length > buffer.remaining()) {
                 throw new BufferUnderflowException();
             }
+            if (isAscii(buffer.array(), buffer.arrayOffset() + buffer.position(), length)) { // ids and names: no decoder needed
+                String s = new String(buffer.array(), buffer.arrayOffset() + buffer.position(), length, StandardCharsets.ISO_8859_1);
+                buffer.position(buffer.position() + length);
+                return s;
+            }
             try {
                 String s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                         .onUnmappableCharacter(CodingErrorAction.REPORT)
@@ -159,6 +164,15 @@ public final class BinaryCodec<T> implements Codec<T> {
             } catch (CharacterCodingException e) {
                 throw JsonFields.fail(field, null, "invalid UTF-8");
             }
+        }
+
+        private static boolean isAscii(byte[] bytes, int from, int length) {
+            for (int i = from; i < from + length; i++) {
+                if (bytes[i] < 0) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /** {@code bits} flags, packed eight to a byte, lowest bit first. */

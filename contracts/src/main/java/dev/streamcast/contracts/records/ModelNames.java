@@ -19,9 +19,19 @@ public final class ModelNames {
         return name != null && NAME.matcher(name).matches() && !name.contains("..");
     }
 
+    /** The last reference found valid: a stream's forecasts name one model, checked once, not once per record. */
+    private static volatile String lastValidRef;
+
     /** {@code name@version}, e.g. {@code etth1@3}. */
     public static boolean isVersionRef(String ref) {
-        return ref != null && VERSION_REF.matcher(ref).matches() && !ref.contains("..");
+        if (ref != null && ref.equals(lastValidRef)) {
+            return true;
+        }
+        boolean valid = ref != null && VERSION_REF.matcher(ref).matches() && !ref.contains("..");
+        if (valid) {
+            lastValidRef = ref;
+        }
+        return valid;
     }
 
     public static String versionRef(String name, long version) {

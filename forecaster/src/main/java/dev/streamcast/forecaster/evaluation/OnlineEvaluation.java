@@ -23,6 +23,7 @@ public final class OnlineEvaluation {
     private final ForecasterMetrics metrics;
     private ServedModel horizonsOf;
     private int[] horizons;
+    private ForecasterMetrics.ErrorMeters[][] meters; // [evaluated horizon, target] of horizonsOf
 
     public OnlineEvaluation(String slot, List<String> horizonSettings, ForecasterMetrics metrics) {
         this.slot = slot;
@@ -51,7 +52,7 @@ public final class OnlineEvaluation {
             }
             for (int k = 0; k < targets; k++) {
                 double actual = vector.values()[projection[model.targetInput(k)]];
-                metrics.error(slot, model.ref(), evaluated[j], model.manifest().targets().get(k), actual - made[j * targets + k]);
+                meters[j][k].record(actual - made[j * targets + k]);
             }
         }
     }
@@ -83,6 +84,12 @@ public final class OnlineEvaluation {
                 }
             }
             horizons = set.stream().mapToInt(Integer::intValue).toArray();
+            meters = new ForecasterMetrics.ErrorMeters[horizons.length][model.targets()];
+            for (int j = 0; j < horizons.length; j++) {
+                for (int k = 0; k < model.targets(); k++) {
+                    meters[j][k] = metrics.error(slot, model.ref(), horizons[j], model.manifest().targets().get(k));
+                }
+            }
             horizonsOf = model;
         }
         return horizons;

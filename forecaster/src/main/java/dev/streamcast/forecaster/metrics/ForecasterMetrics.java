@@ -35,8 +35,12 @@ public final class ForecasterMetrics {
         final DistributionSummary batchSize;
         final Timer inference;
         final Timer endToEnd;
+        final AtomicLong entities;
+        final AtomicLong stateBytes;
 
         SlotMeters(String slot) {
+            entities = gauge("forecaster_entities", "entities with state", "slot", slot);
+            stateBytes = gauge("forecaster_state_bytes", "bytes of entity state in the stores", "slot", slot);
             forecastsOut = Counter.builder("forecaster_forecasts_out").description("forecasts written").tag("slot", slot)
                     .register(registry);
             stale = Counter.builder("forecaster_stale_inputs")
@@ -95,11 +99,11 @@ public final class ForecasterMetrics {
     }
 
     public void entities(String slot, long delta) {
-        gauge("forecaster_entities", "entities with state", "slot", slot).addAndGet(delta);
+        slot(slot).entities.addAndGet(delta);
     }
 
     public void stateBytes(String slot, long delta) {
-        gauge("forecaster_state_bytes", "bytes of entity state in the stores", "slot", slot).addAndGet(delta);
+        slot(slot).stateBytes.addAndGet(delta);
     }
 
     public void expired(String slot, long count) {
@@ -111,15 +115,26 @@ public final class ForecasterMetrics {
                 "slot", slot).increment();
     }
 
-    /** Online error of a point forecast once its actual arrived, in the target's units. */
-    public void error(String slot, String model, int horizon, String target, double error) {
+    /** The online error meters of one slot, model, horizon and target: found once, recorded per scored forecast. */
+    public ErrorMeters error(String slot, String model, int horizon, String target) {
         String key = slot + "|" + model + "|" + horizon + "|" + target;
-        summaries.computeIfAbsent("abs:" + key, k -> DistributionSummary.builder("forecaster_abs_error")
-                .description("absolute error of forecasts whose actual arrived").tags("slot", slot, "model", model,
-                        "horizon", String.valueOf(horizon), "target", target).register(registry)).record(Math.abs(error));
-        summaries.computeIfAbsent("sq:" + key, k -> DistributionSummary.builder("forecaster_squared_error")
-                .description("squared error of forecasts whose actual arrived").tags("slot", slot, "model", model,
-                        "horizon", String.valueOf(horizon), "target", target).register(registry)).record(error * error);
+        return new ErrorMeters(
+                summaries.computeIfAbsent("abs:" + key, k -> DistributionSummary.builder("forecaster_abs_error")
+                        .description("absolute error of forecasts whose actual arrived").tags("slot", slot, "model", model,
+                                "horizon", String.valueOf(horizon), "target", target).register(registry)),
+                summaries.computeIfAbsent("sq:" + key, k -> DistributionSummary.builder("forecaster_squared_error")
+                        .description("squared error of forecasts whose actual arrived").tags("slot", slot, "model", model,
+                                "horizon", String.valueOf(horizon), "target", target).register(registry)));
+    }
+
+    /** {@code forecaster_abs_error} and {@code forecaster_squared_error} of one slot, model, horizon and target. */
+    public record ErrorMeters(DistributionSummary absolute, DistributionSummary squared) {
+
+        /** Online error of a point forecast once its actual arrived, in the target's units. */
+        public void record(double error) {
+            absolute.record(Math.abs(error));
+            squared.record(error * error);
+        }
     }
 
     private Counter counter(String name, String description, String tag, String value) {

@@ -47,26 +47,50 @@ final class ForecastEmitter {
         int median = q == 0 ? 0 : FeatureProjection.medianIndex(m.quantiles());
         long stepMillis = m.featureSpec().stepMillis();
         List<Forecast.Step> steps = new ArrayList<>(h);
+        List<String> targets = m.targets();
         for (int s = 0; s < h; s++) {
-            Map<String, Double> point = new LinkedHashMap<>();
-            Map<String, double[]> quantiles = new LinkedHashMap<>();
+            double[] points = new double[t];
+            double[][] levels = new double[t][];
             for (int k = 0; k < t; k++) {
                 int c = model.targetInput(k);
                 double mean = m.mean()[c];
                 double std = m.std()[c];
                 int base = (s * t + k) * Math.max(1, q);
-                point.put(m.targets().get(k), yhat[base + median] * std + mean);
+                points[k] = yhat[base + median] * std + mean;
                 if (q > 0) {
-                    double[] levels = new double[q];
+                    levels[k] = new double[q];
                     for (int l = 0; l < q; l++) {
-                        levels[l] = yhat[base + l] * std + mean;
+                        levels[k][l] = yhat[base + l] * std + mean;
                     }
-                    quantiles.put(m.targets().get(k), levels);
                 }
             }
-            steps.add(new Forecast.Step(s + 1, input.windowStart() + (s + 1) * stepMillis, point, quantiles));
+            steps.add(new Forecast.Step(s + 1, input.windowStart() + (s + 1) * stepMillis, byTarget(targets, points),
+                    q > 0 ? byTarget(targets, levels) : Map.of()));
         }
         return new Forecast(input.windowStart(), model.ref(), input.specId(), m.targets(), m.quantiles(), steps);
+    }
+
+    /** Values by target; one target (the usual case) as an immutable map the step keeps without a copy. */
+    private static Map<String, Double> byTarget(List<String> targets, double[] values) {
+        if (targets.size() == 1) {
+            return Map.of(targets.get(0), values[0]);
+        }
+        Map<String, Double> map = new LinkedHashMap<>();
+        for (int k = 0; k < values.length; k++) {
+            map.put(targets.get(k), values[k]);
+        }
+        return map;
+    }
+
+    private static Map<String, double[]> byTarget(List<String> targets, double[][] values) {
+        if (targets.size() == 1) {
+            return Map.of(targets.get(0), values[0]);
+        }
+        Map<String, double[]> map = new LinkedHashMap<>();
+        for (int k = 0; k < values.length; k++) {
+            map.put(targets.get(k), values[k]);
+        }
+        return map;
     }
 
     /** Writes the entity's forecast at its input's window end; {@code now} (wall clock) times it end to end. */

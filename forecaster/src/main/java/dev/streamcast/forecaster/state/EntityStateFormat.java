@@ -27,19 +27,16 @@ public final class EntityStateFormat {
     }
 
     public static byte[] encode(EntityState s) {
-        byte[] ref = s.modelRef.getBytes(StandardCharsets.UTF_8);
-        byte[] spec = s.historySpec.getBytes(StandardCharsets.UTF_8);
         EntityState.Pending pending = s.pending;
-        byte[] pendingSpec = pending == null ? new byte[0] : pending.specId().getBytes(StandardCharsets.UTF_8);
-        int size = 4 + ref.length + 8 + 8 + 8 + 4 + 4 * s.tensors.length
-                + 4 + spec.length + 4 + 4 + 4 + 4 + 4 * s.historyCount * s.historyFeatures
-                + 1 + (pending == null ? 0 : 4 + pendingSpec.length + 8 + 8 + 4 + 4 * pending.values().length)
+        int size = stringBytes(s.modelRef) + 8 + 8 + 8 + 4 + 4 * s.tensors.length
+                + stringBytes(s.historySpec) + 4 + 4 + 4 + 4 + 4 * s.historyCount * s.historyFeatures
+                + 1 + (pending == null ? 0 : stringBytes(pending.specId()) + 8 + 8 + 4 + 4 * pending.values().length)
                 + 4 + 4 + 8 * s.evalOrigins.length + 4 * s.evalValues.length + 4;
         ByteBuffer b = FORMAT.allocate(size);
-        b.putInt(ref.length).put(ref);
+        putString(b, s.modelRef);
         b.putLong(s.steps).putLong(s.lastWindowStart).putLong(s.lastInput);
         putFloats(b, s.tensors);
-        b.putInt(spec.length).put(spec);
+        putString(b, s.historySpec);
         b.putInt(s.historyFeatures).putInt(s.historyCount);
         b.putInt(s.historyFeatures == 0 ? 0 : s.history.length / s.historyFeatures); // capacity
         int stored = s.historyCount * s.historyFeatures;
@@ -49,7 +46,7 @@ public final class EntityStateFormat {
         }
         b.put((byte) (pending == null ? 0 : 1));
         if (pending != null) {
-            b.putInt(pendingSpec.length).put(pendingSpec);
+            putString(b, pending.specId());
             b.putLong(pending.windowStart()).putLong(pending.windowEnd());
             putFloats(b, pending.values());
         }
@@ -112,6 +109,33 @@ public final class EntityStateFormat {
     public static long lastInput(byte[] bytes) throws UnreadableStateException {
         ByteBuffer b = FORMAT.open(bytes, OLDEST_READ); // where it lies is the same in every version read
         return b.getLong(Integer.BYTES + b.getInt(0) + LAST_INPUT_AFTER_REF);
+    }
+
+    /** Bytes of a length-prefixed UTF-8 string. */
+    private static int stringBytes(String s) {
+        return Integer.BYTES + (isAscii(s) ? s.length() : s.getBytes(StandardCharsets.UTF_8).length);
+    }
+
+    /** Writes a string as its UTF-8 length and bytes; model refs and spec ids are ASCII, written without a copy. */
+    private static void putString(ByteBuffer b, String s) {
+        if (!isAscii(s)) {
+            byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+            b.putInt(bytes.length).put(bytes);
+            return;
+        }
+        b.putInt(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            b.put((byte) s.charAt(i));
+        }
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void putFloats(ByteBuffer b, float[] values) {

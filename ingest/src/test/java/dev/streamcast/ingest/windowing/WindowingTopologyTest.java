@@ -1,5 +1,6 @@
 package dev.streamcast.ingest.windowing;
 
+import dev.streamcast.contracts.json.Encoding;
 import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.contracts.records.FeatureSpec;
 import dev.streamcast.contracts.records.FeatureVector;
@@ -149,6 +150,27 @@ class WindowingTopologyTest {
         }
         assertThat(counter("ingest.vectors.out")).as("other's first window [60 s, 120 s) is still open").isEqualTo(1.0);
         assertThat(counter("ingest.records.in", "topic", "sensor-readings")).isEqualTo(6.0);
+    }
+
+    @Test
+    void withBinaryConfiguredVectorsAreWrittenInTheBinaryLayoutWithTheSameValues() {
+        TestSettings binary = new TestSettings();
+        binary.featuresEncoding = Encoding.BINARY;
+        start(binary.build());
+        reading("t1", T0 + SEC, "temp", 10.25);
+        reading("t1", T0 + 20 * SEC, "temp", 30.5, "load", 5);
+        reading("other", T0 + 70 * SEC, "temp", 1);
+
+        List<TestRecord<byte[], byte[]>> written = features.readRecordsToList();
+        assertThat(written).hasSize(1);
+        byte[] bytes = written.get(0).value();
+        assertThat(Encoding.of(bytes)).isEqualTo(Encoding.BINARY);
+        assertThat(Codecs.FEATURE_VECTOR.decode(bytes).error().reason()).contains("in binary where this reader expects json");
+        FeatureVector v = Codecs.FEATURE_VECTOR_BINARY.decode(bytes).value();
+        assertThat(v.specId()).isEqualTo(spec.id());
+        assertThat(value(v, "temp.mean")).isEqualTo(20.375);
+        assertThat(value(v, "load.last")).isEqualTo(5.0);
+        assertThat(observed(v, "text.mean_len")).isFalse();
     }
 
     @Test

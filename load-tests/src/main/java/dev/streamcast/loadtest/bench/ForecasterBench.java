@@ -90,7 +90,7 @@ public final class ForecasterBench {
 
     /** What a run needs: the bench's settings and where it writes. */
     record Setup(Path dataDir, Path logs, String bootstrap, FeatureSpec spec, Encoding encoding, int entities, int warmUp, int steps,
-                 List<String> forecasterProperties, String heap, boolean profile, PrintStream out) {
+                 List<String> forecasterProperties, Map<String, String> streams, String heap, boolean profile, PrintStream out) {
     }
 
     private ForecasterBench() {
@@ -107,6 +107,7 @@ public final class ForecasterBench {
                 Map.entry("--heap", "1g"),
                 Map.entry("--encoding", "json"),
                 Map.entry("--set", ""),
+                Map.entry("--streams", ""),
                 Map.entry("--profile", "false"),
                 Map.entry("--data-dir", "")), "bench forecaster");
         Path dataDir = options.get("--data-dir").isBlank() ? Files.createTempDirectory("streamcast-bench-forecaster")
@@ -117,10 +118,20 @@ public final class ForecasterBench {
         if (!options.get("--set").isBlank()) {
             Arrays.stream(options.get("--set").split(",")).map(String::strip).forEach(set::add);
         }
+        Map<String, String> streams = new LinkedHashMap<>();
+        if (!options.get("--streams").isBlank()) {
+            for (String entry : options.get("--streams").split(",")) {
+                int eq = entry.indexOf('=');
+                if (eq < 1) {
+                    throw new IllegalArgumentException("--streams takes name=value pairs separated by commas, got '" + entry + "'");
+                }
+                streams.put(entry.substring(0, eq).strip(), entry.substring(eq + 1).strip());
+            }
+        }
         Result result = run(SystemUnderTest.Build.locate().root(), dataDir, (int) options.getLong("--entities", 1, 10_000_000),
                 (int) options.getLong("--steps", 1, 10_000), (int) options.getLong("--lookback", 1, 512),
                 (int) options.getLong("--hidden", 1, 4096), (int) options.getLong("--channels", 1, 1024),
-                (int) options.getLong("--rounds", 1, 100), options.get("--heap"), encoding, set,
+                (int) options.getLong("--rounds", 1, 100), options.get("--heap"), encoding, set, streams,
                 Boolean.parseBoolean(options.get("--profile")), System.out);
         System.out.println(result.lastLine());
     }
@@ -147,7 +158,8 @@ public final class ForecasterBench {
     }
 
     static Result run(Path root, Path dataDir, int entities, int steps, int lookback, int hidden, int channels, int rounds,
-                      String heap, Encoding encoding, List<String> forecasterProperties, boolean profile, PrintStream out)
+                      String heap, Encoding encoding, List<String> forecasterProperties, Map<String, String> streams,
+                      boolean profile, PrintStream out)
             throws Exception {
         LocalBroker.Settings brokerSettings = new LocalBroker.Settings(dataDir.resolve("broker"), "127.0.0.1",
                 Ports.pickFree("127.0.0.1"), Ports.pickFree("127.0.0.1"));
@@ -173,7 +185,7 @@ public final class ForecasterBench {
                     "forecaster.model.name=" + MODEL));
             properties.addAll(forecasterProperties);
             Setup setup = new Setup(dataDir, dataDir.resolve("logs"), broker.bootstrapServers(), spec, encoding, entities,
-                    manifest.warmUpSteps(), steps, properties, heap, profile, out);
+                    manifest.warmUpSteps(), steps, properties, streams, heap, profile, out);
             out.printf("bench forecaster: %d entities, %d features per vector in %s, %d warm-up + %d measured steps each,"
                     + " %d round(s)%n", entities, spec.size(), encoding.label(), manifest.warmUpSteps(), steps, rounds);
             List<Run> forecaster = new ArrayList<>();
@@ -217,6 +229,7 @@ public final class ForecasterBench {
                 "quarkus.kafka-streams.application-id=" + app,
                 "streamcast.state-dir=" + setup.dataDir().resolve("state").resolve(app).toAbsolutePath()));
         properties.addAll(setup.forecasterProperties());
+        setup.streams().forEach((k, v) -> properties.add("kafka-streams." + k + "=" + v));
         ServiceProcess process = ServiceProcess.start(Service.FORECASTER, Ports.pickFree("127.0.0.1"), jvm, properties,
                 setup.logs().resolve(app + ".log"));
         try {
@@ -249,8 +262,9 @@ public final class ForecasterBench {
         Map<TopicPartition, Long> outputStart = ends(admin, CEILING_OUT);
         Path ready = setup.dataDir().resolve(app + ".ready");
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-XX:+UseSerialGC", "-Xss8m", "-Xmx" + setup.heap(), "-cp", System.getProperty("java.class.path"),
-                CeilingApp.class.getName(), setup.bootstrap(), app,
+                "-XX:+UseSerialGC", "-Xss8m", "-Xmx" + setup.heap()));
+        setup.streams().forEach((k, v) -> command.add("-D" + CeilingApp.OVERRIDE_PREFIX + k + "=" + v));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), CeilingApp.class.getName(), setup.bootstrap(), app,
                 setup.dataDir().resolve("state").resolve(app).toAbsolutePath().toString(), CEILING_OUT.name(),
                 String.valueOf(stateBytes), String.valueOf(outputBytes), String.valueOf(setup.warmUp()), ready.toString()));
         Path log = setup.logs().resolve(app + ".log");
@@ -353,8 +367,8 @@ public final class ForecasterBench {
 
     private static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
         return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
-                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"), new ByteArraySerializer(), new ByteArraySerializer());
+                ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024),
+                new ByteArraySerializer(), new ByteArraySerializer()); // uncompressed, as ingest writes features
     }
 
     /** The app's group starts at the current end of {@code features}: only this run's vectors are its input. */
