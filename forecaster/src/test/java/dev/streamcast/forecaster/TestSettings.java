@@ -19,9 +19,15 @@ public final class TestSettings {
     }
 
     public static ForecasterSettings withTtl(Path bundles, String model, int maxBatch, boolean inMemory, Duration ttl) {
+        return of(bundles, model, maxBatch, inMemory, ttl, Encoding.JSON);
+    }
+
+    /** With {@code encoding} on both {@code features} and {@code forecasts}. */
+    public static ForecasterSettings of(Path bundles, String model, int maxBatch, boolean inMemory, Duration ttl,
+                                        Encoding encoding) {
         return new ForecasterSettings(model, "champion", Optional.of(bundles.toString()), "target/cache", Duration.ofSeconds(1),
                 Optional.empty(), Optional.empty(), maxBatch, Duration.ofMillis(50), inMemory, ttl,
                 Duration.ofMinutes(1), true, 64, List.of("1", "H"), false, "challenger", ModelLoader.Provider.CPU, 0, 1, false,
-                Encoding.JSON, Encoding.JSON);
+                encoding, encoding);
     }
 }

@@ -1,7 +1,11 @@
 package dev.streamcast.forecaster.serving;
 
 import dev.streamcast.trainer.testing.TestBundles;
+import dev.streamcast.contracts.json.Codec;
+import dev.streamcast.contracts.json.Encoding;
 import dev.streamcast.contracts.records.Codecs;
+import dev.streamcast.contracts.records.FeatureVector;
+import dev.streamcast.contracts.topics.DlqHeaders;
 import dev.streamcast.contracts.records.Forecast;
 import dev.streamcast.contracts.topics.Topics;
 import dev.streamcast.forecaster.ForecasterSettings;
@@ -61,7 +65,17 @@ class BatchingTest {
 
     /** Every forecast by entity, in order, from a run with batches of at most {@code maxBatch}. */
     static Map<String, List<TestRecord<byte[], byte[]>>> run(String model, int maxBatch) {
-        ForecasterSettings settings = TestSettings.of(bundles, model, maxBatch, true);
+        return run(model, maxBatch, Encoding.JSON, List.of());
+    }
+
+    /**
+     * Every forecast by entity, with {@code encoding} on both topics; {@code refused} receives the
+     * DLQ's records, and the run asserts there are none when it is empty.
+     */
+    static Map<String, List<TestRecord<byte[], byte[]>>> run(String model, int maxBatch, Encoding encoding,
+                                                             List<TestRecord<byte[], byte[]>> refused) {
+        ForecasterSettings settings = TestSettings.of(bundles, model, maxBatch, true, Duration.ofDays(7), encoding);
+        Codec<FeatureVector> vectors = Codecs.featureVectors(encoding);
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         ForecasterMetrics metrics = new ForecasterMetrics(meters);
         ModelSlot slot = new ModelSlot("served", model, "champion", Topics.FORECASTS.name(), new DirectoryBundleSource(bundles),
@@ -79,7 +93,7 @@ class BatchingTest {
                     new ByteArraySerializer());
             for (int s = 0; s < STEPS; s++) {
                 for (int e = 0; e < ENTITIES; e++) {
-                    features.pipeInput(("e" + e).getBytes(StandardCharsets.UTF_8), Codecs.FEATURE_VECTOR.encode(TestStream.vector(e, s)),
+                    features.pipeInput(("e" + e).getBytes(StandardCharsets.UTF_8), vectors.encode(TestStream.vector(e, s)),
                             TestStream.START + (s + 1) * TestStream.STEP);
                 }
             }
@@ -88,7 +102,15 @@ class BatchingTest {
                     new ByteArrayDeserializer());
             TestOutputTopic<byte[], byte[]> dlq = driver.createOutputTopic(Topics.FORECASTER_DLQ.name(), new ByteArrayDeserializer(),
                     new ByteArrayDeserializer());
-            assertThat(dlq.readRecordsToList()).as("refused").isEmpty();
+            if (refused instanceof ArrayList<TestRecord<byte[], byte[]>> collect) {
+                // one vector in the other encoding, after the stream: refused, and nothing else is
+                Codec<FeatureVector> other = Codecs.featureVectors(encoding == Encoding.JSON ? Encoding.BINARY : Encoding.JSON);
+                features.pipeInput("e0".getBytes(StandardCharsets.UTF_8), other.encode(TestStream.vector(0, STEPS)),
+                        TestStream.START + (STEPS + 1) * TestStream.STEP);
+                collect.addAll(dlq.readRecordsToList());
+            } else {
+                assertThat(dlq.readRecordsToList()).as("refused").isEmpty();
+            }
             for (TestRecord<byte[], byte[]> r : forecasts.readRecordsToList()) {
                 byEntity.computeIfAbsent(new String(r.key(), StandardCharsets.UTF_8), k -> new ArrayList<>()).add(r);
             }
@@ -123,6 +145,30 @@ class BatchingTest {
                 }
             }
         }
+    }
+
+    @Test
+    void binaryVectorsInGiveBinaryForecastsOutEqualToTheJsonOnesAndAVectorInJsonGoesToTheDlqNamingBoth() {
+        Map<String, List<TestRecord<byte[], byte[]>>> json = run("dlinear-q", 16);
+        List<TestRecord<byte[], byte[]>> refused = new ArrayList<>();
+        Map<String, List<TestRecord<byte[], byte[]>>> binary = run("dlinear-q", 16, Encoding.BINARY, refused);
+
+        assertThat(binary.keySet()).isEqualTo(json.keySet());
+        for (String entity : json.keySet()) {
+            assertThat(binary.get(entity)).hasSameSizeAs(json.get(entity));
+            for (int i = 0; i < json.get(entity).size(); i++) {
+                byte[] bytes = binary.get(entity).get(i).value();
+                assertThat(Encoding.of(bytes)).isEqualTo(Encoding.BINARY);
+                assertThat(Codecs.FORECAST_BINARY.decode(bytes).value())
+                        .isEqualTo(Codecs.FORECAST.decode(json.get(entity).get(i).value()).value());
+            }
+        }
+        assertThat(refused).singleElement().satisfies(r -> {
+            assertThat(DlqHeaders.read(r.headers(), DlqHeaders.REASON)).isEqualTo("MALFORMED");
+            assertThat(DlqHeaders.read(r.headers(), DlqHeaders.DETAIL))
+                    .contains("a feature vector in json where this reader expects binary");
+            assertThat(Encoding.of(r.value())).as("its original bytes").isEqualTo(Encoding.JSON);
+        });
     }
 
     @Test

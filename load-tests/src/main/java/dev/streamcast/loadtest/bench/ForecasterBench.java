@@ -113,8 +113,7 @@ public final class ForecasterBench {
         Path dataDir = options.get("--data-dir").isBlank() ? Files.createTempDirectory("streamcast-bench-forecaster")
                 : Files.createDirectories(Path.of(options.get("--data-dir")));
         Encoding encoding = Encoding.parse("--encoding", options.get("--encoding"));
-        List<String> set = new ArrayList<>(List.of(Encoding.setting(Topics.FEATURES.name()) + "=" + encoding.label(),
-                Encoding.setting(Topics.FORECASTS.name()) + "=" + encoding.label()));
+        List<String> set = new ArrayList<>();
         if (!options.get("--set").isBlank()) {
             Arrays.stream(options.get("--set").split(",")).map(String::strip).forEach(set::add);
         }
@@ -182,7 +181,8 @@ public final class ForecasterBench {
                         Codecs.FEATURE_SPEC.encode(spec))).get();
             }
             List<String> properties = new ArrayList<>(List.of("forecaster.model.dir=" + models.toAbsolutePath(),
-                    "forecaster.model.name=" + MODEL));
+                    "forecaster.model.name=" + MODEL, Encoding.setting(Topics.FEATURES.name()) + "=" + encoding.label(),
+                    Encoding.setting(Topics.FORECASTS.name()) + "=" + encoding.label()));
             properties.addAll(forecasterProperties);
             Setup setup = new Setup(dataDir, dataDir.resolve("logs"), broker.bootstrapServers(), spec, encoding, entities,
                     manifest.warmUpSteps(), steps, properties, streams, heap, profile, out);
@@ -220,6 +220,7 @@ public final class ForecasterBench {
         String app = "bench-forecaster-" + round;
         startAtEnd(admin, app);
         Map<TopicPartition, Long> outputStart = ends(admin, Topics.FORECASTS);
+        Map<TopicPartition, Long> dlqStart = ends(admin, Topics.FORECASTER_DLQ);
         List<String> jvm = new ArrayList<>(List.of("-Xmx" + setup.heap()));
         Path jfr = setup.logs().resolve(app + ".jfr").toAbsolutePath();
         if (setup.profile()) {
@@ -241,6 +242,12 @@ public final class ForecasterBench {
                 Thread.sleep(200);
             }
             Run run = measure(setup, admin, app, process.pid(), Topics.FORECASTS, outputStart);
+            long[] refused = {0};
+            readCommitted(setup.bootstrap(), dlqStart, r -> refused[0]++);
+            if (refused[0] > 0) { // every vector is valid: a refusal means the figures would measure the DLQ path
+                throw new IllegalStateException("the forecaster refused " + refused[0] + " vectors to forecaster-dlq; see "
+                        + process.log());
+            }
             String metrics = get(process.url("/q/metrics"));
             double bytes = gauge(metrics, "forecaster_state_bytes");
             double entities = gauge(metrics, "forecaster_entities");

@@ -1,5 +1,6 @@
 package dev.streamcast.loadtest.bench;
 
+import dev.streamcast.contracts.json.Encoding;
 import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.contracts.topics.TopicSpec;
 import dev.streamcast.contracts.topics.Topics;
@@ -66,6 +67,7 @@ public final class IngestBench {
                 "--interval-ms", "6000",
                 "--store", "in-memory",
                 "--only", "all",
+                "--encoding", "json",
                 "--rounds", "2"), "bench ingest");
         int readings = (int) options.getLong("--readings", 1, 100_000_000);
         int entities = (int) options.getLong("--entities", 1, 10_000_000);
@@ -81,7 +83,8 @@ public final class IngestBench {
                 System.out.printf("bench ingest: input %d sensor readings and %d text events over %d entities%n",
                         input[0], input[1], entities);
 
-                IngestSettings ingest = withStore(IngestSettings.defaults(), "in-memory".equals(options.get("--store")));
+                IngestSettings ingest = withStore(IngestSettings.defaults(), "in-memory".equals(options.get("--store")),
+                        Encoding.parse("--encoding", options.get("--encoding")));
                 if ("ingest".equals(options.get("--only"))) { // for profiling: a warm-up run, then the measured one
                     for (String name : List.of("ingest-warmup", "ingest-profiled")) {
                         run(name, ingestTopology(ingest), broker.bootstrapServers(), dataDir, admin, input[0] + input[1]);
@@ -112,10 +115,10 @@ public final class IngestBench {
         return TopologyProducer.build(settings, new IngestMetrics(new SimpleMeterRegistry()));
     }
 
-    private static IngestSettings withStore(IngestSettings d, boolean inMemory) {
+    private static IngestSettings withStore(IngestSettings d, boolean inMemory, Encoding features) {
         return new IngestSettings(d.windowSize(), d.grace(), d.channels(), d.aggregates(), d.dlqUnknownChannels(),
                 d.imputation(), d.idleTimeout(), d.textEnabled(), d.textBuckets(), d.ngrams(), d.keywords(),
-                d.maxTextChars(), d.maxPast(), d.maxFuture(), d.punctuateInterval(), false, inMemory, d.featuresEncoding());
+                d.maxTextChars(), d.maxPast(), d.maxFuture(), d.punctuateInterval(), false, inMemory, features);
     }
 
     /** Writes the demo stream of {@code entities} transformers, {@code interval} apart, until {@code readings}. */

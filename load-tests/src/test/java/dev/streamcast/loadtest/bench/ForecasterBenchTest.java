@@ -1,0 +1,62 @@
+package dev.streamcast.loadtest.bench;
+
+import dev.streamcast.contracts.json.Encoding;
+import dev.streamcast.loadtest.SystemUnderTest;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The short version of {@code ./streamcast bench forecaster}: the real forecaster (its
+ * quarkus-run.jar, a trained LSTM) and the ceiling app, each its own JVM on a local broker, get
+ * the same vectors; every entity's forecasts come out exactly as many times as its steps allow,
+ * and the figures the long run reports are there. Throughput is not asserted (a benchmark
+ * measures it).
+ */
+class ForecasterBenchTest {
+
+    private static final int ENTITIES = 300;
+    private static final int STEPS = 2;
+    private static final int LOOKBACK = 3;
+
+    @Test
+    void bothAppsForecastEveryMeasuredStepOfEveryEntityAndTheBenchReportsCpuPerForecast() throws Exception {
+        Path dir = Files.createTempDirectory("bench-forecaster");
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        ForecasterBench.Result result = ForecasterBench.run(SystemUnderTest.Build.locate().root(), dir, ENTITIES, STEPS, LOOKBACK,
+                64, 2, 1, "512m", Encoding.BINARY, List.of(), Map.of(), false,
+                new PrintStream(console, true, StandardCharsets.UTF_8));
+        String log = console.toString(StandardCharsets.UTF_8);
+        System.out.print(log);
+
+        for (List<ForecasterBench.Run> runs : List.of(result.forecaster(), result.ceiling())) {
+            ForecasterBench.Run run = runs.get(0);
+            // the warm-up's last step is the first forecast of each entity; every measured step forecasts
+            assertThat(run.warmUpOutputs()).as(run.name()).isEqualTo(ENTITIES);
+            assertThat(run.outputs()).as(run.name()).isEqualTo((long) ENTITIES * STEPS);
+            assertThat(run.cpu()).as(run.name()).isPositive();
+            assertThat(run.perCpuSecond()).as(run.name()).isEqualTo(run.outputs() / run.cpu());
+        }
+        ForecasterBench.Run forecaster = result.forecaster().get(0);
+        ForecasterBench.Run ceiling = result.ceiling().get(0);
+        // binary forecasts of an LSTM with horizon 12 and one target: header, ids, 12 x (ts, value)
+        assertThat(forecaster.outputBytes()).isBetween(12.0 * 16, 12.0 * 16 + 64);
+        assertThat(ceiling.outputBytes()).isEqualTo(Math.round(forecaster.outputBytes()));
+        // the state holds the LSTM-64's h and c, its warm-up inputs (one feature of the two channels' ten)
+        // and its bookkeeping: within twice the first two
+        assertThat(result.modelStateBytes()).isGreaterThanOrEqualTo(2 * 64 * Float.BYTES);
+        assertThat(result.warmUpInputBytes()).isEqualTo(LOOKBACK * Float.BYTES);
+        assertThat(forecaster.stateBytesPerEntity()).isBetween(result.modelStateBytes(),
+                2 * (result.modelStateBytes() + result.warmUpInputBytes()));
+        assertThat(result.lastLine()).matches("forecasts_per_cpu_s=[0-9]+ ceiling_per_cpu_s=[0-9]+ vs_ceiling=[0-9.]+");
+        assertThat(log).contains(LOOKBACK + " warm-up + " + STEPS + " measured steps", "state_bytes_per_entity=");
+    }
+}
