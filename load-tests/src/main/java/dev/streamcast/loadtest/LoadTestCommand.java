@@ -1,6 +1,7 @@
 package dev.streamcast.loadtest;
 
 import dev.streamcast.contracts.cli.Options;
+import dev.streamcast.contracts.json.Encoding;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -48,6 +49,7 @@ public final class LoadTestCommand {
         OPTIONS.put("--burst-factor", "10");
         OPTIONS.put("--burst-s", "10");
         OPTIONS.put("--lstm-hidden", "64");
+        OPTIONS.put("--encoding", "json");
         OPTIONS.put("--ingest-store", "");
         OPTIONS.put("--forecaster-store", "rocksdb");
         OPTIONS.put("--service-heap", "");
@@ -194,7 +196,8 @@ public final class LoadTestCommand {
         }
         SystemUnderTest.Settings system = new SystemUnderTest.Settings(null, entities, channels, window, grace,
                 (int) o.getLong("--lstm-hidden", 1, 1024), ingestStore, o.get("--forecaster-store"), heap,
-                (int) o.getLong("--batch-size", 1, 65_536), duration(o, "--batch-wait"), profiling, streams);
+                (int) o.getLong("--batch-size", 1, 65_536), duration(o, "--batch-wait"), profiling, streams,
+                Encoding.parse("--encoding", o.get("--encoding")));
         return new LoadTest.Config(scenario, entities, channels, textShare, rate, warmup, duration, search, searchStart,
                 o.getDouble("--search-max-rate", 1, 100_000_000), o.getDouble("--search-precision", 0.01, 1), searchWarmup,
                 searchDuration, o.getDouble("--p99-target-ms", 0.1, 3_600_000), drainTimeout,
@@ -209,7 +212,7 @@ public final class LoadTestCommand {
                 c.p99TargetMs(), c.drainTimeoutS(), c.baseline(), c.window(), c.grace(), c.burstFactor(), c.burstS(),
                 new SystemUnderTest.Settings(dataDir, s.entities(), s.channels(), s.window(), s.grace(), s.lstmHidden(),
                         s.ingestStore(), s.forecasterStore(), s.serviceHeap(), s.batchSize(), s.batchWait(), s.profiling(),
-                        s.streams()));
+                        s.streams(), s.encoding()));
     }
 
     private static Duration duration(Options o, String name) {

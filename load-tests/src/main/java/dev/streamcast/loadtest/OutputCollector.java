@@ -1,5 +1,9 @@
 package dev.streamcast.loadtest;
 
+import dev.streamcast.contracts.json.Decoded;
+import dev.streamcast.contracts.json.Encoding;
+import dev.streamcast.contracts.records.Codecs;
+import dev.streamcast.contracts.records.Forecast;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -176,7 +180,16 @@ public final class OutputCollector implements AutoCloseable {
         }
         long inputIndex;
         int round;
-        if (kind == Kind.FORECAST) {
+        if (kind == Kind.FORECAST && Encoding.of(value) == Encoding.BINARY) {
+            Decoded<Forecast> forecast = Codecs.FORECAST_BINARY.decode(value);
+            if (!forecast.isOk()) {
+                unreadable.incrementAndGet();
+                return;
+            }
+            round = (int) schedule.roundOfWindow(forecast.value().origin());
+            inputIndex = schedule.closingIndex(entity, round);
+            models.computeIfAbsent(forecast.value().model(), m -> new LongAdder()).increment();
+        } else if (kind == Kind.FORECAST) {
             long origin = longField(value, "\"origin\":");
             if (origin == Long.MIN_VALUE) {
                 unreadable.incrementAndGet();

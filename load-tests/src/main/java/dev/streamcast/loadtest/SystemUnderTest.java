@@ -1,6 +1,7 @@
 package dev.streamcast.loadtest;
 
 import dev.streamcast.contracts.bundle.Manifests;
+import dev.streamcast.contracts.json.Encoding;
 import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.contracts.records.ModelEvent;
 import dev.streamcast.contracts.topics.DlqHeaders;
@@ -83,7 +84,7 @@ public final class SystemUnderTest implements AutoCloseable {
     /** How the services are set up for a run. */
     public record Settings(Path dataDir, int entities, int channels, Duration window, Duration grace, int lstmHidden,
                            String ingestStore, String forecasterStore, String serviceHeap, int batchSize,
-                           Duration batchWait, List<String> profiling, Map<String, String> streams) {
+                           Duration batchWait, List<String> profiling, Map<String, String> streams, Encoding encoding) {
     }
 
     public static final String MODEL = "load-test";
@@ -255,11 +256,17 @@ public final class SystemUnderTest implements AutoCloseable {
                 "ingest.wall-clock-advance=false",
                 "ingest.timestamps.max-past=P3650D",
                 "ingest.timestamps.max-future=P3650D",
-                "ingest.idle-timeout=P1D"), streamsProperties()), logs.resolve("ingest.log"));
+                "ingest.idle-timeout=P1D"), concat(encodings(), streamsProperties())), logs.resolve("ingest.log"));
         startForecaster();
         awaitReady(ingest, Duration.ofMinutes(3));
         awaitReady(forecaster, Duration.ofMinutes(3));
         log.printf("load-test: ingest (pid %d) and forecaster (pid %d) ready%n", ingest.pid(), forecaster.pid());
+    }
+
+    /** The encoding of {@code features} and {@code forecasts}, which ingest, the forecaster and the collector share. */
+    private List<String> encodings() {
+        return List.of(Encoding.setting(Topics.FEATURES.name()) + "=" + settings.encoding().label(),
+                Encoding.setting(Topics.FORECASTS.name()) + "=" + settings.encoding().label());
     }
 
     /** The Kafka Streams overrides every stage gets alike ({@code kafka-streams.<name>=<value>} in the services). */
@@ -294,7 +301,7 @@ public final class SystemUnderTest implements AutoCloseable {
                 "forecaster.emit-before-warm-up=true",
                 "forecaster.batch.max-size=" + settings.batchSize(),
                 "forecaster.batch.max-wait=" + settings.batchWait(),
-                "forecaster.state.ttl=P3650D"), streamsProperties()),
+                "forecaster.state.ttl=P3650D"), concat(encodings(), streamsProperties())),
                 logs.resolve(forecasterStarts == 1 ? "forecaster.log" : "forecaster-" + forecasterStarts + ".log"));
     }
 

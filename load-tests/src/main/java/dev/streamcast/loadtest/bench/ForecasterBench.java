@@ -309,9 +309,12 @@ public final class ForecasterBench {
         produce(setup, admin, app, 0, setup.warmUp());
         double cpu1 = cpuSeconds(pid);
         long t1 = System.nanoTime();
+        java.time.LocalTime from = java.time.LocalTime.now();
         produce(setup, admin, app, setup.warmUp(), setup.warmUp() + setup.steps());
         double cpu2 = cpuSeconds(pid);
         double wall = (System.nanoTime() - t1) / 1e9;
+        setup.out().printf("bench forecaster: %s measured from %s to %s (for a profile's samples)%n", app, from,
+                java.time.LocalTime.now());
         long[] outputs = new long[2];
         long[] bytes = new long[1];
         long measuredFrom = ORIGIN + (setup.warmUp() + 1) * STEP.toMillis(); // the first measured step's window end
