@@ -28,7 +28,7 @@ import java.util.Properties;
 public enum Service {
     INGEST("ingest", "512m", null),
     REGISTRY("registry", "512m", null),
-    FORECASTER("forecaster", "512m", null),
+    FORECASTER("forecaster", "1g", null),
     TRAINER("train", "2g", TrainCommand.class),
     ACCURACY_BENCH("bench-accuracy", "4g", AccuracyBench.class),
     PARITY_BENCH("bench-parity", "4g", ParityBench.class);
