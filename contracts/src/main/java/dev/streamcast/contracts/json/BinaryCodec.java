@@ -51,14 +51,9 @@ public final class BinaryCodec<T> implements Codec<T> {
 
     @Override
     public Decoded<T> decode(byte[] bytes) {
-        if (bytes == null) {
-            return Decoded.failed(new DecodeError("$", null, "null value (tombstone) where a " + recordName + " was expected"), null);
-        }
-        if (bytes.length == 0) {
-            return Decoded.failed(new DecodeError("$", "", "empty value where a " + recordName + " was expected"), bytes);
-        }
-        if (bytes[0] != Encoding.BINARY_MAGIC) {
-            return Decoded.failed(Encoding.BINARY.mismatch(recordName, Encoding.JSON), bytes);
+        Decoded<T> refused = Encoding.BINARY.refuse(bytes, recordName);
+        if (refused != null) {
+            return refused;
         }
         if (bytes.length < 2 || bytes[1] != type) {
             return Decoded.failed(new DecodeError("$", bytes.length < 2 ? null : "type byte " + (bytes[1] & 0xFF),

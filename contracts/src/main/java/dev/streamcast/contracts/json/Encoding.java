@@ -35,10 +35,24 @@ public enum Encoding {
         return bytes != null && bytes.length > 0 && bytes[0] == BINARY_MAGIC ? BINARY : JSON;
     }
 
-    /** What a reader of this encoding says about a record of {@code found}. */
-    DecodeError mismatch(String recordName, Encoding found) {
-        return new DecodeError("$", null, "a " + recordName + " in " + found.label() + " where this reader expects "
-                + label() + ": its producer and consumers disagree on the topic's encoding (streamcast.encoding.<topic>)");
+    /**
+     * What a reader of this encoding refuses before reading a field: no value (a tombstone), an
+     * empty one, or one in the other encoding, named as such; null when {@code bytes} may be read.
+     */
+    <T> Decoded<T> refuse(byte[] bytes, String recordName) {
+        if (bytes == null) {
+            return Decoded.failed(new DecodeError("$", null, "null value (tombstone) where a " + recordName + " was expected"), null);
+        }
+        if (bytes.length == 0) {
+            return Decoded.failed(new DecodeError("$", "", "empty value where a " + recordName + " was expected"), bytes);
+        }
+        Encoding found = of(bytes);
+        if (found != this) {
+            return Decoded.failed(new DecodeError("$", null, "a " + recordName + " in " + found.label() + " where this reader"
+                    + " expects " + label() + ": its producer and consumers disagree on the topic's encoding"
+                    + " (streamcast.encoding.<topic>)"), bytes);
+        }
+        return null;
     }
 
     public String label() {

@@ -80,14 +80,9 @@ public final class RecordCodec<T> implements Codec<T> {
 
     @Override
     public Decoded<T> decode(byte[] bytes) {
-        if (bytes == null) {
-            return Decoded.failed(new DecodeError("$", null, "null value (tombstone) where a " + recordName + " was expected"), null);
-        }
-        if (bytes.length == 0) {
-            return Decoded.failed(new DecodeError("$", "", "empty value where a " + recordName + " was expected"), bytes);
-        }
-        if (bytes[0] == Encoding.BINARY_MAGIC) {
-            return Decoded.failed(Encoding.JSON.mismatch(recordName, Encoding.BINARY), bytes);
+        Decoded<T> refused = Encoding.JSON.refuse(bytes, recordName);
+        if (refused != null) {
+            return refused;
         }
         try (JsonParser in = Json.MAPPER.createParser(bytes)) {
             return Decoded.ok(reader.read(in));

@@ -62,7 +62,10 @@ class OnlineEvaluationTest {
         evaluation.score(TestModels.served(MANIFEST, 2), state, actual(T0 + STEP, 13), IDENTITY);
         evaluation.score(model, state, actual(T0 + STEP, 13), null);
 
-        assertThat(meters.find("forecaster_abs_error").summary()).isNull();
+        // the model's error meters exist from its first forecast on (at zero, so a dashboard has the series), none counted
+        assertThat(meters.find("forecaster_abs_error").summaries()).isNotEmpty()
+                .allSatisfy(s -> assertThat(s.count()).as(s.getId().toString()).isZero());
+        assertThat(meters.find("forecaster_squared_error").summaries()).allSatisfy(s -> assertThat(s.count()).isZero());
     }
 
     private Forecast forecast(long origin, double... oil) {
