@@ -41,6 +41,28 @@ public final class PassThroughApp {
         return topology;
     }
 
+    /**
+     * Runs {@code streams} in a JVM of its own until it stops: {@code ready} is written once it is
+     * RUNNING (the harness waits for it), and SIGTERM closes it cleanly. Every baseline app runs so.
+     */
+    public static void runUntilStopped(KafkaStreams streams, Path ready) throws InterruptedException {
+        CountDownLatch stopped = new CountDownLatch(1);
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.RUNNING) {
+                try {
+                    Files.writeString(ready, "RUNNING\n");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            } else if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+                stopped.countDown();
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> streams.close(Duration.ofSeconds(30)), "streams-stop"));
+        streams.start();
+        stopped.await();
+    }
+
     public static void main(String[] args) throws Exception {
         if (args.length != 3) {
             System.err.println("usage: PassThroughApp <bootstrap servers> <state dir> <ready file>");
@@ -59,22 +81,6 @@ public final class PassThroughApp {
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
         System.getProperties().stringPropertyNames().stream().filter(n -> n.startsWith(OVERRIDE_PREFIX))
                 .forEach(n -> props.put(n.substring(OVERRIDE_PREFIX.length()), System.getProperty(n)));
-        KafkaStreams streams = new KafkaStreams(topology(), props);
-        Path ready = Path.of(args[2]);
-        CountDownLatch stopped = new CountDownLatch(1);
-        streams.setStateListener((now, before) -> {
-            if (now == KafkaStreams.State.RUNNING) {
-                try {
-                    Files.writeString(ready, "RUNNING\n");
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            } else if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
-                stopped.countDown();
-            }
-        });
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> streams.close(Duration.ofSeconds(30)), "passthrough-stop"));
-        streams.start();
-        stopped.await();
+        runUntilStopped(new KafkaStreams(topology(), props), Path.of(args[2]));
     }
 }

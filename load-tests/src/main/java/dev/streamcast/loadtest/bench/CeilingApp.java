@@ -1,6 +1,7 @@
 package dev.streamcast.loadtest.bench;
 
 import dev.streamcast.contracts.topics.Topics;
+import dev.streamcast.loadtest.PassThroughApp;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -14,11 +15,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * The forecaster's ceiling in {@code bench forecaster}: a Kafka Streams application with the
@@ -101,23 +99,7 @@ public final class CeilingApp {
         ForecasterStreamsSettings.load().forEach(props::put);
         System.getProperties().stringPropertyNames().stream().filter(n -> n.startsWith(OVERRIDE_PREFIX))
                 .forEach(n -> props.put(n.substring(OVERRIDE_PREFIX.length()), System.getProperty(n)));
-        KafkaStreams streams = new KafkaStreams(topology(args[3], Integer.parseInt(args[4]), Integer.parseInt(args[5]),
-                Integer.parseInt(args[6])), props);
-        Path ready = Path.of(args[7]);
-        CountDownLatch stopped = new CountDownLatch(1);
-        streams.setStateListener((now, before) -> {
-            if (now == KafkaStreams.State.RUNNING) {
-                try {
-                    Files.writeString(ready, "RUNNING\n");
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            } else if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
-                stopped.countDown();
-            }
-        });
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> streams.close(Duration.ofSeconds(30)), "ceiling-stop"));
-        streams.start();
-        stopped.await();
+        PassThroughApp.runUntilStopped(new KafkaStreams(topology(args[3], Integer.parseInt(args[4]), Integer.parseInt(args[5]),
+                Integer.parseInt(args[6])), props), Path.of(args[7]));
     }
 }
