@@ -207,7 +207,7 @@ public final class Codecs {
                 if (token != JsonToken.START_OBJECT) {
                     throw fail("values", in.readValueAsTree(), "expected a JSON object");
                 }
-                values = new LinkedHashMap<>();
+                values = new SensorReading.Decoding();
                 while (in.nextToken() == JsonToken.FIELD_NAME) {
                     String channel = in.currentName();
                     String path = "values." + channel;

@@ -19,7 +19,11 @@ public record SensorReading(long ts, Map<String, Double> values) {
         if (values == null || values.isEmpty()) {
             throw new IllegalArgumentException("a reading needs at least one channel value");
         }
-        values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+        values = Collections.unmodifiableMap(values instanceof Decoding decoded ? decoded : new LinkedHashMap<>(values));
+    }
+
+    /** The values a codec decoded into a map of its own, nowhere else referenced: kept without a copy. */
+    static final class Decoding extends LinkedHashMap<String, Double> {
     }
 
     public static SensorReading of(long ts, String channel, double value) {

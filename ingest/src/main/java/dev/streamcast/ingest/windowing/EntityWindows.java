@@ -4,7 +4,6 @@ import dev.streamcast.contracts.state.StateFormat;
 import dev.streamcast.contracts.state.UnreadableStateException;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,15 +19,18 @@ public final class EntityWindows {
     static final StateFormat FORMAT = new StateFormat("ingest entity windows", 4);
 
     final String specId;
+    private final byte[] specIdBytes;
     long nextWindowStart;
     /** Whether a vector was emitted already; before that, an earlier record may still move the start back. */
     boolean emitted;
     long lastSeen;
     final double[] lastValues; // [value features], NaN until observed: what carry-forward fills gaps with
-    final List<WindowAccumulator> open = new ArrayList<>();
+    final List<WindowAccumulator> open = new ArrayList<>(2); // the window filling, and one in its grace
 
-    EntityWindows(String specId, long nextWindowStart, long lastSeen, double[] lastValues) {
+    /** {@code specIdBytes}: the spec id's UTF-8 bytes, shared by every entity of the spec (never modified). */
+    EntityWindows(String specId, byte[] specIdBytes, long nextWindowStart, long lastSeen, double[] lastValues) {
         this.specId = specId;
+        this.specIdBytes = specIdBytes;
         this.nextWindowStart = nextWindowStart;
         this.lastSeen = lastSeen;
         this.lastValues = lastValues;
@@ -57,7 +59,7 @@ public final class EntityWindows {
     }
 
     byte[] toBytes() {
-        byte[] id = specId.getBytes(StandardCharsets.UTF_8);
+        byte[] id = specIdBytes;
         int size = 1 + id.length + 1 + 2 * Long.BYTES + Integer.BYTES + lastValues.length * Double.BYTES + Integer.BYTES;
         for (WindowAccumulator acc : open) {
             size += acc.serializedSize();
@@ -85,8 +87,7 @@ public final class EntityWindows {
         ByteBuffer in = FORMAT.open(bytes);
         byte[] id = new byte[in.get()];
         in.get(id);
-        String specId = new String(id, StandardCharsets.UTF_8);
-        if (!specId.equals(layout.spec().id())) {
+        if (!java.util.Arrays.equals(id, layout.specIdBytes())) {
             return null;
         }
         boolean emitted = in.get() == 1;
@@ -96,7 +97,7 @@ public final class EntityWindows {
         for (int i = 0; i < lastValues.length; i++) {
             lastValues[i] = in.getDouble();
         }
-        EntityWindows state = new EntityWindows(specId, next, lastSeen, lastValues);
+        EntityWindows state = new EntityWindows(layout.spec().id(), layout.specIdBytes(), next, lastSeen, lastValues);
         state.emitted = emitted;
         int windows = in.getInt();
         for (int w = 0; w < windows; w++) {

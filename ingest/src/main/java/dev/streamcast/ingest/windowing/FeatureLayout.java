@@ -26,6 +26,7 @@ public final class FeatureLayout {
 
     private final IngestSettings settings;
     private final FeatureSpec spec;
+    private final byte[] specIdBytes;
     private final Map<String, Integer> channelIndex = new HashMap<>();
     private final TextFeatures text;
     private final int valueFeatures;
@@ -57,6 +58,7 @@ public final class FeatureLayout {
             }
         }
         this.spec = FeatureSpec.of(settings.windowSize().toMillis(), names);
+        this.specIdBytes = spec.id().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         long perChannel = settings.aggregates().stream().filter(a -> a != Aggregate.COUNT).count();
         this.valueFeatures = (int) (settings.channels().size() * perChannel) + (settings.textEnabled() ? 1 : 0);
         this.text = settings.textEnabled()
@@ -65,6 +67,11 @@ public final class FeatureLayout {
 
     public FeatureSpec spec() {
         return spec;
+    }
+
+    /** The spec id's UTF-8 bytes, as every entity's stored state begins (shared: never modify). */
+    byte[] specIdBytes() {
+        return specIdBytes;
     }
 
     /** The channel's index, or -1 if it is not configured. */
@@ -92,7 +99,7 @@ public final class FeatureLayout {
     EntityWindows newEntity(long firstWindowStart, long ts) {
         double[] lastValues = new double[valueFeatures];
         Arrays.fill(lastValues, Double.NaN);
-        return new EntityWindows(spec.id(), firstWindowStart, ts, lastValues);
+        return new EntityWindows(spec.id(), specIdBytes, firstWindowStart, ts, lastValues);
     }
 
     void addText(WindowAccumulator acc, String body) {
