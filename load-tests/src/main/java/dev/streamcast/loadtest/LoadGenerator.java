@@ -41,10 +41,10 @@ public final class LoadGenerator implements AutoCloseable {
         this.producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.LINGER_MS_CONFIG, 2,
+                ProducerConfig.LINGER_MS_CONFIG, 5,
                 ProducerConfig.BATCH_SIZE_CONFIG, 128 * 1024,
                 ProducerConfig.BUFFER_MEMORY_CONFIG, 128L << 20,
-                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, "none",
                 ProducerConfig.CLIENT_ID_CONFIG, "load-generator"),
                 new ByteArraySerializer(), new ByteArraySerializer());
         this.keys = new byte[schedule.entities()][];
