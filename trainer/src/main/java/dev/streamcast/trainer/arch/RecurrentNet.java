@@ -10,6 +10,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.recurrent.GRU;
 import ai.djl.nn.recurrent.LSTM;
 import ai.djl.nn.recurrent.RNN;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.onnx.proto.OnnxMl;
@@ -80,6 +81,7 @@ public final class RecurrentNet implements Architecture {
 
     /** The DJL definition, used for training and for the framework side of the parity check. */
     static final class Net extends ForecastBlock {
+        private final GateOrder cell;
         final Block recurrent;
         final Linear head;
         private final int horizon;
@@ -93,6 +95,7 @@ public final class RecurrentNet implements Architecture {
         Net(GateOrder cell, int hidden, int layers, float dropout, int horizon, int[] targetIndex, boolean channelIndependent,
             int highwayLookback) {
             super((byte) 1);
+            this.cell = cell;
             this.horizon = horizon;
             this.targets = targetIndex.length;
             this.targetIndex = targetIndex;
@@ -127,7 +130,7 @@ public final class RecurrentNet implements Architecture {
             NDArray delta = x.sub(previous);
             NDArray current = targetsOf(x);                                                // [N, S, T]
             if (!channelIndependent) {
-                NDArray hidden = recurrent.forward(store, new NDList(delta), training).head(); // [N, S, hidden]
+                NDArray hidden = recurrent(store, delta, training);                           // [N, S, hidden]
                 if (lastOnly) {
                     NDArray correction = head.forward(store, new NDList(hidden.get(":, -1, :")), training).head()
                             .reshape(n, horizon, targets);
@@ -137,7 +140,7 @@ public final class RecurrentNet implements Architecture {
                 return correction.add(current.expandDims(2));                                       // [N, S, H, T]
             }
             NDArray perChannel = targetsOf(delta).transpose(0, 2, 1).reshape(n * targets, steps, 1); // [N*T, S, 1]
-            NDArray hidden = recurrent.forward(store, new NDList(perChannel), training).head();       // [N*T, S, hidden]
+            NDArray hidden = recurrent(store, perChannel, training);                                  // [N*T, S, hidden]
             if (lastOnly) {
                 NDArray correction = head.forward(store, new NDList(hidden.get(":, -1, :")), training).head() // [N*T, H]
                         .reshape(n, targets, horizon).transpose(0, 2, 1);                                  // [N, H, T]
@@ -146,6 +149,25 @@ public final class RecurrentNet implements Architecture {
             NDArray correction = head.forward(store, new NDList(hidden), training).head()              // [N*T, S, H]
                     .reshape(n, targets, steps, horizon).transpose(0, 2, 3, 1);                        // [N, S, H, T]
             return correction.add(current.expandDims(2));
+        }
+
+        /**
+         * The recurrent layers over {@code input} [rows, S, inputs]: [rows, S, hidden]. PyTorch runs a float LSTM on the
+         * CPU in oneDNN, in its training primitive when grad mode is on and in its inference primitive otherwise, and the
+         * inference primitive computes wrong states on some CPUs (README, "The LSTM and oneDNN"). A forward pass without
+         * gradients (validation, backtest, parity) therefore runs the LSTM in grad mode too: every forward pass goes
+         * through the primitive training uses, and the parity test checks that one. RNN and GRU never reach oneDNN.
+         */
+        private NDArray recurrent(ParameterStore store, NDArray input, boolean training) {
+            if (cell != GateOrder.LSTM || JniUtils.isGradMode()) {
+                return recurrent.forward(store, new NDList(input), training).head();
+            }
+            JniUtils.setGradMode(true);
+            try (NDArray tracked = recurrent.forward(store, new NDList(input), training).head()) {
+                return tracked.stopGradient(); // closing tracked frees its graph and oneDNN's workspace now
+            } finally {
+                JniUtils.setGradMode(false);
+            }
         }
 
         private NDArray targetsOf(NDArray x) {
