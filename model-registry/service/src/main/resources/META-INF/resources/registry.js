@@ -1,5 +1,6 @@
 // The registry's page: models, versions side by side, lineage, metrics, the architecture chart,
-// and moving an alias with the token. Text from the registry is always set as text, never as HTML.
+// and moving an alias with the token (reads need one too unless the registry opens them). Text
+// from the registry is always set as text, never as HTML.
 'use strict';
 
 const TOKEN_KEY = 'streamcast.registry.token';
@@ -211,6 +212,8 @@ function saveToken(event) {
   if (value) sessionStorage.setItem(TOKEN_KEY, value); else sessionStorage.removeItem(TOKEN_KEY);
   document.getElementById('token').value = '';
   document.getElementById('token-state').textContent = token() ? 'token set' : 'no token';
+  // reads need a token unless the registry opens them: what was refused before may load now
+  loadModels().catch(e => status('could not load models: ' + e.message));
 }
 
 document.addEventListener('DOMContentLoaded', () => {

@@ -24,7 +24,9 @@ import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Wires the registry from its settings: the one active datasource, the artifact store, the
@@ -89,14 +91,37 @@ public class RegistryBeans {
     @Produces
     @Singleton
     @Startup
-    Tokens tokens(RegistryConfig config) throws IOException {
-        RegistryConfig.Auth auth = config.auth();
-        List<String> write = auth.writeTokens().orElse(List.of());
-        if (write.isEmpty()) {
-            Path file = auth.tokenFile().orElse(config.dataDir().resolve("write-token"));
-            write = List.of(Tokens.fromFile(file));
-            LOG.infof("write token: in %s (set registry.auth.write-tokens to choose your own)", file.toAbsolutePath());
+    Tokens tokens(RegistryConfig config, @ConfigProperty(name = "quarkus.http.host") String host) throws IOException {
+        Tokens tokens = tokensFrom(config);
+        if (tokens.readOpen()) {
+            LOG.warnf("reads are open (registry.auth.read-open=true): anyone who reaches %s may list and download"
+                    + " every model", host);
+        } else {
+            LOG.infof("reads need a read or write token (set registry.auth.read-open=true to open them); listening on %s",
+                    host);
         }
-        return new Tokens(write, auth.readTokens().orElse(List.of()), auth.readOpen());
+        return tokens;
+    }
+
+    /**
+     * The tokens the settings name: {@code write-tokens} plus those in {@code token-file}, which
+     * defaults to {@code <data-dir>/write-token} (generated there) when no write token is set;
+     * {@code read-tokens} plus those in {@code read-token-file}.
+     */
+    static Tokens tokensFrom(RegistryConfig config) throws IOException {
+        RegistryConfig.Auth auth = config.auth();
+        List<String> read = new ArrayList<>(auth.readTokens().orElse(List.of()));
+        if (auth.readTokenFile().isPresent()) {
+            read.addAll(Tokens.inFile("registry.auth.read-token-file", auth.readTokenFile().get()));
+        }
+        List<String> write = new ArrayList<>(auth.writeTokens().orElse(List.of()));
+        Optional<Path> writeFile = auth.tokenFile().or(() -> write.isEmpty()
+                ? Optional.of(config.dataDir().resolve("write-token")) : Optional.empty());
+        if (writeFile.isPresent()) {
+            write.addAll(Tokens.inFileOrGenerated("registry.auth.token-file", writeFile.get()));
+            LOG.infof("write tokens: in %s%s", writeFile.get().toAbsolutePath(),
+                    auth.writeTokens().isPresent() ? " and registry.auth.write-tokens" : "");
+        }
+        return new Tokens(write, read, auth.readOpen());
     }
 }

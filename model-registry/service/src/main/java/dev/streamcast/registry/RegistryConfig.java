@@ -32,19 +32,30 @@ public interface RegistryConfig {
         int maxFiles();
     }
 
+    /**
+     * Bearer tokens. Like every setting these also come from the environment, which {@code ps}
+     * does not show ({@code REGISTRY_AUTH_WRITE_TOKENS}, {@code REGISTRY_AUTH_READ_TOKENS}, ...),
+     * or from files; a {@code -D} on the command line is visible to every user of the machine.
+     */
     interface Auth {
-        /** Bearer tokens that may write. When none is set, one is generated into {@link #tokenFile()}. */
+        /** Bearer tokens that may write, besides those in {@link #tokenFile()}. */
         Optional<List<String>> writeTokens();
 
-        /** Bearer tokens that may only read (403 on writes). */
+        /** Bearer tokens that may only read (403 on writes), besides those in {@link #readTokenFile()}. */
         Optional<List<String>> readTokens();
 
-        /** Whether reads need no token. */
-        @WithDefault("true")
+        /** Whether reads need no token: off unless asked for, since a bundle and its lineage are not public by default. */
+        @WithDefault("false")
         boolean readOpen();
 
-        /** Where the generated write token is kept; default {@code <data-dir>/write-token}. */
+        /**
+         * A file of write tokens, one per line. Default, when no write token is set:
+         * {@code <data-dir>/write-token}. A missing file is created with a fresh random token.
+         */
         Optional<Path> tokenFile();
+
+        /** A file of read tokens, one per line; it must exist. */
+        Optional<Path> readTokenFile();
     }
 
     interface Events {

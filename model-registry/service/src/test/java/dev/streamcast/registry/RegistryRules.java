@@ -112,11 +112,11 @@ abstract class RegistryRules {
         for (String f : List.of("manifest.json", "sequence.onnx", "step.onnx")) {
             expectedSize += Files.size(dir.resolve(f));
         }
-        given().get("/api/models/upload-basic/versions/1").then().statusCode(200)
+        reader().get("/api/models/upload-basic/versions/1").then().statusCode(200)
                 .body("sizeBytes", equalTo((int) expectedSize))
                 .body("createdAt", org.hamcrest.Matchers.greaterThan(0L))
                 .body("archivedAt", org.hamcrest.Matchers.nullValue());
-        given().get("/api/models/upload-basic").then().statusCode(200)
+        reader().get("/api/models/upload-basic").then().statusCode(200)
                 .body("latestVersion", equalTo(1)).body("versionCount", equalTo(1));
     }
 
@@ -131,8 +131,8 @@ abstract class RegistryRules {
         writer().delete("/api/models/numbered-a/versions/2").then().statusCode(204);
         upload("numbered-a", a, "").statusCode(201).body("version", equalTo(3));
 
-        given().get("/api/models/numbered-a/versions").then().statusCode(200).body("version", equalTo(List.of(1, 3)));
-        given().get("/api/models/numbered-a/versions/2").then().statusCode(404)
+        reader().get("/api/models/numbered-a/versions").then().statusCode(200).body("version", equalTo(List.of(1, 3)));
+        reader().get("/api/models/numbered-a/versions/2").then().statusCode(404)
                 .body("error", equalTo("model 'numbered-a' has no version 2"));
     }
 
@@ -156,7 +156,7 @@ abstract class RegistryRules {
         } finally {
             pool.shutdownNow();
         }
-        given().get("/api/models/concurrent").then().body("latestVersion", equalTo(uploads))
+        reader().get("/api/models/concurrent").then().body("latestVersion", equalTo(uploads))
                 .body("versionCount", equalTo(uploads));
     }
 
@@ -167,7 +167,7 @@ abstract class RegistryRules {
                 .post("/api/models/idempotent/versions").then().statusCode(201).body("version", equalTo(1));
         writer().header("Idempotency-Key", "publish-7f3a").contentType("application/zip").body(zip)
                 .post("/api/models/idempotent/versions").then().statusCode(200).body("version", equalTo(1));
-        given().get("/api/models/idempotent").then().body("versionCount", equalTo(1));
+        reader().get("/api/models/idempotent").then().body("versionCount", equalTo(1));
     }
 
     // ---- bad uploads: 400 naming what is wrong, 413 over the limit, nothing left behind
@@ -319,15 +319,15 @@ abstract class RegistryRules {
         moveAlias("aliased", "champion", 9, null).statusCode(404)
                 .body("error", equalTo("model 'aliased' has no version 9"));
 
-        given().get("/api/models/aliased/aliases/champion").then().statusCode(200).body("version", equalTo(2));
-        given().get("/api/models/aliased/versions/latest").then().statusCode(200).body("version", equalTo(3));
-        given().get("/api/models/aliased/aliases").then().statusCode(200)
+        reader().get("/api/models/aliased/aliases/champion").then().statusCode(200).body("version", equalTo(2));
+        reader().get("/api/models/aliased/versions/latest").then().statusCode(200).body("version", equalTo(3));
+        reader().get("/api/models/aliased/aliases").then().statusCode(200)
                 .body("champion", equalTo(2)).body("challenger", equalTo(3));
-        given().get("/api/models/aliased/aliases/production").then().statusCode(404)
+        reader().get("/api/models/aliased/aliases/production").then().statusCode(404)
                 .body("error", equalTo("model 'aliased' has no alias 'production' (its aliases are [challenger, champion])"));
 
         writer().delete("/api/models/aliased/aliases/challenger").then().statusCode(204);
-        given().get("/api/models/aliased/aliases").then().body("challenger", org.hamcrest.Matchers.nullValue());
+        reader().get("/api/models/aliased/aliases").then().body("challenger", org.hamcrest.Matchers.nullValue());
     }
 
     @Test
@@ -346,9 +346,9 @@ abstract class RegistryRules {
                 .body("archivedAt", org.hamcrest.Matchers.notNullValue());
         moveAlias("archiving", "champion", 2, null).statusCode(409)
                 .body("error", equalTo("archiving@2 is archived; an alias can only point at a live version"));
-        given().get("/api/models/archiving/versions?archived=false").then().body("version", equalTo(List.of(1)));
-        given().get("/api/models/archiving/versions/latest").then().body("version", equalTo(1));
-        given().get("/api/models/archiving/versions/1/bundle").then().statusCode(200);
+        reader().get("/api/models/archiving/versions?archived=false").then().body("version", equalTo(List.of(1)));
+        reader().get("/api/models/archiving/versions/latest").then().body("version", equalTo(1));
+        reader().get("/api/models/archiving/versions/1/bundle").then().statusCode(200);
     }
 
     @Test
@@ -373,7 +373,7 @@ abstract class RegistryRules {
     // ---- security
 
     @Test
-    void writesNeedTheWriteTokenAndReadsAreOpen() throws Exception {
+    void writesNeedTheWriteTokenAndReadsNeedAToken() throws Exception {
         byte[] zip = BundleEdits.zip(TestBundles.lastValue(tmp.resolve("t"), "guarded", Map.of()));
         given().contentType("application/zip").body(zip).post("/api/models/guarded/versions").then().statusCode(401)
                 .header("WWW-Authenticate", containsString("Bearer"))
@@ -388,8 +388,18 @@ abstract class RegistryRules {
         assertNothingStored("guarded");
 
         upload("guarded", zip, "").statusCode(201);
-        given().get("/api/models/guarded/versions/1").then().statusCode(200);
-        given().auth().oauth2(READ).get("/api/models").then().statusCode(200);
+        for (String read : List.of("/api/models", "/api/models/guarded/versions/1", "/api/models/guarded/versions/1/bundle",
+                "/api/models/guarded/aliases", "/api/info")) {
+            given().get(read).then().statusCode(401).header("WWW-Authenticate", containsString("Bearer"))
+                    .body("error", equalTo("reads need a token on this registry (registry.auth.read-open=false):"
+                            + " Authorization: Bearer <token>"));
+        }
+        RegistryException anonymous = catchRegistry(() -> RegistryClient.builder("http://localhost:" + port).build()
+                .resolve("guarded@latest"));
+        assertThat(anonymous.status()).isEqualTo(401);
+        reader().get("/api/models/guarded/versions/1").then().statusCode(200);
+        writer().get("/api/models/guarded/versions/1").then().statusCode(200);
+        reader().get("/api/info").then().statusCode(200).body("readOpen", equalTo(false));
         given().auth().oauth2(READ).contentType("application/json").body("{\"version\": 1}")
                 .put("/api/models/guarded/aliases/champion").then().statusCode(403);
     }
@@ -400,16 +410,16 @@ abstract class RegistryRules {
             writer().contentType("application/json").body("{}").put("/api/models/{name}", bad).then().statusCode(400)
                     .body("error", containsString("is not a safe name"));
         }
-        given().urlEncodingEnabled(false).get("/api/models/..%2F..%2Fetc/versions").then()
+        reader().urlEncodingEnabled(false).get("/api/models/..%2F..%2Fetc/versions").then()
                 .statusCode(org.hamcrest.Matchers.oneOf(400, 404));
-        given().urlEncodingEnabled(false).get("/api/models/%2e%2e/versions").then()
+        reader().urlEncodingEnabled(false).get("/api/models/%2e%2e/versions").then()
                 .statusCode(org.hamcrest.Matchers.oneOf(400, 404));
         byte[] zip = BundleEdits.zip(TestBundles.lastValue(tmp.resolve("u"), "safe-name", Map.of()));
         upload("safe-name", zip, "").statusCode(201);
         moveAlias("safe-name", "7", 1, null).statusCode(400).body("error", containsString("is reserved"));
         moveAlias("safe-name", "latest", 1, null).statusCode(400).body("error", containsString("is reserved"));
-        given().get("/api/models/safe-name/versions/1/files/..%2F..%2Fwrite-token").then().statusCode(404);
-        given().get("/api/models/safe-name/versions/0").then().statusCode(400)
+        reader().get("/api/models/safe-name/versions/1/files/..%2F..%2Fwrite-token").then().statusCode(404);
+        reader().get("/api/models/safe-name/versions/0").then().statusCode(400)
                 .body("error", containsString("is not a version number"));
     }
 
@@ -420,7 +430,7 @@ abstract class RegistryRules {
         Path dir = TestBundles.seasonalNaive(tmp.resolve("dl"), "downloads", TestBundles.metrics(0.3, 4.0));
         upload("downloads", BundleEdits.zip(dir), "").statusCode(201);
 
-        byte[] zip = given().get("/api/models/downloads/versions/1/bundle").then().statusCode(200)
+        byte[] zip = reader().get("/api/models/downloads/versions/1/bundle").then().statusCode(200)
                 .contentType("application/zip").extract().asByteArray();
         Path back = Files.createDirectory(tmp.resolve("back"));
         BundleManifest manifest = BundleArchive.unzip(new ByteArrayInputStream(zip), back, "download", 1 << 20, 10);
@@ -428,10 +438,10 @@ abstract class RegistryRules {
         for (String f : List.of("manifest.json", "step.onnx", "sequence.onnx")) {
             assertThat(back.resolve(f)).hasSameBinaryContentAs(dir.resolve(f));
         }
-        byte[] step = given().get("/api/models/downloads/versions/1/files/step.onnx").then().statusCode(200)
+        byte[] step = reader().get("/api/models/downloads/versions/1/files/step.onnx").then().statusCode(200)
                 .extract().asByteArray();
         assertThat(step).isEqualTo(Files.readAllBytes(dir.resolve("step.onnx")));
-        given().get("/api/models/downloads/versions/1/files/README").then().statusCode(404)
+        reader().get("/api/models/downloads/versions/1/files/README").then().statusCode(404)
                 .body("error", equalTo("downloads@1 has no file 'README' (its files are [manifest.json, sequence.onnx,"
                         + " step.onnx])"));
     }
@@ -488,15 +498,17 @@ abstract class RegistryRules {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
 
+        Path tokenFile = Files.writeString(tmp.resolve("write-token"), WRITE + "\n");
         int status = dev.streamcast.trainer.cli.TrainCommand.run(new String[]{"--data", data.toString(), "--arch",
                 "last-value,seasonal-naive", "--horizon", "12", "--lookback", "24", "--name", "trained", "--out",
-                tmp.resolve("models").toString(), "--publish", "http://localhost:" + port, "--alias", "champion", "--token", WRITE},
+                tmp.resolve("models").toString(), "--publish", "http://localhost:" + port, "--alias", "champion",
+                "--token-file", tokenFile.toString()},
                 new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8),
                 new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
 
         assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8)).isEmpty();
         assertThat(status).isZero();
-        RegistryClient client = RegistryClient.builder("http://localhost:" + port).build();
+        RegistryClient client = RegistryClient.builder("http://localhost:" + port).token(READ).build();
         List<ModelVersion> versions = client.versions("trained", false);
         assertThat(versions).extracting(ModelVersion::architecture).containsExactly("last-value", "seasonal-naive");
         ModelVersion best = versions.stream().min(java.util.Comparator.comparingDouble(v -> v.metrics().get("mse"))).orElseThrow();
@@ -549,7 +561,7 @@ abstract class RegistryRules {
         assertThat(mine.get(0).sha256()).hasSize(64);
         // every model the topic knows agrees with the registry
         for (Map.Entry<String, Map<String, Long>> model : rebuilt.entrySet()) {
-            Map<String, Object> live = given().get("/api/models/{m}/aliases", model.getKey()).then().statusCode(200)
+            Map<String, Object> live = reader().get("/api/models/{m}/aliases", model.getKey()).then().statusCode(200)
                     .extract().jsonPath().getMap("$");
             Map<String, Long> liveLongs = new TreeMap<>();
             live.forEach((k, v) -> liveLongs.put(k, ((Number) v).longValue()));
@@ -604,6 +616,11 @@ abstract class RegistryRules {
         return given().auth().oauth2(WRITE);
     }
 
+    /** Reads need a token: {@code registry.auth.read-open} is false unless set. */
+    static RequestSpecification reader() {
+        return given().auth().oauth2(READ);
+    }
+
     static ValidatableResponse upload(String model, byte[] zip, String query) {
         return writer().contentType("application/zip").body(zip)
                 .post("/api/models/" + model + "/versions" + (query.isEmpty() ? "" : "?" + query)).then();
@@ -617,14 +634,14 @@ abstract class RegistryRules {
 
     /** No row for the model, nothing in staging, and no blob that no version references. */
     void assertNothingStored(String model) throws IOException {
-        given().get("/api/models/" + model).then().statusCode(404).body("error", equalTo("no model '" + model + "'"));
+        reader().get("/api/models/" + model).then().statusCode(404).body("error", equalTo("no model '" + model + "'"));
         try (Stream<Path> staged = Files.list(config.dataDir().resolve("staging"))) {
             assertThat(staged).as("staging area").isEmpty();
         }
         Set<String> referenced = new java.util.HashSet<>();
-        List<String> names = given().get("/api/models").then().extract().jsonPath().getList("name");
+        List<String> names = reader().get("/api/models").then().extract().jsonPath().getList("name");
         for (String name : names) {
-            List<List<String>> shas = given().get("/api/models/{m}/versions", name).then().extract()
+            List<List<String>> shas = reader().get("/api/models/{m}/versions", name).then().extract()
                     .jsonPath().getList("files.sha256");
             shas.forEach(referenced::addAll);
         }

@@ -24,12 +24,16 @@ import dev.streamcast.trainer.training.DjlSetup;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * {@code ./streamcast train --data <csv> --arch lstm,gru,... --horizon 96 --mode S|M [--out DIR]}:
@@ -57,6 +61,7 @@ public final class TrainCommand {
         o.put("--publish", "");
         o.put("--alias", "");
         o.put("--token", "");
+        o.put("--token-file", "");
         o.put("--epochs", String.valueOf(d.maxEpochs()));
         o.put("--patience", String.valueOf(d.patience()));
         o.put("--batch-size", String.valueOf(d.batchSize()));
@@ -226,7 +231,7 @@ public final class TrainCommand {
         }
     }
 
-    /** The registry client for {@code --publish}, or null; the token from --token or $STREAMCAST_REGISTRY_TOKEN. */
+    /** The registry client for {@code --publish}, or null. */
     static RegistryClient registry(Options o) {
         String url = o.get("--publish");
         if (url.isBlank()) {
@@ -235,12 +240,35 @@ public final class TrainCommand {
             }
             return null;
         }
-        String token = o.get("--token").isBlank() ? System.getenv(RegistryClient.TOKEN_ENV) : o.get("--token");
         RegistryClient.Builder builder = RegistryClient.builder(url);
-        if (token != null && !token.isBlank()) {
-            builder.token(token);
-        }
+        token(o, System::getenv).ifPresent(builder::token);
         return builder.build();
+    }
+
+    /**
+     * The registry token: from {@code --token-file} (its first line that is not blank and does not
+     * start with #), else from {@code --token}, which {@code ps} shows to every user of the machine,
+     * else from {@code $STREAMCAST_REGISTRY_TOKEN}.
+     */
+    static Optional<String> token(Options o, UnaryOperator<String> environment) {
+        String file = o.get("--token-file");
+        if (!file.isBlank() && !o.get("--token").isBlank()) {
+            throw new IllegalArgumentException("--token and --token-file: give one of them, not both");
+        }
+        if (!file.isBlank()) {
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(Path.of(file), StandardCharsets.UTF_8);
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new IllegalArgumentException("--token-file " + file + ": no such file");
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--token-file " + file + ": cannot be read: " + e.getMessage());
+            }
+            return Optional.of(lines.stream().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("--token-file " + file + ": holds no token")));
+        }
+        String token = o.get("--token").isBlank() ? environment.apply(RegistryClient.TOKEN_ENV) : o.get("--token");
+        return token == null || token.isBlank() ? Optional.empty() : Optional.of(token.strip());
     }
 
     private static String creator() {

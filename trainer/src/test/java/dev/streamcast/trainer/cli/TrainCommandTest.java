@@ -2,6 +2,8 @@ package dev.streamcast.trainer.cli;
 
 import dev.streamcast.contracts.bundle.BundleManifest;
 import dev.streamcast.contracts.bundle.Manifests;
+import dev.streamcast.contracts.cli.Options;
+import dev.streamcast.registry.client.RegistryClient;
 import dev.streamcast.trainer.testing.TestSeries;
 import dev.streamcast.trainer.data.SeriesTable;
 import org.junit.jupiter.api.Test;
@@ -16,8 +18,10 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class TrainCommandTest {
 
@@ -59,6 +63,34 @@ class TrainCommandTest {
             assertThat(manifest.metrics()).containsKeys("mse", "mae", "step_us_b1", "step_us_b256");
             assertThat(manifest.featureSpec().names()).containsExactly("HUFL", "OT");
         }
+    }
+
+    @Test
+    void theRegistryTokenComesFromItsFileTheOptionOrTheEnvironment() throws Exception {
+        Path file = Files.writeString(dir.resolve("write-token"), "# the registry's write token\n\n  file-token-0123456789 \nnext\n");
+        Map<String, String> environment = Map.of(RegistryClient.TOKEN_ENV, "env-token-0123456789");
+
+        assertThat(TrainCommand.token(options("--token-file", file.toString()), environment::get)).contains("file-token-0123456789");
+        assertThat(TrainCommand.token(options("--token", "option-token-0123456789"), environment::get))
+                .contains("option-token-0123456789");
+        assertThat(TrainCommand.token(options(), environment::get)).contains("env-token-0123456789");
+        assertThat(TrainCommand.token(options(), name -> null)).isEmpty();
+
+        assertThatThrownBy(() -> TrainCommand.token(options("--token-file", file.toString(), "--token", "x"), environment::get))
+                .hasMessage("--token and --token-file: give one of them, not both");
+        Path empty = Files.writeString(dir.resolve("empty-token"), "# nothing here\n\n");
+        assertThatThrownBy(() -> TrainCommand.token(options("--token-file", empty.toString()), environment::get))
+                .hasMessage("--token-file " + empty + ": holds no token");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Path missing = dir.resolve("no-such-token");
+        assertThat(TrainCommand.run(new String[]{"--data", "unused.csv", "--publish", "http://127.0.0.1:1", "--token-file",
+                missing.toString()}, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8))).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--token-file " + missing + ": no such file");
+    }
+
+    private static Options options(String... args) {
+        return Options.parse(args, TrainCommand.OPTIONS, "train");
     }
 
     @Test

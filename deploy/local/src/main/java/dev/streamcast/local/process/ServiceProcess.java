@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,12 +42,25 @@ public final class ServiceProcess implements AutoCloseable {
     /** Starts {@code service} with {@code jvmOptions} after its usual flags, the HTTP port and {@code properties} set. */
     public static ServiceProcess start(Service service, int httpPort, List<String> jvmOptions, List<String> properties,
                                        Path log) throws IOException {
+        return start(service, httpPort, jvmOptions, properties, Map.of(), log);
+    }
+
+    /**
+     * Starts {@code service} as above with {@code environment} added to this process's own. Secrets
+     * (registry tokens: {@code REGISTRY_AUTH_WRITE_TOKENS}, {@code FORECASTER_REGISTRY_TOKEN}) go
+     * here, never into {@code properties}: a command line is visible to every user of the machine
+     * ({@code ps}), a process's environment only to its owner. Quarkus maps such a variable to its
+     * setting ({@code FORECASTER_REGISTRY_TOKEN} is {@code forecaster.registry.token}).
+     */
+    public static ServiceProcess start(Service service, int httpPort, List<String> jvmOptions, List<String> properties,
+                                       Map<String, String> environment, Path log) throws IOException {
         List<String> all = new ArrayList<>(properties);
         all.add("quarkus.http.port=" + httpPort);
         List<String> command = service.command(jvmOptions, all, List.of());
         Files.createDirectories(log.getParent());
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        return new ServiceProcess(service.launcherName(), httpPort, process, log);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(environment);
+        return new ServiceProcess(service.launcherName(), httpPort, builder.start(), log);
     }
 
     public String name() {

@@ -1,6 +1,7 @@
 package dev.streamcast.local.quickstart;
 
 import dev.streamcast.local.process.Service;
+import dev.streamcast.registry.client.RegistryClient;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -49,7 +50,8 @@ final class FirstTraining implements AutoCloseable {
                 "--trend-kernel", "5", "--name", model, "--out", out.toString(), "--publish", registryUrl, "--alias", "champion"));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         if (Files.isRegularFile(tokenFile)) {
-            builder.environment().put("STREAMCAST_REGISTRY_TOKEN", Files.readString(tokenFile).strip());
+            // the environment, not --token: a command line is visible to every user of the machine
+            builder.environment().put(RegistryClient.TOKEN_ENV, Files.readString(tokenFile).strip());
         }
         Files.createDirectories(Quickstart.LOGS);
         Process started = builder.start();

@@ -116,16 +116,21 @@ public final class Quickstart {
                 }
                 int registryPort = -1;
                 if (Service.REGISTRY.built()) {
-                    registryPort = choosePort(host, "--registry-port");
+                    registryPort = choosePort("127.0.0.1", "--registry-port");
                     Path registryData = dataDir.resolve("registry").toAbsolutePath();
+                    // reads open, so that the page and the forecaster need no token; the registry listens
+                    // on loopback only (its default, whatever --host says), and writes need the write token
                     services.add(ServiceProcess.start(Service.REGISTRY, registryPort, List.of(
                             "kafka.bootstrap.servers=" + broker.bootstrapServers(),
-                            "registry.data-dir=" + registryData), LOGS.resolve("registry.log")));
-                    say("starting the model registry (data in %s; log %s)", registryData, LOGS.resolve("registry.log"));
+                            "registry.data-dir=" + registryData,
+                            "registry.auth.read-open=true"), LOGS.resolve("registry.log")));
+                    say("starting the model registry on 127.0.0.1 (data in %s; log %s); reads are open for the quickstart"
+                            + " (registry.auth.read-open=true), writes need the token in %s", registryData,
+                            LOGS.resolve("registry.log"), registryData.resolve("write-token"));
                 } else {
                     say("the model registry is not built (%s missing)", Service.REGISTRY.application());
                 }
-                String registryUrl = "http://" + host + ":" + registryPort;
+                String registryUrl = "http://127.0.0.1:" + registryPort;
                 if (Service.FORECASTER.built() && Service.REGISTRY.built()) {
                     int forecasterPort = choosePort(host, "--forecaster-port");
                     services.add(ServiceProcess.start(Service.FORECASTER, forecasterPort, List.of(
@@ -167,7 +172,7 @@ public final class Quickstart {
                                     (System.currentTimeMillis() - t0) / 1000.0, service.url("/q/health/ready"),
                                     service.url("/q/metrics"));
                             if (service.name().equals("registry")) {
-                                say("model registry: %s (API %s; write token in %s)", service.url("/"),
+                                say("model registry: %s (API %s; reads open, write token in %s)", service.url("/"),
                                         service.url("/api/models"), dataDir.resolve("registry").resolve("write-token"));
                             }
                         } else if (!service.isAlive()) {

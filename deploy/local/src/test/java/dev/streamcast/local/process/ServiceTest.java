@@ -21,6 +21,22 @@ class ServiceTest {
     }
 
     @Test
+    void everyProgramThatRunsOnnxRuntimeGetsItsStack() {
+        // ./streamcast train, bench accuracy and bench parity: ONNX Runtime's start-up overflows the default stack
+        for (Service program : List.of(Service.TRAINER, Service.ACCURACY_BENCH, Service.PARITY_BENCH)) {
+            List<String> command = program.command(List.of(), List.of(), List.of());
+            assertThat(command).as(program.launcherName()).contains("-Xss8m");
+            assertThat(command.indexOf("-Xss8m")).as(program.launcherName()).isLessThan(command.indexOf("-cp"));
+        }
+        for (Service service : List.of(Service.INGEST, Service.REGISTRY, Service.FORECASTER)) {
+            if (service.built()) {
+                List<String> command = service.command(List.of(), List.of(), List.of());
+                assertThat(command.indexOf("-Xss8m")).as(service.launcherName()).isBetween(1, command.indexOf("-jar"));
+            }
+        }
+    }
+
+    @Test
     void quarkusServicesRunTheApplicationTheirModuleBuilds() {
         for (Service service : List.of(Service.INGEST, Service.REGISTRY, Service.FORECASTER)) {
             Path application = service.application();

@@ -13,9 +13,9 @@ import java.util.Set;
 
 /**
  * Every {@code /api} request passes here. Writes (any method but GET, HEAD and OPTIONS) need a
- * write token: 401 without a valid token, 403 with a read-only one. Reads are open unless
- * {@code registry.auth.read-open=false}, then they need a read or write token. A token that is
- * presented but wrong is a 401 everywhere, so a typo is noticed on the first read.
+ * write token: 401 without a valid token, 403 with a read-only one. Reads need a read or write
+ * token too, unless {@code registry.auth.read-open=true}. A token that is presented but wrong is a
+ * 401 everywhere, even where reads are open, so a typo is noticed on the first read.
  */
 public class BearerTokenFilter {
 

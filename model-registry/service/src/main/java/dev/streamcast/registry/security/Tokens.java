@@ -61,17 +61,12 @@ public final class Tokens {
     }
 
     /**
-     * The write token in {@code file}, created with a fresh random token (owner-only permissions)
+     * The tokens in {@code file}, created with one fresh random token (owner-only permissions)
      * when it does not exist: a registry started with no configured token is still closed to writes.
      */
-    public static String fromFile(Path file) throws IOException {
+    public static List<String> inFileOrGenerated(String setting, Path file) throws IOException {
         if (Files.exists(file)) {
-            String token = Files.readString(file, StandardCharsets.UTF_8).strip();
-            if (token.length() < MIN_CHARS) {
-                throw new IllegalArgumentException("registry.auth.token-file " + file + ": the token has " + token.length()
-                        + " characters, at least " + MIN_CHARS + " are needed");
-            }
-            return token;
+            return inFile(setting, file);
         }
         byte[] random = new byte[32];
         new SecureRandom().nextBytes(random);
@@ -85,7 +80,37 @@ public final class Tokens {
         }
         Files.writeString(tmp, token + "\n", StandardCharsets.UTF_8);
         Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        return token;
+        return List.of(token);
+    }
+
+    /**
+     * The tokens in {@code file}, one per line; blank lines and lines starting with {@code #} are
+     * skipped. A missing file, a file without a token and a short token name {@code setting}, the
+     * file and the line.
+     */
+    public static List<String> inFile(String setting, Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(setting + ": " + file.toAbsolutePath()
+                    + " is not a file (expected a file of tokens, one per line)");
+        }
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        List<String> tokens = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String token = lines.get(i).strip();
+            if (token.isEmpty() || token.startsWith("#")) {
+                continue;
+            }
+            if (token.length() < MIN_CHARS) {
+                throw new IllegalArgumentException(setting + ": " + file.toAbsolutePath() + " line " + (i + 1)
+                        + ": the token has " + token.length() + " characters, at least " + MIN_CHARS + " are needed");
+            }
+            tokens.add(token);
+        }
+        if (tokens.isEmpty()) {
+            throw new IllegalArgumentException(setting + ": " + file.toAbsolutePath()
+                    + " holds no token (expected one per line)");
+        }
+        return tokens;
     }
 
     private static List<byte[]> digests(String setting, List<String> tokens) {

@@ -36,7 +36,7 @@ import static org.hamcrest.Matchers.equalTo;
  * The registry's page in a real headless Chromium (Debian's {@code chromium} and
  * {@code chromium-driver}): it lists models and versions, shows metrics and lineage side by side,
  * draws the architecture chart with Chart.js from the WebJar, and moves an alias only with a
- * write token.
+ * write token. Reads need a token too (the registry's default), which the page asks for.
  */
 @QuarkusTest
 @WithTestResource(KafkaTestResource.class)
@@ -88,6 +88,10 @@ class RegistryPageTest {
         upload("ui-other", BundleEdits.zip(TestBundles.lastValue(tmp.resolve("c"), "ui-other", TestBundles.metrics(0.9, 1.0))));
 
         browser.get("http://localhost:" + port + "/");
+        wait.until(ExpectedConditions.textToBe(By.id("status"), "could not load models: reads need a token on this"
+                + " registry (registry.auth.read-open=false): Authorization: Bearer <token>"));
+        assertThat(browser.findElements(By.cssSelector("#models li"))).isEmpty();
+        useToken(READ);
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#models li[data-model='ui-other']")));
         browser.findElement(By.cssSelector("#models li[data-model='ui-compare']")).click();
         wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#versions thead th[data-version]"), 2));
@@ -119,24 +123,25 @@ class RegistryPageTest {
         upload("ui-alias", BundleEdits.zip(TestBundles.lastValue(tmp.resolve("d"), "ui-alias", TestBundles.metrics(0.5, 1.0))));
         upload("ui-alias", BundleEdits.zip(TestBundles.lastValue(tmp.resolve("e"), "ui-alias", TestBundles.metrics(0.4, 1.0))));
         browser.get("http://localhost:" + port + "/");
+        useToken(READ);
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#models li[data-model='ui-alias']"))).click();
         wait.until(ExpectedConditions.textToBe(By.id("model-name"), "ui-alias"));
         wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#alias-version option"), 2));
 
         moveAliasFromThePage("champion", "1");
+        wait.until(ExpectedConditions.textMatches(By.id("alias-status"), java.util.regex.Pattern.compile("HTTP 403")));
+        given().auth().oauth2(READ).get("/api/models/ui-alias/aliases").then().statusCode(200).body("champion", equalTo(null));
+
+        forgetToken();
+        moveAliasFromThePage("champion", "1");
         wait.until(ExpectedConditions.textMatches(By.id("alias-status"), java.util.regex.Pattern.compile("HTTP 401")));
         assertThat(browser.findElement(By.id("alias-status")).getText()).contains("needs a write token");
-        given().get("/api/models/ui-alias/aliases").then().statusCode(200).body("champion", equalTo(null));
-
-        useToken(READ);
-        moveAliasFromThePage("champion", "1");
-        wait.until(ExpectedConditions.textMatches(By.id("alias-status"), java.util.regex.Pattern.compile("HTTP 403")));
-        given().get("/api/models/ui-alias/aliases").then().body("champion", equalTo(null));
+        given().auth().oauth2(READ).get("/api/models/ui-alias/aliases").then().body("champion", equalTo(null));
 
         useToken(WRITE);
         moveAliasFromThePage("champion", "1");
         wait.until(ExpectedConditions.textToBe(By.id("alias-status"), "champion now points at version 1"));
-        given().get("/api/models/ui-alias/aliases").then().body("champion", equalTo(1));
+        given().auth().oauth2(READ).get("/api/models/ui-alias/aliases").then().body("champion", equalTo(1));
         wait.until(ExpectedConditions.textToBe(By.cssSelector("#aliases tr[data-alias='champion'] td:nth-child(2)"), "1"));
     }
 
@@ -153,6 +158,12 @@ class RegistryPageTest {
         browser.findElement(By.id("token")).sendKeys(token);
         browser.findElement(By.id("token-save")).click();
         wait.until(ExpectedConditions.textToBe(By.id("token-state"), "token set"));
+    }
+
+    private void forgetToken() {
+        browser.findElement(By.id("token")).clear();
+        browser.findElement(By.id("token-save")).click();
+        wait.until(ExpectedConditions.textToBe(By.id("token-state"), "no token"));
     }
 
     private List<String> cells(String row) {
