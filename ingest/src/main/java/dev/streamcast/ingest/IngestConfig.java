@@ -84,8 +84,12 @@ public interface IngestConfig {
     }
 
     interface Timestamps {
-        /** Records older than now minus this go to the DLQ (TIMESTAMP_OUT_OF_BOUNDS). */
-        @WithDefault("P30D")
+        /**
+         * Records older than now minus this go to the DLQ (TIMESTAMP_OUT_OF_BOUNDS). Plus a window and its
+         * grace, it must stay within the retention of {@code features} (seven days as streamcast creates it),
+         * or the broker deletes the vectors of the oldest readings: ingest refuses to start otherwise.
+         */
+        @WithDefault("P6D")
         Duration maxPast();
 
         /** Records newer than now plus this go to the DLQ (TIMESTAMP_OUT_OF_BOUNDS). */

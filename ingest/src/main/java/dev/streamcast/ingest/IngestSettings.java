@@ -89,7 +89,7 @@ public record IngestSettings(
         return new IngestSettings(Duration.ofMinutes(1), Duration.ofSeconds(10),
                 List.of("load_mw", "ambient_c", "oil_c", "voltage_kv"), List.of(Aggregate.values()), false,
                 Imputation.CARRY_FORWARD, Duration.ofMinutes(10), true, 16, 2,
-                List.of("alarm", "cleared", "trip", "fault", "maintenance"), 4096, Duration.ofDays(30),
+                List.of("alarm", "cleared", "trip", "fault", "maintenance"), 4096, Duration.ofDays(6),
                 Duration.ofMinutes(5), Duration.ofSeconds(1), true, true, Encoding.JSON);
     }
 

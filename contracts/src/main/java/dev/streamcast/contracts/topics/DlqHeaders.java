@@ -20,7 +20,16 @@ public final class DlqHeaders {
     public static final String SOURCE_PARTITION = "dlq.source.partition";
     public static final String SOURCE_OFFSET = "dlq.source.offset";
 
-    public static final List<String> ALL = List.of(REASON, DETAIL, SOURCE_TOPIC, SOURCE_PARTITION, SOURCE_OFFSET);
+    /**
+     * The refused record's own timestamp (epoch ms): dead letters carry the time of refusal as their
+     * record timestamp, so that the broker's retention, which deletes by record timestamp, counts
+     * from when a record was refused, not from whatever time (an old event time, a garbage value)
+     * its producer gave it.
+     */
+    public static final String SOURCE_TIMESTAMP = "dlq.source.timestamp";
+
+    public static final List<String> ALL = List.of(REASON, DETAIL, SOURCE_TOPIC, SOURCE_PARTITION, SOURCE_OFFSET,
+            SOURCE_TIMESTAMP);
 
     private DlqHeaders() {
     }

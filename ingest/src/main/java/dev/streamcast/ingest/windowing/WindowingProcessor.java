@@ -12,6 +12,8 @@ import dev.streamcast.contracts.records.TextEvent;
 import dev.streamcast.contracts.state.UnreadableStateException;
 import dev.streamcast.contracts.topics.Topics;
 import dev.streamcast.ingest.IngestSettings;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -138,6 +140,10 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
         publishSpecOnce();
         try {
             accept(record, source);
+        } catch (KafkaException e) {
+            // Kafka Streams' own failure passing through (an earlier vector the broker refused surfaces at the next
+            // write, a store that failed): not this record's fault, and dead-lettering it would hide the failure
+            throw e;
         } catch (RuntimeException e) {
             dlq(record, source, DeadLetter.of(DeadLetterReason.PROCESSING_ERROR, e.toString()));
         }
@@ -375,9 +381,15 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
         }
     }
 
+    /**
+     * Writes the dead letter stamped with the time of refusal, its own timestamp kept in a header: the
+     * broker deletes by record timestamp, and a record refused for being too old (or carrying a garbage
+     * time) would otherwise be deleted from {@code ingest-dlq} at the next retention check, unread.
+     */
     private void dlq(Record<byte[], byte[]> record, RecordMetadata source, DeadLetter letter) {
-        context.forward(record.withHeaders(letter.headers(record.headers(), source.topic(), source.partition(), source.offset())),
-                TopologyProducer.DLQ_SINK);
+        Headers headers = letter.headers(record.headers(), source.topic(), source.partition(), source.offset(),
+                record.timestamp());
+        context.forward(record.withHeaders(headers).withTimestamp(context.currentSystemTimeMs()), TopologyProducer.DLQ_SINK);
         metrics.dlq(letter.reason());
     }
 

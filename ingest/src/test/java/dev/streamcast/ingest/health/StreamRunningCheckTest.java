@@ -25,11 +25,25 @@ class StreamRunningCheckTest {
                 TopologyProducer.build(IngestSettings.defaults(), new IngestMetrics(new SimpleMeterRegistry())), props)) {
             StreamRunningCheck check = new StreamRunningCheck();
             check.streams = streams;
+            check.restorations = new Restorations();
 
             HealthCheckResponse created = check.call();
 
             assertThat(created.getStatus()).isEqualTo(HealthCheckResponse.Status.DOWN);
             assertThat(created.getData().orElseThrow()).containsEntry("state", "CREATED");
         }
+    }
+
+    @Test
+    void storesBeingRestoredAreCountedUntilTheirRestoreEndsOrMovesAway() {
+        Restorations restorations = new Restorations();
+        org.apache.kafka.common.TopicPartition changelog = new org.apache.kafka.common.TopicPartition("windows-changelog", 0);
+        restorations.onRestoreStart(changelog, "windows", 0, 100);
+        restorations.onRestoreStart(new org.apache.kafka.common.TopicPartition("windows-changelog", 1), "windows", 0, 100);
+        assertThat(restorations.inProgress()).isEqualTo(2);
+
+        restorations.onRestoreEnd(changelog, "windows", 100);
+        restorations.onRestoreSuspended(new org.apache.kafka.common.TopicPartition("windows-changelog", 1), "windows", 10);
+        assertThat(restorations.inProgress()).isZero();
     }
 }

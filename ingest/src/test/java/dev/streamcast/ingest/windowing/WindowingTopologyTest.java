@@ -209,6 +209,20 @@ class WindowingTopologyTest {
     }
 
     @Test
+    void aDeadLetterCarriesTheTimeOfRefusalSoRetentionCannotDeleteItUnread() {
+        start();
+        long fortyDaysAgo = NOW.toEpochMilli() - 40 * 86_400_000L; // older than max-past and than any topic's retention
+        byte[] old = Codecs.SENSOR_READING.encode(SensorReading.of(fortyDaysAgo, "temp", 1));
+        sensors.pipeInput(key("t1"), old, fortyDaysAgo);
+
+        TestRecord<byte[], byte[]> refused = dlq.readRecord();
+        assertThat(DlqHeaders.read(refused.headers(), DlqHeaders.REASON)).isEqualTo("TIMESTAMP_OUT_OF_BOUNDS");
+        assertThat(refused.value()).isEqualTo(old);
+        assertThat(refused.timestamp()).as("the time of refusal, from which the broker counts retention").isEqualTo(NOW.toEpochMilli());
+        assertThat(DlqHeaders.read(refused.headers(), DlqHeaders.SOURCE_TIMESTAMP)).isEqualTo(Long.toString(fortyDaysAgo));
+    }
+
+    @Test
     void anEarlierRecordWithinGraceMovesANewEntitysFirstWindowBack() {
         TestSettings settings = new TestSettings();
         settings.grace = Duration.ofSeconds(90);

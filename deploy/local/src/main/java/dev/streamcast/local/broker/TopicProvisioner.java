@@ -14,7 +14,14 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** Creates the topics that do not exist yet, with their declared partitions and cleanup policy. */
+/**
+ * Creates the topics that do not exist yet, with their declared partitions and configs
+ * ({@link TopicSpec#configs()}): the cleanup policy, and on every delete topic the contract's
+ * {@code retention.ms} ({@link TopicSpec#RETENTION}, seven days), so that a broker whose
+ * {@code log.retention.*} default is shorter cannot delete event-time records that ingest's
+ * {@code ingest.timestamps.max-past} still accepts. Topics that exist are left as they are: ingest
+ * checks the retention of {@code features} when it starts.
+ */
 public final class TopicProvisioner {
 
     private TopicProvisioner() {
