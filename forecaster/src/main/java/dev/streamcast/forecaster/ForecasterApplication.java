@@ -38,7 +38,7 @@ public class ForecasterApplication {
     @ConfigProperty(name = "quarkus.kafka-streams.bootstrap-servers")
     String bootstrapServers;
 
-    private ModelWatcher watcher;
+    private volatile ModelWatcher watcher;
 
     @Produces
     @Singleton
@@ -89,6 +89,12 @@ public class ForecasterApplication {
     void start(@Observes StartupEvent event, Slots slots, ForecasterSettings settings) {
         watcher = new ModelWatcher(bootstrapServers, slots.all(), settings.retryInterval());
         watcher.start();
+    }
+
+    /** Why model swaps may not follow model-events now, or null. */
+    public String watcherProblem() {
+        ModelWatcher w = watcher;
+        return w == null ? null : w.problem();
     }
 
     void stop(@Observes ShutdownEvent event, Slots slots) {

@@ -25,6 +25,8 @@ public interface ForecasterConfig {
 
     Shadow shadow();
 
+    Faults faults();
+
     /** cpu or cuda (CUDA needs the -Pcuda build and a GPU; asking for it elsewhere fails with the reason). */
     @WithDefault("cpu")
     String executionProvider();
@@ -122,6 +124,24 @@ public interface ForecasterConfig {
         /** Horizon steps whose errors are measured when their actual arrives (1-based; H means the last). */
         @WithDefault("1,H")
         List<String> horizons();
+    }
+
+    interface Faults {
+        /**
+         * How long a vector whose spec is not on feature-specs yet waits for it (wall clock) before it
+         * goes to forecaster-dlq as UNKNOWN_SPEC; its entity's later vectors wait behind it. 0 refuses at once.
+         */
+        @WithDefault("PT30S")
+        Duration unknownSpecWait();
+
+        /**
+         * A newly served model whose first this-many batches in a row failed every input (an ONNX Runtime
+         * error, or NaN/infinity) is taken out: the previous model serves again, or, with none, readiness
+         * says so while each input goes to the DLQ. 0 never takes a model out. After a model's first good
+         * batch, a failed input is that input's alone: to the DLQ, the model stays.
+         */
+        @WithDefault("3")
+        int maxFailedBatches();
     }
 
     interface Shadow {

@@ -17,7 +17,7 @@ public record ForecasterSettings(String modelName, String alias, Optional<String
                                  boolean replayOnSwap, int warmupMaxSteps, List<String> evaluationHorizons,
                                  boolean shadowEnabled, String shadowAlias, ModelLoader.Provider provider, int cudaDevice,
                                  int intraOpThreads, boolean emitBeforeWarmUp, Encoding featuresEncoding,
-                                 Encoding forecastsEncoding) {
+                                 Encoding forecastsEncoding, Duration unknownSpecWait, int maxFailedBatches) {
 
     public ForecasterSettings {
         java.util.Objects.requireNonNull(featuresEncoding, "featuresEncoding");
@@ -48,6 +48,13 @@ public record ForecasterSettings(String modelName, String alias, Optional<String
             if (!h.strip().equalsIgnoreCase("H") && !h.strip().matches("[1-9][0-9]{0,4}")) {
                 throw new IllegalArgumentException("forecaster.evaluation.horizons: '" + h + "' is neither a step number nor H");
             }
+        }
+        if (unknownSpecWait.isNegative()) {
+            throw new IllegalArgumentException("forecaster.faults.unknown-spec-wait must be zero or positive, got " + unknownSpecWait);
+        }
+        if (maxFailedBatches < 0) {
+            throw new IllegalArgumentException("forecaster.faults.max-failed-batches must be zero (never take a model out) or"
+                    + " positive, got " + maxFailedBatches);
         }
         if (intraOpThreads < 1) {
             throw new IllegalArgumentException("forecaster.intra-op-threads must be at least 1, got " + intraOpThreads);
@@ -80,6 +87,7 @@ public record ForecasterSettings(String modelName, String alias, Optional<String
                 c.warmup().maxSteps(), c.evaluation().horizons().stream().map(String::strip).toList(), c.shadow().enabled(),
                 c.shadow().alias(), ModelLoader.provider(c.executionProvider()), c.cudaDevice(), c.intraOpThreads(),
                 c.emitBeforeWarmUp(), Encoding.parse(Encoding.setting(Topics.FEATURES.name()), featuresEncoding),
-                Encoding.parse(Encoding.setting(Topics.FORECASTS.name()), forecastsEncoding));
+                Encoding.parse(Encoding.setting(Topics.FORECASTS.name()), forecastsEncoding), c.faults().unknownSpecWait(),
+                c.faults().maxFailedBatches());
     }
 }

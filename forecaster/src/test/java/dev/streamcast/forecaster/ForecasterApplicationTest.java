@@ -49,7 +49,7 @@ import static org.awaitility.Awaitility.await;
  * The forecaster application on a real broker with real bundles in ONNX Runtime, in order: forecasts
  * flow and equal the offline sequence graph, online errors are measured, a mismatched spec is
  * refused, the model is swapped under traffic, a broken model leaves the previous one serving, and
- * idle entities expire.
+ * idle entities expire; last, a stopped stream is not live.
  */
 @QuarkusTest
 @WithTestResource(KafkaTestResource.class)
@@ -278,6 +278,18 @@ class ForecasterApplicationTest {
             assertThat(store.get("e2")).isNull();
         });
         assertThat(metric(metrics(), "forecaster_entities_expired_total", "slot=\"served\"")).isEqualTo(3.0);
+    }
+
+    @Test
+    @Order(7)
+    void aStreamThatHasStoppedIsNotLiveSoAnOrchestratorRestartsTheProcess() {
+        given().get("/q/health/live").then().statusCode(200);
+
+        streams.close(Duration.ofSeconds(30)); // stopped for good, as after a fatal error, in a process that goes on
+
+        String live = given().get("/q/health/live").then().statusCode(503).extract().asString();
+        assertThat(live).contains("NOT_RUNNING");
+        given().get("/q/health/ready").then().statusCode(503);
     }
 
     void publish(long version, Long previous) throws Exception {

@@ -55,6 +55,17 @@ public record DeadLetter(DeadLetterReason reason, String detail) {
         return headers;
     }
 
+    /**
+     * The headers as {@link #headers(Headers, String, int, long)}, plus the refused record's own
+     * {@code timestamp} in {@link DlqHeaders#SOURCE_TIMESTAMP}: every service writes its dead letter
+     * with the time of refusal as the record timestamp, so retention counts from the refusal.
+     */
+    public Headers headers(Headers original, String topic, int partition, long offset, long timestamp) {
+        Headers headers = headers(original, topic, partition, offset);
+        put(headers, DlqHeaders.SOURCE_TIMESTAMP, Long.toString(timestamp));
+        return headers;
+    }
+
     private static void put(Headers headers, String name, String value) {
         headers.remove(name);
         headers.add(name, (value == null ? "" : value).getBytes(StandardCharsets.UTF_8));

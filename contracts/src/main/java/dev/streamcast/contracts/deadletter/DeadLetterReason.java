@@ -6,7 +6,7 @@ import dev.streamcast.contracts.json.DecodeError;
  * Why a service refused a record: the value of the {@code dlq.reason} header and of the
  * services' refusal metric tags. One type for every service; each writes the reasons that can
  * happen to its input (ingest the first nine, the forecaster {@code BAD_KEY}, {@code MALFORMED},
- * {@code UNKNOWN_SPEC}, {@code SPEC_MISMATCH}). The names are the codes consumers see: never rename one.
+ * {@code PROCESSING_ERROR} and the last four). The names are the codes consumers see: never rename one.
  */
 public enum DeadLetterReason {
     /** not JSON, not UTF-8, over a parser limit, a field missing or of the wrong type */
@@ -30,7 +30,11 @@ public enum DeadLetterReason {
     /** a feature vector whose spec id is not on {@code feature-specs}: its features have no names */
     UNKNOWN_SPEC,
     /** a feature vector whose spec the model's features are not in (or of another step length) */
-    SPEC_MISMATCH;
+    SPEC_MISMATCH,
+    /** the model failed to step this input (an ONNX Runtime error): the entity's state is as before it */
+    MODEL_ERROR,
+    /** the model's forecast or new state for this input held NaN or infinity: no forecast, the entity starts over */
+    NON_FINITE_OUTPUT;
 
     /** The reason for a record value that did not decode. */
     public static DeadLetterReason of(DecodeError.Kind kind) {

@@ -2,7 +2,8 @@ package dev.streamcast.contracts.state;
 
 /**
  * Stored state this release cannot read: written in another version of its {@link StateFormat}
- * (a newer release's, or an older one's), or before the envelope existed. Checked, so every
+ * (a newer release's, or an older one's), before the envelope existed, or of the right version but
+ * corrupt (cut short or inconsistent: {@link #corrupt}). Checked, so every
  * reader of a store decides what to do with it (the policy: discard, count, log), and none can
  * fail a stream thread by forgetting.
  */
@@ -15,6 +16,17 @@ public final class UnreadableStateException extends Exception {
         super(format.name() + ": " + describe(found, stored) + ", this release reads version " + format.version());
         this.found = found;
         this.expected = format.version();
+    }
+
+    private UnreadableStateException(StateFormat format, int found, RuntimeException cause) {
+        super(format.name() + ": version " + found + " but corrupt (" + cause + ")", cause);
+        this.found = found;
+        this.expected = format.version();
+    }
+
+    /** Bytes of a readable version that do not decode: the same policy applies as to another version. */
+    public static UnreadableStateException corrupt(StateFormat format, byte[] stored, RuntimeException cause) {
+        return new UnreadableStateException(format, StateFormat.versionOf(stored), cause);
     }
 
     /** The version found, or {@link StateFormat#NO_ENVELOPE}. */

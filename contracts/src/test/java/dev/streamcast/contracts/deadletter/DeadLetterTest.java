@@ -74,7 +74,7 @@ class DeadLetterTest {
     void theReasonCodesAreTheOnesConsumersAlreadySee() {
         assertThat(Arrays.stream(DeadLetterReason.values()).map(Enum::name)).containsExactly("MALFORMED", "BAD_TIMESTAMP",
                 "TIMESTAMP_OUT_OF_BOUNDS", "NON_FINITE", "TEXT_TOO_LONG", "BAD_KEY", "UNKNOWN_CHANNEL", "LATE", "PROCESSING_ERROR",
-                "UNKNOWN_SPEC", "SPEC_MISMATCH");
+                "UNKNOWN_SPEC", "SPEC_MISMATCH", "MODEL_ERROR", "NON_FINITE_OUTPUT");
         for (DecodeError.Kind kind : DecodeError.Kind.values()) {
             assertThat(DeadLetterReason.of(kind).name()).isEqualTo(kind.name());
         }

@@ -14,12 +14,15 @@ import java.util.Map;
  */
 public final class PendingInputs {
 
-    /** One entity waiting for its step. */
-    public record Waiting(String entity, EntityState state) {
+    /**
+     * One entity waiting for its step; {@code origin} is the record its input came from, null for an
+     * input found waiting in the store when the task opened (its record was read by a previous owner).
+     */
+    public record Waiting(String entity, EntityState state, InputOrigin origin) {
     }
 
     private final int maxBatch;
-    private final Map<String, EntityState> waiting = new LinkedHashMap<>();
+    private final Map<String, Waiting> waiting = new LinkedHashMap<>();
 
     public PendingInputs(int maxBatch) {
         if (maxBatch < 1) {
@@ -30,12 +33,13 @@ public final class PendingInputs {
 
     /** The waiting state of {@code entity}, or null when it is not waiting. */
     public EntityState get(String entity) {
-        return waiting.get(entity);
+        Waiting w = waiting.get(entity);
+        return w == null ? null : w.state();
     }
 
     /** Adds (or replaces) a waiting entity; returns whether a full batch is waiting now. */
-    public boolean add(String entity, EntityState state) {
-        waiting.put(entity, state);
+    public boolean add(String entity, EntityState state, InputOrigin origin) {
+        waiting.put(entity, new Waiting(entity, state, origin));
         return waiting.size() >= maxBatch;
     }
 
@@ -55,12 +59,12 @@ public final class PendingInputs {
     public List<List<Waiting>> drain() {
         List<List<Waiting>> batches = new ArrayList<>();
         List<Waiting> batch = new ArrayList<>(Math.min(maxBatch, waiting.size()));
-        for (Map.Entry<String, EntityState> e : waiting.entrySet()) {
+        for (Waiting w : waiting.values()) {
             if (batch.size() == maxBatch) {
                 batches.add(batch);
                 batch = new ArrayList<>(maxBatch);
             }
-            batch.add(new Waiting(e.getKey(), e.getValue()));
+            batch.add(w);
         }
         if (!batch.isEmpty()) {
             batches.add(batch);

@@ -14,7 +14,7 @@ import java.util.TreeSet;
  * the evaluated horizons ({@code forecaster.evaluation.horizons}, {@code H} for the model's last)
  * in the entity's state, and a vector for window {@code w} scores the forecasts made {@code h} steps
  * before {@code w} into {@code forecaster_abs_error} and {@code forecaster_squared_error}, in the
- * target's units.
+ * target's units. Only observed actuals are scored: a target imputed in {@code w} scores nothing.
  */
 public final class OnlineEvaluation {
 
@@ -51,8 +51,10 @@ public final class OnlineEvaluation {
                 continue;
             }
             for (int k = 0; k < targets; k++) {
-                double actual = vector.values()[projection[model.targetInput(k)]];
-                meters[j][k].record(actual - made[j * targets + k]);
+                int index = projection[model.targetInput(k)];
+                if (vector.observed()[index]) { // an imputed value is ingest's guess, not an actual
+                    meters[j][k].record(vector.values()[index] - made[j * targets + k]);
+                }
             }
         }
     }

@@ -11,8 +11,9 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Ready only with a model loaded for the served alias and the stream RUNNING; otherwise it says
- * why (no model and the reason, or the stream's state). A shadow slot never blocks readiness.
+ * Ready only with the stream RUNNING, no state store being restored, a model loaded (and not
+ * failing) for the served alias and the model watcher running; otherwise it says why. A shadow slot
+ * never blocks readiness.
  */
 @Readiness
 @ApplicationScoped
@@ -24,17 +25,31 @@ public class ForecasterReadiness implements HealthCheck {
     @Inject
     ForecasterApplication.Slots slots;
 
+    @Inject
+    ForecasterApplication application;
+
+    @Inject
+    Restorations restorations;
+
     @Override
     public HealthCheckResponse call() {
         KafkaStreams.State state = streams.state();
         ModelSlot served = slots.served();
         String problem = served.problem();
+        String watcher = application.watcherProblem();
+        int restoring = restorations.inProgress();
         HealthCheckResponseBuilder response = HealthCheckResponse.named("forecaster")
-                .status(state == KafkaStreams.State.RUNNING && problem == null)
+                .status(state == KafkaStreams.State.RUNNING && restoring == 0 && problem == null && watcher == null)
                 .withData("stream", state.name())
                 .withData("model", served.current() == null ? "none" : served.current().ref());
+        if (restoring > 0) {
+            response.withData("restoring", restoring + " state store partitions");
+        }
         if (problem != null) {
             response.withData("reason", problem);
+        }
+        if (watcher != null) {
+            response.withData("watcher", watcher);
         }
         String failure = served.lastFailure();
         if (failure != null && problem == null) {

@@ -94,6 +94,19 @@ public final class ForecasterMetrics {
                 ok ? "models swapped in" : "models that failed to load (the previous one kept serving)", "slot", slot).increment();
     }
 
+    /** Vectors held until their spec is known ({@code forecaster_held_vectors}). */
+    public void held(long delta) {
+        if (delta != 0) {
+            gauge("forecaster_held_vectors", "feature vectors waiting for their spec to reach feature-specs", "slot", "all")
+                    .addAndGet(delta);
+        }
+    }
+
+    public void modelRejected(String slot) {
+        counter("forecaster_model_rejections", "served models taken out after their first batches all failed", "slot", slot)
+                .increment();
+    }
+
     public void modelVersion(String slot, long version) {
         gauge("forecaster_model_version", "version of the model serving", "slot", slot).set(version);
     }

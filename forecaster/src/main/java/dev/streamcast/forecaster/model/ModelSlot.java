@@ -14,6 +14,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * fetched, verified and loaded. Loading happens off the stream threads; a stream thread installs
  * the next model at its next batch ({@link #acquire}), so the stream never stops for a swap.
  * A model that fails to load changes nothing but the failure metric and {@link #problem}.
+ *
+ * <p>The model served before the last swap stays open until the next one, so that a new model whose
+ * first steps all fail can be taken out again ({@link #reject}): the previous one serves again and
+ * the rejected version is not loaded again unless the alias moves to another version.
  */
 public final class ModelSlot implements AutoCloseable {
 
@@ -35,7 +39,11 @@ public final class ModelSlot implements AutoCloseable {
         return t;
     });
     private volatile ServedModel current;
+    private volatile ServedModel previous;
     private volatile String problem;
+    /** Why the serving model is failing with nothing to go back to; null while it is not. */
+    private volatile String failing;
+    private volatile long rejectedVersion = -1;
 
     public ModelSlot(String role, String modelName, String alias, String sinkTopic, BundleSource source, ModelLoader loader,
                      ForecasterMetrics metrics) {
@@ -73,11 +81,11 @@ public final class ModelSlot implements AutoCloseable {
             synchronized (this) {
                 ServedModel old = current;
                 current = replacement;
+                failing = null;
                 metrics.modelVersion(role, replacement.version());
                 LOG.infof("%s: now serving %s%s", role, replacement, old == null ? "" : " (was " + old.ref() + ")");
-                if (old != null) {
-                    retirement.schedule(old::close, RETIRE_SECONDS, TimeUnit.SECONDS);
-                }
+                retire(previous);
+                previous = old;
             }
         }
         return current;
@@ -91,7 +99,39 @@ public final class ModelSlot implements AutoCloseable {
 
     /** Why this slot cannot serve, or null when it can. */
     public String problem() {
-        return current() == null ? problem : null;
+        return current() == null ? problem : failing;
+    }
+
+    /**
+     * Takes {@code failed}, the serving model, out after its first steps all failed: the previous
+     * model serves again (true), or, with none, {@code failed} goes on serving and {@link #problem}
+     * says why (false). Either way the failed version is not loaded again until the alias moves on.
+     */
+    public synchronized boolean reject(ServedModel failed, String reason) {
+        if (current != failed || next.get() != null) {
+            return false; // already replaced
+        }
+        rejectedVersion = failed.version();
+        metrics.modelRejected(role);
+        if (previous == null) {
+            failing = failed.ref() + " fails every step and there is no previous model to go back to: " + reason;
+            problem = failing;
+            LOG.errorf("%s: %s", role, failing);
+            return false;
+        }
+        current = previous;
+        previous = null;
+        retire(failed);
+        problem = "went back to " + current.ref() + ": " + failed.ref() + " failed every step of its first batches: " + reason;
+        metrics.modelVersion(role, current.version());
+        LOG.errorf("%s: %s", role, problem);
+        return true;
+    }
+
+    private void retire(ServedModel model) {
+        if (model != null) {
+            retirement.schedule(model::close, RETIRE_SECONDS, TimeUnit.SECONDS);
+        }
     }
 
     /** The last load failure, even while an older model still serves; null if the last load worked. */
@@ -123,6 +163,9 @@ public final class ModelSlot implements AutoCloseable {
         if (serving != null && serving.version() == version) {
             return true;
         }
+        if (version == rejectedVersion) {
+            return false; // it failed every step when it served: only another version is tried
+        }
         try {
             Path dir = source.fetch(modelName, version);
             ServedModel model = loader.load(dir, version, sha256);
@@ -135,6 +178,7 @@ public final class ModelSlot implements AutoCloseable {
                 superseded.close(); // loaded but never installed
             }
             problem = null;
+            rejectedVersion = -1;
             metrics.swap(role, true);
             LOG.infof("%s: loaded %s from %s", role, model, source.describe());
             return true;
@@ -157,6 +201,10 @@ public final class ModelSlot implements AutoCloseable {
         if (current != null) {
             current.close();
             current = null;
+        }
+        if (previous != null) {
+            previous.close();
+            previous = null;
         }
     }
 }

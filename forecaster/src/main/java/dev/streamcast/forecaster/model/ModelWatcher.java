@@ -26,6 +26,10 @@ import java.util.Properties;
  * after catching up the watcher knows the current aliases even if the registry is unreachable;
  * each change of a served alias loads the version it now points to. While a slot has no model
  * the alias is looked up again every {@code retryInterval}.
+ *
+ * <p>An unexpected failure (a bug, or a Kafka error the consumer does not recover from) does not end
+ * the watcher: it is logged, counted, shown by {@link #problem()} (and so by readiness) and the
+ * watcher starts over after {@code retryInterval}, from the alias lookup, with a new consumer.
  */
 public final class ModelWatcher implements AutoCloseable {
 
@@ -37,6 +41,8 @@ public final class ModelWatcher implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private volatile String problem;
+    private volatile int restarts;
 
     public ModelWatcher(String bootstrapServers, List<ModelSlot> slots, Duration retryInterval) {
         this.bootstrapServers = bootstrapServers;
@@ -51,6 +57,33 @@ public final class ModelWatcher implements AutoCloseable {
     }
 
     private void run() {
+        while (running) {
+            try {
+                watch();
+            } catch (RuntimeException e) {
+                restarts++;
+                problem = "the model watcher failed (" + e + ") and restarts in " + retryInterval + " (restart " + restarts + ")";
+                LOG.error(problem + "; swaps do not follow model-events until it has", e);
+                try {
+                    Thread.sleep(retryInterval.toMillis());
+                } catch (InterruptedException stop) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Why swaps may not follow model-events now (the watcher failed and is restarting), or null. */
+    public String problem() {
+        return problem;
+    }
+
+    /** How often the watcher started over after a failure. */
+    public int restarts() {
+        return restarts;
+    }
+
+    private void watch() {
         slots.forEach(ModelSlot::loadFromAlias);
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -60,6 +93,7 @@ public final class ModelWatcher implements AutoCloseable {
         long nextRetry = System.nanoTime() + retryInterval.toNanos();
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer = c;
+            problem = null; // (running again)
             Map<String, Long> aliases = null;
             ModelEvent last = null;
             boolean assigned = false;
@@ -106,10 +140,12 @@ public final class ModelWatcher implements AutoCloseable {
                     }
                 }
             }
-        } catch (WakeupException | InterruptedException e) {
-            // closing
-        } catch (RuntimeException e) {
-            LOG.error("the model watcher stopped: swaps no longer follow model-events", e);
+        } catch (WakeupException e) {
+            if (running) {
+                throw e;
+            }
+        } catch (InterruptedException e) {
+            running = false;
         }
     }
 

@@ -26,7 +26,8 @@ import java.util.List;
  *                            │
  *  features ──> forecast ────┼──> forecasts          (the served alias, e.g. champion)
  *               [entity-state-served, ─> forecasts-shadow   (the shadow alias, e.g. challenger, when enabled)
- *                entity-state-shadow] ─> forecaster-dlq     (refused vectors, original bytes + reason)
+ *                entity-state-shadow, ─> forecaster-dlq     (refused vectors, original bytes + reason)
+ *                held-vectors]            (vectors waiting for their spec)
  * </pre>
  * Vectors are read as bytes and decoded in {@code forecast}, so no deserializer can fail a stream thread.
  */
@@ -38,6 +39,8 @@ public final class ForecastTopology {
     public static final String SPECS_UPDATER = "feature-specs-updater";
     public static final String FORECAST = "forecast";
     public static final String STATE_STORE_PREFIX = "entity-state-";
+    /** Vectors waiting for their spec ({@link HeldVectors}). */
+    public static final String HELD_STORE = "held-vectors";
 
     private ForecastTopology() {
     }
@@ -61,7 +64,10 @@ public final class ForecastTopology {
             stores.add(stateStore(slot));
         }
         topology.addSource(FEATURES_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), Topics.FEATURES.name());
-        topology.addProcessor(FORECAST, () -> new ForecastProcessor(settings, slots, metrics, SPECS_STORE, stores), FEATURES_SOURCE);
+        topology.addProcessor(FORECAST, () -> new ForecastProcessor(settings, slots, metrics, SPECS_STORE, stores, HELD_STORE),
+                FEATURES_SOURCE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(settings.inMemoryStore() ? Stores.inMemoryKeyValueStore(HELD_STORE)
+                : Stores.persistentKeyValueStore(HELD_STORE), Serdes.String(), Serdes.ByteArray()), FORECAST);
         for (String store : stores) {
             KeyValueBytesStoreSupplier supplier = settings.inMemoryStore()
                     ? Stores.inMemoryKeyValueStore(store) : Stores.persistentKeyValueStore(store);

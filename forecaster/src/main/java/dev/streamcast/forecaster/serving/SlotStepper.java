@@ -1,5 +1,6 @@
 package dev.streamcast.forecaster.serving;
 
+import dev.streamcast.contracts.deadletter.DeadLetter;
 import dev.streamcast.contracts.deadletter.DeadLetterReason;
 import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.contracts.records.FeatureSpec;
@@ -7,6 +8,7 @@ import dev.streamcast.contracts.records.FeatureVector;
 import dev.streamcast.contracts.records.Forecast;
 import dev.streamcast.forecaster.ForecasterSettings;
 import dev.streamcast.forecaster.batching.BatchedStep;
+import dev.streamcast.forecaster.batching.InputOrigin;
 import dev.streamcast.forecaster.batching.PendingInputs;
 import dev.streamcast.forecaster.evaluation.OnlineEvaluation;
 import dev.streamcast.forecaster.metrics.ForecasterMetrics;
@@ -46,23 +48,30 @@ final class SlotStepper {
     private final PendingInputs pending;
     private final Projections projections;
     private final BatchedStep batch;
+    private final BatchedStep single;
+    private final DeadLetters deadLetters;
+    private final FirstBatches failures;
+    private long lastRefusalLog;
     private final WarmUpReplay warmUp;
     private final ForecastEmitter emitter;
     private final OnlineEvaluation evaluation;
     private final StateExpiry expiry;
 
     SlotStepper(ModelSlot slot, KeyValueStore<String, byte[]> store, ForecasterSettings settings, ForecasterMetrics metrics,
-                ProcessorContext<byte[], byte[]> context, Function<String, FeatureSpec> specs) {
+                ProcessorContext<byte[], byte[]> context, Function<String, FeatureSpec> specs, DeadLetters deadLetters) {
         this.slot = slot;
         this.role = slot.role();
         this.settings = settings;
         this.metrics = metrics;
         this.store = new EntityStore(role, store, metrics);
         this.pending = new PendingInputs(settings.maxBatch());
-        this.store.open().forEach(pending::add); // waiting when the previous owner of this task stopped
+        this.store.open().forEach((entity, state) -> pending.add(entity, state, null)); // waiting when the task's last owner stopped
         this.projections = new Projections(specs);
         this.batch = new BatchedStep(role, settings.maxBatch());
-        this.warmUp = new WarmUpReplay(settings.replayOnSwap(), settings.warmupMaxSteps(), projections, new BatchedStep(role, 1));
+        this.single = new BatchedStep(role, 1);
+        this.warmUp = new WarmUpReplay(settings.replayOnSwap(), settings.warmupMaxSteps(), projections, single);
+        this.deadLetters = deadLetters;
+        this.failures = new FirstBatches(slot, settings.maxFailedBatches());
         this.emitter = new ForecastEmitter(role, ForecastTopology.sinkName(slot),
                 Codecs.forecasts(settings.forecastsEncoding()), context, metrics);
         this.evaluation = new OnlineEvaluation(role, settings.evaluationHorizons(), metrics);
@@ -75,7 +84,7 @@ final class SlotStepper {
         return model == null ? null : FeatureProjection.problem(model, spec);
     }
 
-    void accept(String entity, FeatureVector vector, FeatureSpec spec) {
+    void accept(String entity, FeatureVector vector, FeatureSpec spec, InputOrigin origin) {
         ServedModel model = slot.acquire();
         EntityState state = load(entity);
         if (vector.windowStart() <= state.latestWindowStart()) {
@@ -101,7 +110,7 @@ final class SlotStepper {
         }
         state.await(input);
         store.put(entity, state);
-        if (pending.add(entity, state)) {
+        if (pending.add(entity, state, origin)) {
             flush();
         }
     }
@@ -123,41 +132,133 @@ final class SlotStepper {
     private void step(ServedModel model, List<PendingInputs.Waiting> waiting) {
         List<PendingInputs.Waiting> stepped = new ArrayList<>(waiting.size());
         List<BatchedStep.Input> inputs = new ArrayList<>(waiting.size());
+        int failedWarmUps = 0;
+        String warmUpError = null;
         for (PendingInputs.Waiting w : waiting) {
             EntityState state = w.state();
             if (!model.ref().equals(state.modelRef())) {
-                warmUp.migrate(model, state);
+                try {
+                    warmUp.migrate(model, state);
+                } catch (RuntimeException e) {
+                    rethrowStreamsFailure(e);
+                    state.startModel("", 0); // migrated again at its next step
+                    warmUpError = e.getMessage();
+                    failedWarmUps++;
+                    refuse(w, DeadLetterReason.MODEL_ERROR, model.ref() + " failed the warm-up replay: " + warmUpError);
+                    continue;
+                }
             }
             String specId = state.pending().specId();
             int[] projection = projections.of(model, specId);
-            if (projection == null) { // the model changed to one that cannot read this input: drop it, loudly
-                metrics.refused(DeadLetterReason.SPEC_MISMATCH);
-                LOG.errorf("%s: dropping the pending input of %s: %s", role, w.entity(), projections.problem(model, specId));
-                state.dropPending();
-                store.put(w.entity(), state);
+            if (projection == null) { // the model changed to one that cannot read this input
+                refuse(w, DeadLetterReason.SPEC_MISMATCH, projections.problem(model, specId));
                 continue;
             }
             stepped.add(w);
             inputs.add(new BatchedStep.Input(state, state.pending().values(), projection));
         }
         if (inputs.isEmpty()) {
+            failures.batch(model, 0, failedWarmUps, warmUpError);
             return;
         }
         long start = System.nanoTime();
-        float[][] forecasts = batch.run(model, inputs);
+        float[][] forecasts;
+        try {
+            forecasts = batch.run(model, inputs);
+        } catch (RuntimeException e) {
+            rethrowStreamsFailure(e);
+            stepOneByOne(model, stepped, inputs);
+            return;
+        }
         metrics.batch(role, inputs.size(), System.nanoTime() - start);
         long now = System.currentTimeMillis();
+        int good = 0;
         for (int i = 0; i < stepped.size(); i++) {
-            String entity = stepped.get(i).entity();
-            EntityState state = stepped.get(i).state();
-            EntityState.Pending input = state.completeStep(model.manifest().featureSpec().id(),
-                    modelInputs(inputs.get(i)), warmUp.historyCapacity(model));
-            if (state.steps() >= model.manifest().warmUpSteps() || settings.emitBeforeWarmUp()) {
-                Forecast forecast = ForecastEmitter.forecast(model, input, forecasts[i]);
-                emitter.emit(entity, forecast, input.windowEnd(), now);
-                evaluation.remember(model, state, forecast);
+            good += finish(model, stepped.get(i), inputs.get(i), forecasts[i], now) ? 1 : 0;
+        }
+        failures.batch(model, good, stepped.size() + failedWarmUps, warmUpError);
+    }
+
+    /**
+     * After a failed batch: each entity stepped alone, so only the inputs the model fails on go to
+     * the DLQ (a failed step leaves its entity's state as it was: {@link BatchedStep} writes the
+     * state back only after ONNX Runtime returns).
+     */
+    private void stepOneByOne(ServedModel model, List<PendingInputs.Waiting> stepped, List<BatchedStep.Input> inputs) {
+        int good = 0;
+        String lastError = null;
+        for (int i = 0; i < stepped.size(); i++) {
+            float[] forecast;
+            try {
+                forecast = single.run(model, List.of(inputs.get(i)))[0];
+            } catch (RuntimeException e) {
+                rethrowStreamsFailure(e);
+                lastError = e.getMessage();
+                refuse(stepped.get(i), DeadLetterReason.MODEL_ERROR, e.getMessage());
+                continue;
             }
+            good += finish(model, stepped.get(i), inputs.get(i), forecast, System.currentTimeMillis()) ? 1 : 0;
+        }
+        failures.batch(model, good, stepped.size(), lastError);
+    }
+
+    /**
+     * Completes one entity's step: its forecast out and its state stored; or, when the forecast or
+     * the new state holds NaN or infinity, no forecast, a dead letter, and the entity starts over
+     * (zero state, no remembered inputs: it forecasts again after the warm-up length of new inputs).
+     */
+    private boolean finish(ServedModel model, PendingInputs.Waiting w, BatchedStep.Input input, float[] yhat, long now) {
+        String entity = w.entity();
+        EntityState state = w.state();
+        String nonFinite = !finite(yhat) ? "forecast" : !finite(state.tensors()) ? "new state" : null;
+        if (nonFinite != null) {
+            refuse(w, DeadLetterReason.NON_FINITE_OUTPUT, model.ref() + " gave a " + nonFinite + " with NaN or infinity for this"
+                    + " input: no forecast; the entity's state was reset and warms up again on its next inputs");
+            state.startOver(model.ref(), model.stateFloats());
             store.put(entity, state);
+            return false;
+        }
+        EntityState.Pending stepped = state.completeStep(model.manifest().featureSpec().id(), modelInputs(input),
+                warmUp.historyCapacity(model));
+        if (state.steps() >= model.manifest().warmUpSteps() || settings.emitBeforeWarmUp()) {
+            Forecast forecast = ForecastEmitter.forecast(model, stepped, yhat);
+            emitter.emit(entity, forecast, stepped.windowEnd(), now);
+            evaluation.remember(model, state, forecast);
+        }
+        store.put(entity, state);
+        return true;
+    }
+
+    /** The waiting input goes to the DLQ unstepped, and the entity's state is kept without it. */
+    private void refuse(PendingInputs.Waiting w, DeadLetterReason reason, String why) {
+        long now = System.currentTimeMillis();
+        if (now - lastRefusalLog > 10_000) {
+            lastRefusalLog = now;
+            LOG.errorf("%s: %s of %s to forecaster-dlq: %s (at most one such line per 10 s; forecaster_refused counts them)",
+                    role, reason, w.entity(), why);
+        }
+        EntityState state = w.state();
+        deadLetters.refuse(w.entity(), state.pending(), w.origin(), DeadLetter.of(reason, role + ": " + why));
+        state.dropPending();
+        store.put(w.entity(), state);
+    }
+
+    private static boolean finite(float[] values) {
+        for (float v : values) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Kafka's own failures (a fenced producer, a migrated task, a state store error) are not the
+     * input's fault: they go on to Kafka Streams, which handles them, instead of to the DLQ.
+     */
+    static void rethrowStreamsFailure(RuntimeException e) {
+        if (e instanceof org.apache.kafka.common.KafkaException) {
+            throw e;
         }
     }
 
@@ -169,6 +270,11 @@ final class SlotStepper {
             own[c] = input.raw()[projection[c]];
         }
         return own;
+    }
+
+    /** The task closes: its entities leave this instance's gauges (their state stays in the store). */
+    void close() {
+        store.close();
     }
 
     /** Drops the state of entities without input for the TTL before {@code streamTime}. */

@@ -100,6 +100,20 @@ public final class EntityState {
         evalNext = 0;
     }
 
+    /**
+     * After a step that gave NaN or infinity: the pending input counts as seen (a replay of it is
+     * stale), and the entity starts over with zero state for {@code ref} and nothing remembered,
+     * neither inputs (they led here) nor forecasts to score.
+     */
+    public void startOver(String ref, int stateFloats) {
+        if (pending != null) {
+            lastWindowStart = pending.windowStart();
+            pending = null;
+        }
+        startModel(ref, stateFloats);
+        historyCount = 0;
+    }
+
     /** Counts one step replayed from the history. */
     public void countReplayedStep() {
         steps++;

@@ -62,9 +62,21 @@ public final class EntityStateFormat {
         return b.array();
     }
 
+    /**
+     * The state in {@code bytes}.
+     *
+     * @throws UnreadableStateException of another version, or of a readable one but corrupt
+     */
     public static EntityState decode(byte[] bytes) throws UnreadableStateException {
-        int version = StateFormat.versionOf(bytes);
         ByteBuffer b = FORMAT.open(bytes, OLDEST_READ);
+        try {
+            return decode(StateFormat.versionOf(bytes), b, bytes.length);
+        } catch (RuntimeException e) { // cut short, or lengths that do not fit
+            throw UnreadableStateException.corrupt(FORMAT, bytes, e);
+        }
+    }
+
+    private static EntityState decode(int version, ByteBuffer b, int storedBytes) {
         EntityState s = new EntityState();
         s.modelRef = string(b);
         s.steps = b.getLong();
@@ -101,14 +113,18 @@ public final class EntityStateFormat {
             s.evalValues[i] = b.getFloat();
         }
         s.evalNext = b.getInt();
-        s.storedBytes = bytes.length;
+        s.storedBytes = storedBytes;
         return s;
     }
 
     /** The last accepted input's window end, read from an encoded state without decoding the rest (the TTL scan). */
     public static long lastInput(byte[] bytes) throws UnreadableStateException {
         ByteBuffer b = FORMAT.open(bytes, OLDEST_READ); // where it lies is the same in every version read
-        return b.getLong(Integer.BYTES + b.getInt(0) + LAST_INPUT_AFTER_REF);
+        try {
+            return b.getLong(Integer.BYTES + b.getInt(0) + LAST_INPUT_AFTER_REF);
+        } catch (RuntimeException e) {
+            throw UnreadableStateException.corrupt(FORMAT, bytes, e);
+        }
     }
 
     /** Bytes of a length-prefixed UTF-8 string. */

@@ -31,6 +31,9 @@ public final class EntityStore {
     private final KeyValueStore<String, byte[]> store;
     private final ForecasterMetrics metrics;
     private final Set<Integer> unreadableLogged = new HashSet<>();
+    /** What this store adds to the gauges, taken back out when the task closes. */
+    private long entities;
+    private long bytes;
 
     public EntityStore(String slot, KeyValueStore<String, byte[]> store, ForecasterMetrics metrics) {
         this.slot = slot;
@@ -43,14 +46,14 @@ public final class EntityStore {
      * that were waiting when the task's previous owner stopped), in store order.
      */
     public Map<String, EntityState> open() {
-        long entities = 0;
-        long bytes = 0;
+        long found = 0;
+        long foundBytes = 0;
         Map<String, EntityState> waiting = new LinkedHashMap<>();
         try (KeyValueIterator<String, byte[]> all = store.all()) {
             while (all.hasNext()) {
                 KeyValue<String, byte[]> kv = all.next();
-                entities++;
-                bytes += kv.value.length;
+                found++;
+                foundBytes += kv.value.length;
                 try {
                     EntityState state = EntityStateFormat.decode(kv.value);
                     if (state.pending() != null) {
@@ -61,8 +64,7 @@ public final class EntityStore {
                 }
             }
         }
-        metrics.entities(slot, entities);
-        metrics.stateBytes(slot, bytes);
+        count(found, foundBytes);
         return waiting;
     }
 
@@ -81,13 +83,10 @@ public final class EntityStore {
     }
 
     public void put(String entity, EntityState state) {
-        byte[] bytes = EntityStateFormat.encode(state);
-        if (state.storedBytes == 0) {
-            metrics.entities(slot, 1);
-        }
-        metrics.stateBytes(slot, bytes.length - state.storedBytes);
-        state.storedBytes = bytes.length;
-        store.put(entity, bytes);
+        byte[] encoded = EntityStateFormat.encode(state);
+        count(state.storedBytes == 0 ? 1 : 0, encoded.length - state.storedBytes);
+        state.storedBytes = encoded.length;
+        store.put(entity, encoded);
     }
 
     /** Every stored entity with its bytes, undecoded (the TTL scan reads one field of each). */
@@ -101,10 +100,24 @@ public final class EntityStore {
     }
 
     /** Deletes the entity's state of {@code bytes} stored bytes. */
-    public void delete(String entity, int bytes) {
+    public void delete(String entity, int stored) {
         store.delete(entity);
-        metrics.entities(slot, -1);
-        metrics.stateBytes(slot, -bytes);
+        count(-1, -stored);
+    }
+
+    /**
+     * The task closes (its partitions move, or the service stops): what this store added to the
+     * gauges comes out again, so they count only the tasks this instance runs.
+     */
+    public void close() {
+        count(-entities, -bytes);
+    }
+
+    private void count(long entityDelta, long byteDelta) {
+        entities += entityDelta;
+        bytes += byteDelta;
+        metrics.entities(slot, entityDelta);
+        metrics.stateBytes(slot, byteDelta);
     }
 
     /** The policy for state this release cannot read: deleted, counted, logged once per version found. */

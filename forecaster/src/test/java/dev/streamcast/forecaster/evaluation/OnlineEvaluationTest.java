@@ -68,6 +68,21 @@ class OnlineEvaluationTest {
         assertThat(meters.find("forecaster_squared_error").summaries()).allSatisfy(s -> assertThat(s.count()).isZero());
     }
 
+    @Test
+    void anImputedActualIsNotScored() {
+        EntityState state = new EntityState();
+        state.startModel(model.ref(), 0);
+        evaluation.remember(model, state, forecast(T0, 10, 11, 12));
+        evaluation.remember(model, state, forecast(T0 + STEP, 20, 21, 22));
+
+        evaluation.score(model, state, new FeatureVector(SPEC.id(), T0 + STEP, T0 + 2 * STEP, new double[]{0, 13},
+                new boolean[]{true, false}), IDENTITY); // oil imputed: ingest's guess, not what happened
+        evaluation.score(model, state, actual(T0 + 2 * STEP, 25), IDENTITY);
+
+        assertThat(summary("forecaster_abs_error", "1").count()).as("only the observed one").isEqualTo(1);
+        assertThat(summary("forecaster_abs_error", "1").totalAmount()).isEqualTo(5.0);
+    }
+
     private Forecast forecast(long origin, double... oil) {
         List<Forecast.Step> steps = new java.util.ArrayList<>();
         for (int h = 1; h <= oil.length; h++) {

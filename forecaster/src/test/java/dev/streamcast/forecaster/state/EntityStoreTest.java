@@ -62,6 +62,36 @@ class EntityStoreTest {
     }
 
     @Test
+    void closingTheTaskTakesItsEntitiesOutOfTheGaugesSoTheyCountOnceWhenItComesBack() {
+        fixture.kv.put("e1", EntityStateFormat.encode(new EntityState()));
+        store.open();
+        store.put("e2", new EntityState());
+        assertThat(fixture.gauge("forecaster_entities")).isEqualTo(2.0);
+
+        store.close(); // the task moves to another instance
+        assertThat(fixture.gauge("forecaster_entities")).isZero();
+        assertThat(fixture.gauge("forecaster_state_bytes")).isZero();
+
+        new EntityStore("served", fixture.kv, fixture.metrics).open(); // and comes back
+        assertThat(fixture.gauge("forecaster_entities")).isEqualTo(2.0);
+        assertThat(fixture.gauge("forecaster_state_bytes"))
+                .isEqualTo((double) (fixture.kv.get("e1").length + fixture.kv.get("e2").length));
+    }
+
+    @Test
+    void aCorruptStateOfTheRightVersionIsDiscardedLikeAnUnreadableOne() throws Exception {
+        EntityState state = new EntityState();
+        state.await(new EntityState.Pending("spec", 0, 60_000, new float[]{1, 2, 3}));
+        byte[] bytes = EntityStateFormat.encode(state);
+        fixture.kv.put("e1", java.util.Arrays.copyOf(bytes, bytes.length - 9));
+        store.open();
+
+        assertThat(store.load("e1").pending()).isNull();
+        assertThat(fixture.kv.get("e1")).isNull();
+        assertThat(fixture.discarded()).isEqualTo(1.0);
+    }
+
+    @Test
     void anEntityWithoutStateStartsAsANewOne() {
         assertThat(store.load("nobody").steps()).isZero();
         assertThat(fixture.discarded()).isZero();
