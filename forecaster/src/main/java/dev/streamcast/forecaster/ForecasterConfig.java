@@ -142,6 +142,14 @@ public interface ForecasterConfig {
          */
         @WithDefault("3")
         int maxFailedBatches();
+
+        /**
+         * How long an entity whose state a newer version of the model built (it moved here from an
+         * instance that swapped first) waits for that version to load here before the model serving
+         * here steps it; its next input ends the wait too. 0 never waits.
+         */
+        @WithDefault("PT60S")
+        Duration newerModelWait();
     }
 
     interface Shadow {

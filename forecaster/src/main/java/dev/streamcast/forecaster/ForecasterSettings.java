@@ -17,7 +17,8 @@ public record ForecasterSettings(String modelName, String alias, Optional<String
                                  boolean replayOnSwap, int warmupMaxSteps, List<String> evaluationHorizons,
                                  boolean shadowEnabled, String shadowAlias, ModelLoader.Provider provider, int cudaDevice,
                                  int intraOpThreads, boolean emitBeforeWarmUp, Encoding featuresEncoding,
-                                 Encoding forecastsEncoding, Duration unknownSpecWait, int maxFailedBatches) {
+                                 Encoding forecastsEncoding, Duration unknownSpecWait, int maxFailedBatches,
+                                 Duration newerModelWait) {
 
     public ForecasterSettings {
         java.util.Objects.requireNonNull(featuresEncoding, "featuresEncoding");
@@ -51,6 +52,9 @@ public record ForecasterSettings(String modelName, String alias, Optional<String
         }
         if (unknownSpecWait.isNegative()) {
             throw new IllegalArgumentException("forecaster.faults.unknown-spec-wait must be zero or positive, got " + unknownSpecWait);
+        }
+        if (newerModelWait.isNegative()) {
+            throw new IllegalArgumentException("forecaster.faults.newer-model-wait must be zero or positive, got " + newerModelWait);
         }
         if (maxFailedBatches < 0) {
             throw new IllegalArgumentException("forecaster.faults.max-failed-batches must be zero (never take a model out) or"
@@ -88,6 +92,6 @@ public record ForecasterSettings(String modelName, String alias, Optional<String
                 c.shadow().alias(), ModelLoader.provider(c.executionProvider()), c.cudaDevice(), c.intraOpThreads(),
                 c.emitBeforeWarmUp(), Encoding.parse(Encoding.setting(Topics.FEATURES.name()), featuresEncoding),
                 Encoding.parse(Encoding.setting(Topics.FORECASTS.name()), forecastsEncoding), c.faults().unknownSpecWait(),
-                c.faults().maxFailedBatches());
+                c.faults().maxFailedBatches(), c.faults().newerModelWait());
     }
 }

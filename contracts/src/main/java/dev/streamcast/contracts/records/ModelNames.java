@@ -37,4 +37,16 @@ public final class ModelNames {
     public static String versionRef(String name, long version) {
         return name + "@" + version;
     }
+
+    /** The version in {@code ref} when it is {@code name@<version>}; -1 for another model, no reference or a malformed one. */
+    public static long versionOf(String ref, String name) {
+        if (ref == null || ref.length() <= name.length() + 1 || !ref.startsWith(name) || ref.charAt(name.length()) != '@') {
+            return -1;
+        }
+        try {
+            return Long.parseLong(ref.substring(name.length() + 1));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
 }

@@ -102,6 +102,16 @@ public final class ForecasterMetrics {
         }
     }
 
+    public void waitedForNewerModel(String slot) {
+        counter("forecaster_newer_model_waits", "entities whose state a newer model version built, waiting for it to load here",
+                "slot", slot).increment();
+    }
+
+    public void steppedByOlderModel(String slot) {
+        counter("forecaster_stepped_by_older_model", "entities stepped by an older model version than built their state, after"
+                + " waiting for the newer one (forecaster.faults.newer-model-wait) or on their next input", "slot", slot).increment();
+    }
+
     public void modelRejected(String slot) {
         counter("forecaster_model_rejections", "served models taken out after their first batches all failed", "slot", slot)
                 .increment();

@@ -44,6 +44,9 @@ public final class ModelSlot implements AutoCloseable {
     /** Why the serving model is failing with nothing to go back to; null while it is not. */
     private volatile String failing;
     private volatile long rejectedVersion = -1;
+    /** Where the alias points as last known, and whether that is known to be current (a lookup, a caught-up watcher). */
+    private volatile long aliasVersion = -1;
+    private volatile boolean aliasCurrent;
 
     public ModelSlot(String role, String modelName, String alias, String sinkTopic, BundleSource source, ModelLoader loader,
                      ForecasterMetrics metrics) {
@@ -139,6 +142,30 @@ public final class ModelSlot implements AutoCloseable {
         return current() == null ? problem : problem == null || problem.startsWith("no model yet") ? null : problem;
     }
 
+    /**
+     * Where the alias points ({@code version}, -1 if nowhere), as the model watcher last read it;
+     * {@code current}: the watcher had read model-events to its end, so an alias below a state's
+     * version is a rollback, not an instance that has not caught up yet.
+     */
+    public void noteAlias(long version, boolean current) {
+        aliasVersion = version;
+        aliasCurrent = current && version >= 0;
+    }
+
+    /**
+     * Whether an entity whose state was built with version {@code built} of this model should wait
+     * for it rather than be stepped by the older one serving here: after a rebalance, an instance
+     * that has not yet loaded the alias's new version must not step state a newer one built. No wait
+     * for a version rejected here, or when the alias is known to point below it (a rollback).
+     */
+    public boolean awaitsNewer(long built) {
+        ServedModel serving = current();
+        if (serving == null || built <= serving.version() || built == rejectedVersion) {
+            return false;
+        }
+        return !(aliasCurrent && aliasVersion < built);
+    }
+
     /** Looks the alias up and loads what it points to; false (with {@link #problem}) when that did not work. */
     public boolean loadFromAlias() {
         try {
@@ -147,6 +174,7 @@ public final class ModelSlot implements AutoCloseable {
                 problem = "no model: " + source.describe() + " has no alias " + alias + " for model " + modelName;
                 return false;
             }
+            noteAlias(version.getAsLong(), true);
             return load(version.getAsLong(), null);
         } catch (ModelLoadException e) {
             problem = "no model: " + e.getMessage();

@@ -97,6 +97,7 @@ public final class ModelWatcher implements AutoCloseable {
             Map<String, Long> aliases = null;
             ModelEvent last = null;
             boolean assigned = false;
+            boolean caughtUp = false;
             while (running) {
                 if (!assigned) {
                     assigned = assign(c);
@@ -117,6 +118,14 @@ public final class ModelWatcher implements AutoCloseable {
                     }
                 } else {
                     Thread.sleep(250);
+                }
+                if (assigned && (changed || !caughtUp)) {
+                    caughtUp = caughtUp(c);
+                }
+                if (aliases != null && (changed || caughtUp)) {
+                    for (ModelSlot slot : slots) {
+                        slot.noteAlias(aliases.getOrDefault(slot.alias(), -1L), caughtUp);
+                    }
                 }
                 if (changed) {
                     for (ModelSlot slot : slots) {
@@ -147,6 +156,17 @@ public final class ModelWatcher implements AutoCloseable {
         } catch (InterruptedException e) {
             running = false;
         }
+    }
+
+    /** Whether the watcher has read model-events to its current end. */
+    private static boolean caughtUp(KafkaConsumer<byte[], byte[]> c) {
+        Map<TopicPartition, Long> end = c.endOffsets(c.assignment(), Duration.ofSeconds(5));
+        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+            if (c.position(e.getKey()) < e.getValue()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private boolean assign(KafkaConsumer<byte[], byte[]> c) {

@@ -5,6 +5,7 @@ import dev.streamcast.contracts.deadletter.DeadLetterReason;
 import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.contracts.records.FeatureSpec;
 import dev.streamcast.contracts.records.FeatureVector;
+import dev.streamcast.contracts.records.ModelNames;
 import dev.streamcast.contracts.records.Forecast;
 import dev.streamcast.forecaster.ForecasterSettings;
 import dev.streamcast.forecaster.batching.BatchedStep;
@@ -22,7 +23,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -52,6 +57,13 @@ final class SlotStepper {
     private final DeadLetters deadLetters;
     private final FirstBatches failures;
     private long lastRefusalLog;
+    /** Entities whose state a newer version of the model built than the one serving here, waiting for it, since when. */
+    private final Map<String, Deferred> deferred = new LinkedHashMap<>();
+    /** Deferred entities that got their next input: stepped with the model serving now rather than wait longer. */
+    private final Set<String> stopWaiting = new HashSet<>();
+
+    private record Deferred(PendingInputs.Waiting waiting, long since) {
+    }
     private final WarmUpReplay warmUp;
     private final ForecastEmitter emitter;
     private final OnlineEvaluation evaluation;
@@ -92,6 +104,9 @@ final class SlotStepper {
             return; // a replayed or out-of-order vector: this entity has already moved past it
         }
         if (state.pending() != null) {
+            if (deferred.containsKey(entity)) {
+                stopWaiting.add(entity); // its inputs stay in order: the waiting one is stepped now, by the model serving
+            }
             flush();
             state = load(entity);
         }
@@ -117,12 +132,15 @@ final class SlotStepper {
 
     /** Steps every pending input through the model, in batches of at most the configured size. */
     void flush() {
-        if (pending.isEmpty()) {
+        if (pending.isEmpty() && deferred.isEmpty()) {
             return;
         }
         ServedModel model = slot.acquire();
         if (model == null) {
             return;
+        }
+        for (Deferred d : deferred.values()) {
+            pending.add(d.waiting().entity(), d.waiting().state(), d.waiting().origin());
         }
         for (List<PendingInputs.Waiting> waiting : pending.drain()) {
             step(model, waiting);
@@ -134,9 +152,13 @@ final class SlotStepper {
         List<BatchedStep.Input> inputs = new ArrayList<>(waiting.size());
         int failedWarmUps = 0;
         String warmUpError = null;
+        long now = System.currentTimeMillis();
         for (PendingInputs.Waiting w : waiting) {
             EntityState state = w.state();
             if (!model.ref().equals(state.modelRef())) {
+                if (waitsForNewer(model, w, now)) {
+                    continue;
+                }
                 try {
                     warmUp.migrate(model, state);
                 } catch (RuntimeException e) {
@@ -171,12 +193,41 @@ final class SlotStepper {
             return;
         }
         metrics.batch(role, inputs.size(), System.nanoTime() - start);
-        long now = System.currentTimeMillis();
+        now = System.currentTimeMillis();
         int good = 0;
         for (int i = 0; i < stepped.size(); i++) {
             good += finish(model, stepped.get(i), inputs.get(i), forecasts[i], now) ? 1 : 0;
         }
         failures.batch(model, good, stepped.size() + failedWarmUps, warmUpError);
+    }
+
+    /**
+     * Whether {@code w}'s entity waits (deferred) instead of being stepped by {@code model}: its state
+     * was built with a newer version of the model, which this instance has not loaded yet (a
+     * rebalance moved it here from an instance that swapped first). It waits until that version
+     * serves here, until {@code forecaster.faults.newer-model-wait} has passed, or until its next
+     * input arrives; then it is stepped by the model serving, counted and logged.
+     */
+    private boolean waitsForNewer(ServedModel model, PendingInputs.Waiting w, long now) {
+        String entity = w.entity();
+        long built = ModelNames.versionOf(w.state().modelRef(), model.manifest().name());
+        Deferred d = deferred.remove(entity);
+        if (built <= model.version() || !slot.awaitsNewer(built)) {
+            stopWaiting.remove(entity);
+            return false;
+        }
+        long since = d == null ? now : d.since();
+        if (stopWaiting.remove(entity) || now - since >= settings.newerModelWait().toMillis()) {
+            metrics.steppedByOlderModel(role);
+            LOG.warnf("%s: %s was built with %s@%d but %s still serves here after %d ms; stepped by it (the entity replays its"
+                    + " recent inputs into it)", role, entity, model.manifest().name(), built, model.ref(), now - since);
+            return false;
+        }
+        if (d == null) {
+            metrics.waitedForNewerModel(role);
+        }
+        deferred.put(entity, new Deferred(w, since));
+        return true;
     }
 
     /**
@@ -281,11 +332,16 @@ final class SlotStepper {
     void expire(long streamTime) {
         for (String entity : expiry.expire(streamTime)) {
             pending.remove(entity);
+            deferred.remove(entity);
         }
     }
 
     private EntityState load(String entity) {
         EntityState waiting = pending.get(entity);
-        return waiting != null ? waiting : store.load(entity);
+        if (waiting != null) {
+            return waiting;
+        }
+        Deferred d = deferred.get(entity);
+        return d != null ? d.waiting().state() : store.load(entity);
     }
 }

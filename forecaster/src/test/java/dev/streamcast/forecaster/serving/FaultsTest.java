@@ -83,11 +83,17 @@ class FaultsTest {
         final List<TestRecord<byte[], byte[]>> refused = new ArrayList<>();
 
         Run(String model, boolean withSpec) {
-            ForecasterSettings settings = TestSettings.of(bundles, model, 64, true);
+            this(bundles, model, withSpec, -1);
+        }
+
+        /** Serving {@code version} (-1: what the alias names) of the bundles in {@code root}. */
+        Run(Path root, String model, boolean withSpec, long version) {
+            ForecasterSettings settings = TestSettings.of(root, model, 64, true);
             ForecasterMetrics metrics = new ForecasterMetrics(meters);
-            slot = new ModelSlot("served", model, "champion", Topics.FORECASTS.name(), new DirectoryBundleSource(bundles),
+            slot = new ModelSlot("served", model, "champion", Topics.FORECASTS.name(), new DirectoryBundleSource(root),
                     new ModelLoader(ModelLoader.Provider.CPU, 0, 1), metrics);
-            assertThat(slot.loadFromAlias()).as("%s", slot.problem()).isTrue();
+            assertThat(version < 0 ? slot.loadFromAlias() : slot.load(version, null)).as("%s", slot.problem()).isTrue();
+            slot.acquire();
             Properties props = new Properties();
             props.put(StreamsConfig.APPLICATION_ID_CONFIG, "faults-test");
             props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
