@@ -1,6 +1,7 @@
 package dev.streamcast.loadtest;
 
 import dev.streamcast.contracts.topics.Topics;
+import dev.streamcast.local.process.Service;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.common.TopicPartition;
 
@@ -44,6 +45,14 @@ public final class LoadTest {
     private final Config config;
     private final PrintStream out;
     private final Schedule schedule;
+    private ScaleOutCheck.Result scaleOut;
+
+    /**
+     * The longest any forecasts partition may go without a forecast while instances come and go:
+     * the session timeout (10 s) for a killed member, a JVM start and a state restore on this
+     * shared two-core machine, with room.
+     */
+    static final double MAX_STALL_S = 90;
 
     public LoadTest(Config config, PrintStream out) {
         this.config = config;
@@ -51,7 +60,7 @@ public final class LoadTest {
         long eventStart = Math.floorDiv(System.currentTimeMillis() - Duration.ofDays(1000).toMillis(), config.window().toMillis())
                 * config.window().toMillis();
         this.schedule = new Schedule(config.entities(), config.channels(), config.textShare(), config.window(), config.grace(),
-                eventStart, Topics.SENSOR_READINGS.partitions());
+                eventStart, config.system().partitions());
     }
 
     public Schedule schedule() {
@@ -66,16 +75,23 @@ public final class LoadTest {
             if (config.scenario() == Scenario.HOT_SWAP) {
                 system.trainModel(2, 7);
             }
-            system.startPipeline();
+            if (config.scenario() == Scenario.SCALE_OUT) {
+                system.startPipeline(2, 2);
+            } else {
+                system.startPipeline();
+            }
             phases.put("pipeline", phase(system, true, checks));
             system.stopPipeline();
+            if (config.scenario() == Scenario.SCALE_OUT) {
+                scaleOut = ScaleOutCheck.verify(system, schedule, out);
+                checks.addAll(scaleOut.checks(MAX_STALL_S));
+            }
             if (config.baseline()) {
                 system.startPassThrough();
                 phases.put("passthrough", phase(system, false, checks));
                 system.stopPassThrough();
             }
-            Map<TopicPartition, Long> deleted = SystemUnderTest.deletedRecords(system.admin(),
-                    SystemUnderTest.RUN_TOPICS);
+            Map<TopicPartition, Long> deleted = SystemUnderTest.deletedRecords(system.admin(), system.runTopics());
             Map<String, Long> refused = SystemUnderTest.refused(system.bootstrapServers());
             checks.add(refused.isEmpty() ? "PASS services: refused no record (ingest-dlq and forecaster-dlq empty)"
                     : "FAIL services: refused valid records to the DLQ (topic and dlq.reason): " + refused);
@@ -86,6 +102,9 @@ public final class LoadTest {
             checks.add(VS_PASSTHROUGH_NEEDS_SEARCH);
         }
         Map<String, Object> summary = summary(config.search(), phases);
+        if (scaleOut != null) {
+            summary.putAll(scaleOut.summary());
+        }
         boolean passed = checks.stream().noneMatch(c -> c.startsWith("FAIL"));
         return new Result(config, phases, summary, checks, passed);
     }
@@ -96,15 +115,17 @@ public final class LoadTest {
         String outTopic = pipeline ? Topics.FORECASTS.name() : PassThroughApp.OUTPUT;
         List<StageSampler.Stage> stages = pipeline
                 ? List.of(new StageSampler.Stage("ingest", SystemUnderTest.INGEST_GROUP,
-                        SystemUnderTest.partitions(Topics.SENSOR_READINGS, Topics.TEXT_EVENTS), system::ingestMetricsUrl,
+                        SystemUnderTest.partitions(system.topic(Topics.SENSOR_READINGS), system.topic(Topics.TEXT_EVENTS)),
+                        system::ingestMetricsUrl,
                         "ingest_active_entities"),
-                new StageSampler.Stage("forecaster", SystemUnderTest.FORECASTER_GROUP, SystemUnderTest.partitions(Topics.FEATURES),
+                new StageSampler.Stage("forecaster", SystemUnderTest.FORECASTER_GROUP, SystemUnderTest.partitions(system.topic(Topics.FEATURES)),
                         system::forecasterMetricsUrl, "forecaster_entities{slot=\"served\"}"))
                 : List.of(new StageSampler.Stage("passthrough", PassThroughApp.APPLICATION_ID,
-                SystemUnderTest.partitions(Topics.SENSOR_READINGS, Topics.TEXT_EVENTS), () -> null, null));
+                SystemUnderTest.partitions(system.topic(Topics.SENSOR_READINGS), system.topic(Topics.TEXT_EVENTS)), () -> null,
+                null));
         List<TrialResult> trials = new ArrayList<>();
         try (LoadGenerator generator = new LoadGenerator(system.bootstrapServers(), schedule);
-             OutputCollector collector = new OutputCollector(system.bootstrapServers(), outTopic, Topics.FORECASTS.partitions(), kind,
+             OutputCollector collector = new OutputCollector(system.bootstrapServers(), outTopic, config.system().partitions(), kind,
                      schedule)) {
             Runner runner = new Runner(system, pipeline, generator, collector);
             try (StageSampler sampler = new StageSampler(system.admin(), stages,
@@ -356,7 +377,8 @@ public final class LoadTest {
                         sendDelayP99));
             }
             double rate = profile.baseRate();
-            boolean outage = pipeline && scenarioEvents && config.scenario() == Scenario.KILL_RESTART;
+            boolean outage = pipeline && scenarioEvents
+                    && (config.scenario() == Scenario.KILL_RESTART || config.scenario() == Scenario.SCALE_OUT);
             // with few rounds measured, lag follows the rounds' bursts and its trend is noise: the drain within one round decides
             boolean lagTrend = durationS >= rounds(5, rate);
             if (lagGrowth > 0.1 * rate) {
@@ -402,6 +424,8 @@ public final class LoadTest {
                 system.moveChampion(2, 1);
                 events.add(String.format("%.1f s: champion moved to %s@2 (ALIAS_MOVED on model-events)", sampler.now() - t0,
                         SystemUnderTest.MODEL));
+            } else if (config.scenario() == Scenario.SCALE_OUT) {
+                scaleOutEvents(t0 + warmupS, durationS, events, t0);
             } else if (config.scenario() == Scenario.KILL_RESTART) {
                 sleepUntil(t0 + warmupS + durationS / 3);
                 double at = sampler.now() - t0;
@@ -409,6 +433,58 @@ public final class LoadTest {
                 events.add(String.format("%.1f s: forecaster killed with SIGKILL; restarted, ready %.1f s later", at,
                         took.toMillis() / 1000.0));
             }
+        }
+
+        /**
+         * The scale-out choreography, spread over the measured interval: a third forecaster joins; the
+         * first stops gracefully; the second is SIGKILLed and started again; every instance restarts
+         * one at a time (graceful stop, start on its state directory, ready); it ends on one of each.
+         */
+        private void scaleOutEvents(double from, double durationS, List<String> events, double t0) throws Exception {
+            Service f = Service.FORECASTER;
+            Service i = Service.INGEST;
+            double step = durationS / 5;
+            sleepUntil(from);
+            int third = system.addInstance(f);
+            event(events, t0, "forecaster " + third + " added: " + running());
+            sleepUntil(from + step);
+            system.stopInstance(f, 1);
+            event(events, t0, "forecaster 1 stopped gracefully (SIGTERM, leaves the group): " + running());
+            sleepUntil(from + 2 * step);
+            system.killInstance(f, 2);
+            event(events, t0, "forecaster 2 killed with SIGKILL");
+            system.startInstance(f, 2);
+            event(events, t0, "forecaster 2 started again on its state directory: " + running());
+            sleepUntil(from + 3 * step);
+            for (Service service : List.of(i, f)) {
+                for (int n : system.instances(service)) {
+                    system.stopInstance(service, n);
+                    system.startInstance(service, n);
+                    event(events, t0, "rolling restart: " + label(service) + " " + n + " stopped and started again, ready");
+                }
+            }
+            sleepUntil(from + 4 * step);
+            for (Service service : List.of(f, i)) {
+                List<Integer> running = system.instances(service);
+                for (int n : running.subList(1, running.size())) {
+                    system.stopInstance(service, n);
+                }
+            }
+            event(events, t0, "scaled down to one of each: " + running());
+        }
+
+        private String running() {
+            return "ingest " + system.instances(Service.INGEST) + ", forecaster " + system.instances(Service.FORECASTER);
+        }
+
+        private static String label(Service service) {
+            return service == Service.INGEST ? "ingest" : "forecaster";
+        }
+
+        private void event(List<String> events, double t0, String what) {
+            String line = String.format("%.1f s: %s", sampler.now() - t0, what);
+            events.add(line);
+            out.println("load-test: " + line);
         }
 
         private void sleepUntil(double t) throws InterruptedException {
@@ -430,7 +506,8 @@ public final class LoadTest {
             double roundS = schedule.recordsPerRound() / rate;
             double from = warmupS;
             double to = warmupS + durationS;
-            double disruption = outage ? warmupS + durationS / 3 // when scenarioEvents kills the forecaster
+            double disruption = outage && config.scenario() == Scenario.SCALE_OUT ? warmupS // instances come and go from the start
+                    : outage ? warmupS + durationS / 3 // when scenarioEvents kills the forecaster
                     : profile.segments().size() > 1 ? profile.segments().get(0).seconds() : Double.POSITIVE_INFINITY;
             long tolerance = LagRecovery.tolerance(schedule.recordsPerRound(), rate, holdSeconds());
             List<StageSampler.Sample> before = sampler.between(Double.NEGATIVE_INFINITY, t0 + from);

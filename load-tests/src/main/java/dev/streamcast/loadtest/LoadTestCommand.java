@@ -56,6 +56,8 @@ public final class LoadTestCommand {
         OPTIONS.put("--batch-size", "256");
         OPTIONS.put("--batch-wait", "PT0.05S");
         OPTIONS.put("--profile", "none");
+        OPTIONS.put("--partitions", "");
+        OPTIONS.put("--standby-replicas", "");
         OPTIONS.put("--commit-interval-ms", "");
         OPTIONS.put("--linger-ms", "");
         OPTIONS.put("--max-task-idle-ms", "");
@@ -126,6 +128,9 @@ public final class LoadTestCommand {
 
     static String lastLine(LoadTest.Result result) {
         Map<String, Object> s = result.summary();
+        if (result.config().scenario() == Scenario.SCALE_OUT && s.containsKey("instances_max")) {
+            return ScaleOutCheck.Result.lastLine(s);
+        }
         return String.format("throughput=%.0f p99_ms=%s vs_passthrough=%s", ((Number) s.get("throughput")).doubleValue(),
                 figure(s.get("p99_ms"), "%.1f"), figure(s.get("vs_passthrough"), "%.3f"));
     }
@@ -191,13 +196,17 @@ public final class LoadTestCommand {
         if (!o.get("--linger-ms").isBlank()) {
             streams.put("producer.linger.ms", String.valueOf(o.getLong("--linger-ms", 0, 60_000)));
         }
+        if (!o.get("--standby-replicas").isBlank()) {
+            streams.put("num.standby.replicas", String.valueOf(o.getLong("--standby-replicas", 0, 10)));
+        }
         if (!o.get("--max-task-idle-ms").isBlank()) {
             streams.put("max.task.idle.ms", String.valueOf(o.getLong("--max-task-idle-ms", 0, 600_000)));
         }
         SystemUnderTest.Settings system = new SystemUnderTest.Settings(null, entities, channels, window, grace,
                 (int) o.getLong("--lstm-hidden", 1, 1024), ingestStore, o.get("--forecaster-store"), heap,
                 (int) o.getLong("--batch-size", 1, 65_536), duration(o, "--batch-wait"), profiling, streams,
-                Encoding.parse("--encoding", o.get("--encoding")));
+                Encoding.parse("--encoding", o.get("--encoding")),
+                o.get("--partitions").isBlank() ? scenario.defaultPartitions() : (int) o.getLong("--partitions", 4, 127));
         return new LoadTest.Config(scenario, entities, channels, textShare, rate, warmup, duration, search, searchStart,
                 o.getDouble("--search-max-rate", 1, 100_000_000), o.getDouble("--search-precision", 0.01, 1), searchWarmup,
                 searchDuration, o.getDouble("--p99-target-ms", 0.1, 3_600_000), drainTimeout,
@@ -212,7 +221,7 @@ public final class LoadTestCommand {
                 c.p99TargetMs(), c.drainTimeoutS(), c.baseline(), c.window(), c.grace(), c.burstFactor(), c.burstS(),
                 new SystemUnderTest.Settings(dataDir, s.entities(), s.channels(), s.window(), s.grace(), s.lstmHidden(),
                         s.ingestStore(), s.forecasterStore(), s.serviceHeap(), s.batchSize(), s.batchWait(), s.profiling(),
-                        s.streams(), s.encoding()));
+                        s.streams(), s.encoding(), s.partitions()));
     }
 
     private static Duration duration(Options o, String name) {

@@ -19,14 +19,31 @@ public enum Scenario {
     /** champion moved to a second model a third of the way into the measurement */
     HOT_SWAP(1_000, 2_000),
     /** the forecaster SIGKILLed and restarted a third of the way in: every window forecast exactly once */
-    KILL_RESTART(1_000, 2_000);
+    KILL_RESTART(1_000, 2_000),
+    /**
+     * several instances of each service on 6 partitions: 2 of each, a third forecaster added, one stopped,
+     * one SIGKILLed, every instance restarted one at a time, ending on one of each; verified exactly
+     * once, in order, equal to the model offline, with the longest stall of any forecasts partition
+     */
+    SCALE_OUT(2_000, 1_000, 6);
 
     private final int entities;
     private final double rate;
+    private final int partitions;
 
     Scenario(int entities, double rate) {
+        this(entities, rate, 4);
+    }
+
+    Scenario(int entities, double rate, int partitions) {
         this.entities = entities;
         this.rate = rate;
+        this.partitions = partitions;
+    }
+
+    /** Partitions of the run's data topics unless {@code --partitions} says otherwise. */
+    public int defaultPartitions() {
+        return partitions;
     }
 
     public int defaultEntities() {

@@ -84,7 +84,8 @@ public final class SystemUnderTest implements AutoCloseable {
     /** How the services are set up for a run. */
     public record Settings(Path dataDir, int entities, int channels, Duration window, Duration grace, int lstmHidden,
                            String ingestStore, String forecasterStore, String serviceHeap, int batchSize,
-                           Duration batchWait, List<String> profiling, Map<String, String> streams, Encoding encoding) {
+                           Duration batchWait, List<String> profiling, Map<String, String> streams, Encoding encoding,
+                           int partitions) {
     }
 
     public static final String MODEL = "load-test";
@@ -98,10 +99,12 @@ public final class SystemUnderTest implements AutoCloseable {
     private final LocalBroker broker;
     private final Admin admin;
     private final Path logs;
-    private ServiceProcess ingest;
-    private ServiceProcess forecaster;
+    /** The running instances of each service by instance number (1, 2, ...), each with a state directory of its own. */
+    private final Map<Service, Map<Integer, ServiceProcess>> instances = new java.util.EnumMap<>(Service.class);
+    private final Map<Service, Integer> numbered = new java.util.EnumMap<>(Service.class);
+    private final Map<String, Integer> starts = new java.util.HashMap<>();
+    private int instancesMax;
     private Process passthrough;
-    private int forecasterStarts;
 
     private SystemUnderTest(Build build, Settings settings, PrintStream log, LocalBroker broker, Admin admin) {
         this.build = build;
@@ -119,9 +122,53 @@ public final class SystemUnderTest implements AutoCloseable {
         LocalBroker broker = LocalBroker.start(new LocalBroker.Settings(settings.dataDir().resolve("broker"), "127.0.0.1",
                 Ports.pickFree("127.0.0.1"), Ports.pickFree("127.0.0.1")));
         Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
-        prepareTopics(admin);
+        try {
+            prepareTopics(admin, settings.partitions());
+        } catch (Exception | Error e) { // the broker's threads would keep this JVM alive after the failure
+            admin.close(Duration.ofSeconds(5));
+            broker.close();
+            throw e;
+        }
         log.printf("load-test: broker on %s in %.1f s%n", broker.bootstrapServers(), broker.startMillis() / 1000.0);
         return new SystemUnderTest(build, settings, log, broker, admin);
+    }
+
+    /** Partitions of each data topic as the broker's metadata has them, once it has them all (a new topic takes a moment). */
+    private static Map<String, Integer> partitionCounts(Admin admin) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try {
+                Map<String, Integer> counts = new LinkedHashMap<>();
+                admin.describeTopics(DATA_TOPICS.stream().map(TopicSpec::name).toList()).allTopicNames().get()
+                        .forEach((name, d) -> counts.put(name, d.partitions().size()));
+                return counts;
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+                        || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    /** The run's data topics: they get the run's partitions, the DLQs keep one. */
+    static final List<TopicSpec> DATA_TOPICS = List.of(Topics.SENSOR_READINGS, Topics.TEXT_EVENTS, Topics.FEATURES,
+            Topics.FORECASTS, Topics.FORECASTS_SHADOW, PASSTHROUGH);
+
+    static TopicSpec withPartitions(TopicSpec topic, int partitions) {
+        return DATA_TOPICS.contains(topic) ? new TopicSpec(topic.name(), partitions, topic.compacted(), topic.valueDescription())
+                : topic;
+    }
+
+    /** {@code topic} as this run has it (its partitions). */
+    public TopicSpec topic(TopicSpec topic) {
+        return withPartitions(topic, settings.partitions());
+    }
+
+    /** The run's topics as this run has them. */
+    public List<TopicSpec> runTopics() {
+        return RUN_TOPICS.stream().map(this::topic).toList();
     }
 
     /** The topics every run writes, which {@link #prepareTopics} keeps whole. */
@@ -136,7 +183,33 @@ public final class SystemUnderTest implements AutoCloseable {
      * each retention check (30 s after start, then every 5 min) deletes everything not yet read.
      */
     public static void prepareTopics(Admin admin) throws Exception {
-        TopicProvisioner.ensure(admin, List.of(PASSTHROUGH), (short) 1);
+        prepareTopics(admin, Topics.SENSOR_READINGS.partitions());
+    }
+
+    /** As {@link #prepareTopics(Admin)}, with {@code partitions} partitions on every data topic (at least the contracts' 4). */
+    public static void prepareTopics(Admin admin, int partitions) throws Exception {
+        TopicProvisioner.ensure(admin, List.of(withPartitions(PASSTHROUGH, partitions)), (short) 1);
+        Map<String, org.apache.kafka.clients.admin.NewPartitions> more = new LinkedHashMap<>();
+        Map<String, Integer> existing = partitionCounts(admin);
+        for (TopicSpec topic : DATA_TOPICS) {
+            int now = existing.get(topic.name());
+            if (partitions > now) {
+                more.put(topic.name(), org.apache.kafka.clients.admin.NewPartitions.increaseTo(partitions));
+            } else if (partitions < now) {
+                throw new IllegalArgumentException("topic " + topic.name() + " has " + now + " partitions; a run needs at least"
+                        + " that many, got --partitions " + partitions);
+            }
+        }
+        if (!more.isEmpty()) {
+            admin.createPartitions(more).all().get();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (partitionCounts(admin).values().stream().anyMatch(n -> n < partitions)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the run's topics did not reach " + partitions + " partitions in 30 s");
+                }
+                Thread.sleep(100);
+            }
+        }
         AlterConfigOp appendTime = new AlterConfigOp(new ConfigEntry("message.timestamp.type", "LogAppendTime"),
                 AlterConfigOp.OpType.SET);
         AlterConfigOp keepAll = new AlterConfigOp(new ConfigEntry("retention.ms", "-1"), AlterConfigOp.OpType.SET);
@@ -174,21 +247,24 @@ public final class SystemUnderTest implements AutoCloseable {
      */
     public static Map<String, Long> refused(String bootstrapServers) {
         Map<String, Long> counts = new TreeMap<>();
-        List<TopicPartition> dlqs = partitions(Topics.INGEST_DLQ, Topics.FORECASTER_DLQ);
+        readCommitted(bootstrapServers, partitions(Topics.INGEST_DLQ, Topics.FORECASTER_DLQ),
+                r -> counts.merge(r.topic() + " " + DlqHeaders.read(r.headers(), DlqHeaders.REASON), 1L, Long::sum));
+        return counts;
+    }
+
+    /** Every committed record of {@code partitions} now, each partition in offset order (read_committed, from the start). */
+    public static void readCommitted(String bootstrapServers, List<TopicPartition> partitions,
+                                     java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each) {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.assign(dlqs);
-            consumer.seekToBeginning(dlqs);
-            Map<TopicPartition, Long> end = consumer.endOffsets(dlqs);
-            while (dlqs.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    String reason = DlqHeaders.read(r.headers(), DlqHeaders.REASON);
-                    counts.merge(r.topic() + " " + reason, 1L, Long::sum);
-                }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                consumer.poll(Duration.ofMillis(200)).forEach(each);
             }
         }
-        return counts;
     }
 
     public String bootstrapServers() {
@@ -240,27 +316,110 @@ public final class SystemUnderTest implements AutoCloseable {
         return settings.dataDir().resolve("models");
     }
 
+    /** The bundle of the run's model {@code version}, as the forecasters load it. */
+    public Path bundle(long version) {
+        return modelDir().resolve(MODEL).resolve(String.valueOf(version));
+    }
+
     /** Starts ingest and the forecaster and waits until both are ready. */
     public void startPipeline() throws Exception {
+        startPipeline(1, 1);
+    }
+
+    /** Starts {@code ingests} instances of ingest and {@code forecasters} of the forecaster; returns once all are ready. */
+    public void startPipeline(int ingests, int forecasters) throws Exception {
         Files.createDirectories(logs);
-        List<String> channels = IntStream.range(0, settings.channels()).mapToObj(c -> "c" + c).toList();
-        int ingestPort = Ports.pickFree("127.0.0.1");
-        ingest = ServiceProcess.start(Service.INGEST, ingestPort, jvmOptions("ingest"), concat(List.of(
-                "kafka.bootstrap.servers=" + broker.bootstrapServers(),
-                "streamcast.state-dir=" + settings.dataDir().resolve("state").toAbsolutePath(),
+        List<Integer> started = new ArrayList<>();
+        for (int i = 0; i < ingests; i++) {
+            started.add(launch(Service.INGEST, next(Service.INGEST)));
+        }
+        List<Integer> startedForecasters = new ArrayList<>();
+        for (int i = 0; i < forecasters; i++) {
+            startedForecasters.add(launch(Service.FORECASTER, next(Service.FORECASTER)));
+        }
+        for (int n : started) {
+            awaitReady(instances.get(Service.INGEST).get(n), Duration.ofMinutes(3));
+        }
+        for (int n : startedForecasters) {
+            awaitReady(instances.get(Service.FORECASTER).get(n), Duration.ofMinutes(3));
+        }
+        log.printf("load-test: %d ingest and %d forecaster instances ready (pids %s)%n", ingests, forecasters,
+                instances.values().stream().flatMap(m -> m.values().stream()).map(p -> String.valueOf(p.pid())).toList());
+    }
+
+    /** Starts one more instance of {@code service}; returns its number once it is ready. */
+    public int addInstance(Service service) throws Exception {
+        int n = launch(service, next(service));
+        awaitReady(instances.get(service).get(n), Duration.ofMinutes(3));
+        return n;
+    }
+
+    /** Stops instance {@code n} of {@code service} gracefully (SIGTERM: it closes its stream and leaves the group). */
+    public void stopInstance(Service service, int n) {
+        ServiceProcess p = instances.get(service).remove(n);
+        if (p != null) {
+            p.close();
+        }
+    }
+
+    /** SIGKILL to instance {@code n} of {@code service}: no close, no commit, an open transaction left behind. */
+    public void killInstance(Service service, int n) throws InterruptedException {
+        ServiceProcess p = instances.get(service).remove(n);
+        if (p != null) {
+            p.kill();
+        }
+    }
+
+    /** Starts instance {@code n} of {@code service} again on its state directory; returns once it is ready. */
+    public void startInstance(Service service, int n) throws Exception {
+        launch(service, n);
+        awaitReady(instances.get(service).get(n), Duration.ofMinutes(3));
+    }
+
+    /** The numbers of the running instances of {@code service}, in order. */
+    public List<Integer> instances(Service service) {
+        return new ArrayList<>(new java.util.TreeSet<>(instances.getOrDefault(service, Map.of()).keySet()));
+    }
+
+    /** The most instances (of both services) that ran at once. */
+    public int instancesMax() {
+        return instancesMax;
+    }
+
+    private int next(Service service) {
+        return numbered.merge(service, 1, Integer::sum);
+    }
+
+    private int launch(Service service, int n) throws IOException {
+        Files.createDirectories(logs);
+        String name = service == Service.INGEST ? "ingest" : "forecaster";
+        int start = starts.merge(name + "-" + n, 1, Integer::sum);
+        String logName = name + (n == 1 ? "" : "-" + n) + (start == 1 ? "" : "-start" + start) + ".log";
+        Path state = settings.dataDir().resolve(n == 1 ? "state" : "state-" + n).toAbsolutePath();
+        List<String> common = List.of("kafka.bootstrap.servers=" + broker.bootstrapServers(), "streamcast.state-dir=" + state);
+        List<String> own = service == Service.INGEST ? List.of(
                 "ingest.window.size=" + settings.window(),
                 "ingest.window.grace=" + settings.grace(),
-                "ingest.channels=" + String.join(",", channels),
+                "ingest.channels=" + String.join(",", IntStream.range(0, settings.channels()).mapToObj(c -> "c" + c).toList()),
                 "ingest.store=" + settings.ingestStore(),
                 // simulated event time runs ahead of the clock: only data moves it, and any timestamp is in bounds
                 "ingest.wall-clock-advance=false",
                 "ingest.timestamps.max-past=P3650D",
                 "ingest.timestamps.max-future=P3650D",
-                "ingest.idle-timeout=P1D"), concat(encodings(), streamsProperties())), logs.resolve("ingest.log"));
-        startForecaster();
-        awaitReady(ingest, Duration.ofMinutes(3));
-        awaitReady(forecaster, Duration.ofMinutes(3));
-        log.printf("load-test: ingest (pid %d) and forecaster (pid %d) ready%n", ingest.pid(), forecaster.pid());
+                "ingest.idle-timeout=P1D")
+                : List.of(
+                "forecaster.model.dir=" + modelDir().toAbsolutePath(),
+                "forecaster.model.name=" + MODEL,
+                "forecaster.state.store=" + settings.forecasterStore(),
+                "forecaster.emit-before-warm-up=true",
+                "forecaster.batch.max-size=" + settings.batchSize(),
+                "forecaster.batch.max-wait=" + settings.batchWait(),
+                "forecaster.state.ttl=P3650D");
+        ServiceProcess p = ServiceProcess.start(service, Ports.pickFree("127.0.0.1"), jvmOptions(name),
+                concat(concat(common, own), concat(encodings(), streamsProperties())), logs.resolve(logName));
+        instances.computeIfAbsent(service, s -> new LinkedHashMap<>()).put(n, p);
+        instancesMax = Math.max(instancesMax, instances.values().stream().mapToInt(Map::size).sum());
+        return n;
     }
 
     /** The encoding of {@code features} and {@code forecasts}, which ingest, the forecaster and the collector share. */
@@ -289,43 +448,24 @@ public final class SystemUnderTest implements AutoCloseable {
         return options;
     }
 
-    private void startForecaster() throws IOException {
-        forecasterStarts++;
-        int port = Ports.pickFree("127.0.0.1");
-        forecaster = ServiceProcess.start(Service.FORECASTER, port, jvmOptions("forecaster"), concat(List.of(
-                "kafka.bootstrap.servers=" + broker.bootstrapServers(),
-                "streamcast.state-dir=" + settings.dataDir().resolve("state").toAbsolutePath(),
-                "forecaster.model.dir=" + modelDir().toAbsolutePath(),
-                "forecaster.model.name=" + MODEL,
-                "forecaster.state.store=" + settings.forecasterStore(),
-                "forecaster.emit-before-warm-up=true",
-                "forecaster.batch.max-size=" + settings.batchSize(),
-                "forecaster.batch.max-wait=" + settings.batchWait(),
-                "forecaster.state.ttl=P3650D"), concat(encodings(), streamsProperties())),
-                logs.resolve(forecasterStarts == 1 ? "forecaster.log" : "forecaster-" + forecasterStarts + ".log"));
-    }
-
-    /** SIGKILL to the forecaster, then a new one on the same state directory; returns once it is ready. */
+    /** SIGKILL to the (first) forecaster, then a new one on the same state directory; returns once it is ready. */
     public Duration killAndRestartForecaster() throws Exception {
         long t0 = System.nanoTime();
-        forecaster.kill();
+        int n = instances(Service.FORECASTER).get(0);
+        killInstance(Service.FORECASTER, n);
         log.printf("load-test: forecaster killed (SIGKILL)%n");
-        startForecaster();
-        awaitReady(forecaster, Duration.ofMinutes(3));
+        startInstance(Service.FORECASTER, n);
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
         log.printf("load-test: forecaster restarted and ready %.1f s after the kill%n", took.toMillis() / 1000.0);
         return took;
     }
 
-    /** Stops ingest and the forecaster cleanly (SIGTERM), so the baseline has the machine to itself. */
+    /** Stops every instance cleanly (SIGTERM), forecasters first, so the baseline has the machine to itself. */
     public void stopPipeline() {
-        if (forecaster != null) {
-            forecaster.close();
-            forecaster = null;
-        }
-        if (ingest != null) {
-            ingest.close();
-            ingest = null;
+        for (Service service : List.of(Service.FORECASTER, Service.INGEST)) {
+            for (int n : instances(service)) {
+                stopInstance(service, n);
+            }
         }
     }
 
@@ -333,7 +473,7 @@ public final class SystemUnderTest implements AutoCloseable {
     public void startPassThrough() throws Exception {
         // its group starts at the end of the inputs: the pipeline's records are not its input
         Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
-        partitions(Topics.SENSOR_READINGS, Topics.TEXT_EVENTS).forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+        partitions(topic(Topics.SENSOR_READINGS), topic(Topics.TEXT_EVENTS)).forEach(tp -> latest.put(tp, OffsetSpec.latest()));
         Map<TopicPartition, OffsetAndMetadata> start = new java.util.HashMap<>();
         admin.listOffsets(latest).all().get().forEach((tp, info) -> start.put(tp, new OffsetAndMetadata(info.offset())));
         admin.alterConsumerGroupOffsets(PassThroughApp.APPLICATION_ID, start).all().get();
@@ -369,24 +509,30 @@ public final class SystemUnderTest implements AutoCloseable {
         }
     }
 
+    /** The metrics of the first running ingest instance (the harness samples one). */
     public String ingestMetricsUrl() {
-        ServiceProcess s = ingest;
-        return s == null ? null : s.url("/q/metrics");
+        return metricsUrl(Service.INGEST);
     }
 
     public String forecasterMetricsUrl() {
-        ServiceProcess s = forecaster;
+        return metricsUrl(Service.FORECASTER);
+    }
+
+    private String metricsUrl(Service service) {
+        List<Integer> running = instances(service);
+        ServiceProcess s = running.isEmpty() ? null : instances.get(service).get(running.get(0));
         return s == null ? null : s.url("/q/metrics");
     }
 
-    /** Services that died on their own (a crash is a failed run, not a slow one). */
+    /** Services that died on their own (a crash is a failed run, not a slow one; instances the harness stops are not). */
     public List<String> deadServices() {
         List<String> dead = new ArrayList<>();
-        if (ingest != null && !ingest.isAlive()) {
-            dead.add("ingest (log " + ingest.log() + ")");
-        }
-        if (forecaster != null && !forecaster.isAlive()) {
-            dead.add("forecaster (log " + forecaster.log() + ")");
+        for (Map<Integer, ServiceProcess> running : instances.values()) {
+            for (ServiceProcess p : running.values()) {
+                if (!p.isAlive()) {
+                    dead.add(p.name() + " (log " + p.log() + ")");
+                }
+            }
         }
         if (passthrough != null && !passthrough.isAlive()) {
             dead.add("pass-through (log " + logs.resolve("passthrough.log") + ")");

@@ -1,10 +1,8 @@
 package dev.streamcast.forecaster.parity;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
 import dev.streamcast.contracts.bundle.BundleManifest;
 import dev.streamcast.contracts.bundle.Manifests;
+import dev.streamcast.contracts.bundle.SequenceForecast;
 import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.contracts.records.FeatureVector;
 import dev.streamcast.contracts.records.Forecast;
@@ -33,7 +31,6 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 
-import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -156,33 +153,7 @@ public final class StreamingParity {
     /** {@code streamNames}: the feature names of the vectors' spec, in their order. */
     public static double[][] offline(Path bundle, BundleManifest m, List<String> streamNames, List<FeatureVector> vectors)
             throws Exception {
-        int f = m.featureSpec().size();
-        int steps = vectors.size();
-        float[] x = new float[steps * f];
-        for (int s = 0; s < steps; s++) {
-            for (int c = 0; c < f; c++) { // the model's features found by name, as the forecaster does
-                float raw = (float) vectors.get(s).values()[streamNames.indexOf(m.featureSpec().names().get(c))];
-                x[s * f + c] = (float) ((raw - m.mean()[c]) / m.std()[c]);
-            }
-        }
-        OrtEnvironment env = ModelLoader.environment();
-        int h = m.horizon();
-        int t = m.targets().size();
-        int q = Math.max(1, m.quantiles().length);
-        int median = m.quantiles().length == 0 ? 0 : java.util.Arrays.binarySearch(m.quantiles(), 0.5);
-        try (OrtSession session = env.createSession(bundle.resolve(BundleManifest.SEQUENCE_FILE).toString());
-             OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[]{1, steps, f});
-             OrtSession.Result result = session.run(Map.of(BundleManifest.INPUT, input))) {
-            FloatBuffer out = ((OnnxTensor) result.get(BundleManifest.OUTPUT).orElseThrow()).getFloatBuffer();
-            double[][] forecasts = new double[steps][h * t];
-            for (int s = 0; s < steps; s++) {
-                for (int i = 0; i < h * t; i++) {
-                    int c = m.targetIndex(m.targets().get(i % t));
-                    forecasts[s][i] = out.get((s * h * t + i) * q + median) * m.std()[c] + m.mean()[c];
-                }
-            }
-            return forecasts;
-        }
+        return SequenceForecast.of(ModelLoader.environment(), bundle, m, streamNames, vectors);
     }
 
     private static KafkaStreams start(String bootstrap, String app, Path stateDir, Topology topology) throws Exception {
