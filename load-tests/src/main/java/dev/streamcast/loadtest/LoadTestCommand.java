@@ -128,7 +128,7 @@ public final class LoadTestCommand {
 
     static String lastLine(LoadTest.Result result) {
         Map<String, Object> s = result.summary();
-        if (result.config().scenario() == Scenario.SCALE_OUT && s.containsKey("instances_max")) {
+        if (s.containsKey("instances_max")) { // the scale-out scenario's verdict
             return ScaleOutCheck.Result.lastLine(s);
         }
         return String.format("throughput=%.0f p99_ms=%s vs_passthrough=%s", ((Number) s.get("throughput")).doubleValue(),

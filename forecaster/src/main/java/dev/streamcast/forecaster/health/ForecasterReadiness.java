@@ -2,6 +2,7 @@ package dev.streamcast.forecaster.health;
 
 import dev.streamcast.forecaster.ForecasterApplication;
 import dev.streamcast.forecaster.model.ModelSlot;
+import dev.streamcast.health.Restorations;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.apache.kafka.streams.KafkaStreams;

@@ -18,8 +18,8 @@ import java.util.Map;
  * The last-resort handlers: none of them skips a record. Each logs what failed and where, counts it in
  * {@code ingest_handler_errors_total{stage}} and fails the stream thread, so the transaction in
  * flight is aborted, no input offset past the record is committed, and the record is processed
- * again when the stream is restarted (after its cause is fixed). {@link StreamFailureHandler} then
- * shuts the Kafka Streams client down and {@link StreamAliveCheck} reports the application dead.
+ * again when the stream is restarted (after its cause is fixed). {@code dev.streamcast.health.StreamFailure} then
+ * shuts the Kafka Streams client down and {@code dev.streamcast.health.StreamLiveness} reports the application dead.
  *
  * <p>Refused input never gets here: the topology reads bytes and decodes inside the processor, which
  * sends bad records and its own failures on a record to {@code ingest-dlq}. What is left is a record

@@ -1,5 +1,6 @@
 package dev.streamcast.ingest.health;
 
+import dev.streamcast.health.Restorations;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.apache.kafka.streams.KafkaStreams;

@@ -19,6 +19,7 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.streams.StreamsConfig;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,18 +40,23 @@ public class StartupCheck {
 
     private static final Logger LOG = Logger.getLogger(StartupCheck.class);
     static final List<String> TOPICS = List.of(Topics.FEATURES.name(), Topics.INGEST_DLQ.name(), Topics.FEATURE_SPECS.name());
+    /** How long a topic that does not exist yet is waited for: one created just before ingest starts takes a moment to show. */
+    static final Duration TOPIC_WAIT = Duration.ofSeconds(15);
 
     void onStart(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent event, IngestSettings settings,
                  StreamsConfig streams) {
         int maxRequestSize = maxRequestSize(streams);
         try (Admin admin = Admin.create(streams.getAdminConfigs("streamcast-ingest-startup-check"))) {
-            check(admin, settings, maxRequestSize);
+            check(admin, settings, maxRequestSize, TOPIC_WAIT);
         }
     }
 
-    /** Throws {@link IllegalStateException} listing every problem; logs what it checked otherwise. */
-    public static void check(Admin admin, IngestSettings settings, int maxRequestSize) {
-        Map<String, TopicRequirements.TopicConfig> configs = read(admin);
+    /**
+     * Throws {@link IllegalStateException} listing every problem; logs what it checked otherwise.
+     * A topic that does not exist is looked for again for up to {@code topicWait} before it is one.
+     */
+    public static void check(Admin admin, IngestSettings settings, int maxRequestSize, Duration topicWait) {
+        Map<String, TopicRequirements.TopicConfig> configs = read(admin, topicWait);
         List<String> problems = TopicRequirements.problems(settings, configs, maxRequestSize);
         if (!problems.isEmpty()) {
             throw new IllegalStateException("ingest does not start: " + String.join("; ", problems));
@@ -64,8 +70,37 @@ public class StartupCheck {
                 features.maxMessageBytes(), maxRequestSize);
     }
 
-    /** The configs of {@link #TOPICS}; a topic that does not exist, or a broker that does not answer, refuses the start. */
-    static Map<String, TopicRequirements.TopicConfig> read(Admin admin) {
+    /**
+     * The configs of {@link #TOPICS}; a topic that still does not exist after {@code topicWait}, or a
+     * broker that does not answer, refuses the start.
+     */
+    static Map<String, TopicRequirements.TopicConfig> read(Admin admin, Duration topicWait) {
+        long deadline = System.nanoTime() + topicWait.toNanos();
+        while (true) {
+            try {
+                return readOnce(admin);
+            } catch (MissingTopicsException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(e.getMessage());
+                }
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** Topics that do not exist (yet). */
+    private static final class MissingTopicsException extends RuntimeException {
+        MissingTopicsException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private static Map<String, TopicRequirements.TopicConfig> readOnce(Admin admin) {
         List<ConfigResource> resources = TOPICS.stream().map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
         Map<ConfigResource, KafkaFuture<Config>> answers = admin.describeConfigs(resources,
                 new DescribeConfigsOptions().timeoutMs(60_000)).values();
@@ -93,7 +128,7 @@ public class StartupCheck {
             }
         }
         if (!missing.isEmpty()) {
-            throw new IllegalStateException("ingest does not start: topics " + missing + " do not exist; create them first"
+            throw new MissingTopicsException("ingest does not start: topics " + missing + " do not exist; create them first"
                     + " (./streamcast broker creates every streamcast topic, with the settings of contracts/README.md)");
         }
         return configs;

@@ -1,5 +1,6 @@
 package dev.streamcast.ingest.health;
 
+import dev.streamcast.health.Restorations;
 import dev.streamcast.ingest.IngestSettings;
 import dev.streamcast.ingest.windowing.IngestMetrics;
 import dev.streamcast.ingest.windowing.TopologyProducer;
@@ -32,18 +33,5 @@ class StreamRunningCheckTest {
             assertThat(created.getStatus()).isEqualTo(HealthCheckResponse.Status.DOWN);
             assertThat(created.getData().orElseThrow()).containsEntry("state", "CREATED");
         }
-    }
-
-    @Test
-    void storesBeingRestoredAreCountedUntilTheirRestoreEndsOrMovesAway() {
-        Restorations restorations = new Restorations();
-        org.apache.kafka.common.TopicPartition changelog = new org.apache.kafka.common.TopicPartition("windows-changelog", 0);
-        restorations.onRestoreStart(changelog, "windows", 0, 100);
-        restorations.onRestoreStart(new org.apache.kafka.common.TopicPartition("windows-changelog", 1), "windows", 0, 100);
-        assertThat(restorations.inProgress()).isEqualTo(2);
-
-        restorations.onRestoreEnd(changelog, "windows", 100);
-        restorations.onRestoreSuspended(new org.apache.kafka.common.TopicPartition("windows-changelog", 1), "windows", 10);
-        assertThat(restorations.inProgress()).isZero();
     }
 }

@@ -81,7 +81,7 @@ class ReplayHistoryTest {
         long t0 = (System.currentTimeMillis() - 20 * DAY) / SIZE * SIZE;
 
         try (Admin admin = kafka.admin()) {
-            assertThatThrownBy(() -> StartupCheck.check(admin, settings, 1_048_576))
+            assertThatThrownBy(() -> StartupCheck.check(admin, settings, 1_048_576, StartupCheck.TOPIC_WAIT))
                     .hasMessageStartingWith("ingest does not start: ingest.timestamps.max-past=P21D plus ingest.window.size=PT1M"
                             + " and ingest.window.grace=PT10S (P21DT1M10S) is longer than retention.ms=604800000 (P7D) of topic"
                             + " features")
@@ -97,7 +97,7 @@ class ReplayHistoryTest {
             admin.incrementalAlterConfigs(changes).all().get();
             // the broker takes a moment to report a config change
             await().atMost(Duration.ofSeconds(30)).ignoreExceptionsInstanceOf(IllegalStateException.class)
-                    .untilAsserted(() -> StartupCheck.check(admin, settings, 1_048_576));
+                    .untilAsserted(() -> StartupCheck.check(admin, settings, 1_048_576, StartupCheck.TOPIC_WAIT));
 
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties())) {
                 for (int w = 0; w <= WINDOWS; w++) { // window WINDOWS only closes the ones before it

@@ -1,4 +1,4 @@
-package dev.streamcast.ingest.health;
+package dev.streamcast.health;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.common.TopicPartition;

@@ -1,4 +1,4 @@
-package dev.streamcast.forecaster.health;
+package dev.streamcast.health;
 
 import org.junit.jupiter.api.Test;
 

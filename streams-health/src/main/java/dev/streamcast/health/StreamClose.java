@@ -1,4 +1,4 @@
-package dev.streamcast.forecaster.health;
+package dev.streamcast.health;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
