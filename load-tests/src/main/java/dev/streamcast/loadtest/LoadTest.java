@@ -46,6 +46,8 @@ public final class LoadTest {
     private final PrintStream out;
     private final Schedule schedule;
     private ScaleOutCheck.Result scaleOut;
+    /** When the scale-out scenario SIGKILLed a forecaster (epoch ms), for the recovery time. */
+    private volatile long killedAtMs;
 
     /**
      * The longest any forecasts partition may go without a forecast while instances come and go:
@@ -83,7 +85,7 @@ public final class LoadTest {
             phases.put("pipeline", phase(system, true, checks));
             system.stopPipeline();
             if (config.scenario() == Scenario.SCALE_OUT) {
-                scaleOut = ScaleOutCheck.verify(system, schedule, out);
+                scaleOut = ScaleOutCheck.verify(system, schedule, out, killedAtMs);
                 checks.addAll(scaleOut.checks(MAX_STALL_S));
             }
             if (config.baseline()) {
@@ -451,6 +453,7 @@ public final class LoadTest {
             system.stopInstance(f, 1);
             event(events, t0, "forecaster 1 stopped gracefully (SIGTERM, leaves the group): " + running());
             sleepUntil(from + 2 * step);
+            killedAtMs = System.currentTimeMillis();
             system.killInstance(f, 2);
             event(events, t0, "forecaster 2 killed with SIGKILL");
             system.startInstance(f, 2);

@@ -36,7 +36,8 @@ final class ScaleOutCheck {
 
     /** What was found; {@code stallPartition} is where the longest stall was. */
     record Result(int instancesMax, long vectors, long forecasts, long missing, long duplicated, long outOfOrder, long unreadable,
-                  double maxAbsDiff, long compared, double maxStallS, String stallPartition) {
+                  double maxAbsDiff, long compared, double maxStallS, String stallPartition, double recoveryS,
+                  String recoveryPartition) {
 
         List<String> checks(double maxStallBoundS) {
             List<String> checks = new ArrayList<>();
@@ -50,6 +51,11 @@ final class ScaleOutCheck {
             checks.add((maxStallS <= maxStallBoundS ? "PASS " : "FAIL ") + String.format("scale-out: longest time a forecasts"
                     + " partition went without a forecast %.1f s (%s; bound %.0f s), with up to %d instances", maxStallS,
                     stallPartition, maxStallBoundS, instancesMax));
+            if (!Double.isNaN(recoveryS)) {
+                checks.add((recoveryS <= maxStallBoundS ? "PASS " : "FAIL ") + String.format("scale-out: after the SIGKILL every"
+                        + " forecasts partition had a forecast again within %.1f s (the last: %s; bound %.0f s)", recoveryS,
+                        recoveryPartition, maxStallBoundS));
+            }
             return checks;
         }
 
@@ -61,6 +67,7 @@ final class ScaleOutCheck {
             s.put("duplicated", duplicated);
             s.put("out_of_order", outOfOrder);
             s.put("max_stall_s", maxStallS);
+            s.put("recovery_after_kill_s", recoveryS);
             s.put("max_abs_diff", maxAbsDiff);
             return s;
         }
@@ -76,7 +83,12 @@ final class ScaleOutCheck {
     private ScaleOutCheck() {
     }
 
-    static Result verify(SystemUnderTest system, Schedule schedule, PrintStream out) throws Exception {
+    /**
+     * Reads the run back and judges it; {@code killedAtMs} (epoch ms, 0 for none) is when a forecaster
+     * was SIGKILLed: the recovery time is how long until every forecasts partition had a forecast
+     * appended after it (the killed member's partitions are the last, after its session timeout).
+     */
+    static Result verify(SystemUnderTest system, Schedule schedule, PrintStream out, long killedAtMs) throws Exception {
         Encoding encoding = system.settings().encoding();
         Codec<FeatureVector> vectorCodec = Codecs.featureVectors(encoding);
         Codec<Forecast> forecastCodec = Codecs.forecasts(encoding);
@@ -174,10 +186,23 @@ final class ScaleOutCheck {
                 }
             }
         }
+        double recovery = Double.NaN;
+        String recovered = "none";
+        if (killedAtMs > 0) {
+            recovery = 0;
+            for (Map.Entry<Integer, List<Long>> p : appended.entrySet()) {
+                long first = p.getValue().stream().filter(t -> t > killedAtMs).findFirst().orElse(Long.MAX_VALUE);
+                double took = first == Long.MAX_VALUE ? Double.POSITIVE_INFINITY : (first - killedAtMs) / 1000.0;
+                if (took > recovery) {
+                    recovery = took;
+                    recovered = Topics.FORECASTS.name() + "-" + p.getKey();
+                }
+            }
+        }
         out.printf("load-test: scale-out: read back %d vectors of %d entities and %d forecasts (read_committed)%n", vectorCount,
                 vectors.size(), forecastCount);
         return new Result(system.instancesMax(), vectorCount, forecastCount, missing, duplicated, outOfOrder, unreadable[0], maxDiff,
-                compared, maxStall, where);
+                compared, maxStall, where, recovery, recovered);
     }
 
     /** ONNX Runtime's environment, created on a thread with a large stack (its native start-up needs one on a long class path). */

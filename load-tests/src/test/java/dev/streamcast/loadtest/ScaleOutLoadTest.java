@@ -65,9 +65,13 @@ class ScaleOutLoadTest {
         assertThat(((Number) result.summary().get("max_abs_diff")).doubleValue()).isLessThanOrEqualTo(1e-4);
         assertThat(((Number) result.summary().get("max_stall_s")).doubleValue()).isPositive()
                 .isLessThanOrEqualTo(LoadTest.MAX_STALL_S);
+        // the killed member's partitions come back after its session timeout (10 s), and no partition later than the bound
+        assertThat(((Number) result.summary().get("recovery_after_kill_s")).doubleValue()).isGreaterThan(5)
+                .isLessThanOrEqualTo(LoadTest.MAX_STALL_S);
         assertThat(result.checks()).contains("PASS services: refused no record (ingest-dlq and forecaster-dlq empty)")
                 .anyMatch(c -> c.startsWith("PASS scale-out: one forecast per committed vector"))
                 .anyMatch(c -> c.startsWith("PASS scale-out: forecasts equal the model offline"))
+                .anyMatch(c -> c.startsWith("PASS scale-out: after the SIGKILL every forecasts partition had a forecast again"))
                 .noneMatch(c -> c.startsWith("FAIL"));
         assertThat(status).isZero();
         String[] lines = console.strip().split("\n");
