@@ -1,6 +1,5 @@
 package dev.streamcast.loadtest;
 
-import ai.onnxruntime.OrtEnvironment;
 import dev.streamcast.contracts.bundle.BundleManifest;
 import dev.streamcast.contracts.bundle.Manifests;
 import dev.streamcast.contracts.bundle.SequenceForecast;
@@ -83,6 +82,55 @@ final class ScaleOutCheck {
     private ScaleOutCheck() {
     }
 
+    /** The per-entity judgement, summed over entities. */
+    private static final class Tally {
+        long vectors;
+        long missing;
+        long duplicated;
+        long outOfOrder;
+        long compared;
+        double maxDiff;
+
+        /** One entity: its vectors in order, its forecasts as read, the offline forecast after each vector (null: unknown spec). */
+        void entity(List<FeatureVector> in, List<Forecast> got, double[][] offline) {
+            vectors += in.size();
+            Map<Long, Integer> stepOf = new HashMap<>();
+            for (int i = 0; i < in.size(); i++) {
+                stepOf.put(in.get(i).windowStart(), i);
+            }
+            boolean[] seen = new boolean[in.size()];
+            long lastOrigin = Long.MIN_VALUE;
+            for (Forecast f : got) {
+                if (f.origin() < lastOrigin) {
+                    outOfOrder++;
+                }
+                lastOrigin = Math.max(lastOrigin, f.origin());
+                Integer step = stepOf.get(f.origin());
+                if (step == null || seen[step]) {
+                    duplicated++; // a second forecast for a window, or one for a window that has no vector
+                    continue;
+                }
+                seen[step] = true;
+                if (offline != null) {
+                    compare(f, offline[step]);
+                }
+            }
+            for (boolean s : seen) {
+                missing += s ? 0 : 1;
+            }
+        }
+
+        private void compare(Forecast f, double[] offline) {
+            int targets = f.targets().size();
+            for (int h = 0; h < f.steps().size(); h++) {
+                for (int k = 0; k < targets; k++) {
+                    maxDiff = Math.max(maxDiff, Math.abs(f.steps().get(h).point().get(f.targets().get(k)) - offline[h * targets + k]));
+                    compared++;
+                }
+            }
+        }
+    }
+
     /**
      * Reads the run back and judges it; {@code killedAtMs} (epoch ms, 0 for none) is when a forecaster
      * was SIGKILLed: the recovery time is how long until every forecasts partition had a forecast
@@ -123,55 +171,18 @@ final class ScaleOutCheck {
         });
         Path bundle = system.bundle(1);
         BundleManifest manifest = Manifests.read(bundle);
-        OrtEnvironment env = environment();
-        long vectorCount = 0;
         long forecastCount = forecasts.values().stream().mapToLong(List::size).sum();
-        long missing = 0;
-        long duplicated = 0;
-        long outOfOrder = 0;
-        long compared = 0;
-        double maxDiff = 0;
-        for (Map.Entry<String, List<FeatureVector>> e : vectors.entrySet()) {
-            List<FeatureVector> in = e.getValue();
-            vectorCount += in.size();
-            List<Forecast> got = forecasts.getOrDefault(e.getKey(), List.of());
-            Map<Long, Integer> stepOf = new HashMap<>();
-            for (int i = 0; i < in.size(); i++) {
-                stepOf.put(in.get(i).windowStart(), i);
-            }
-            FeatureSpec spec = specs.get(in.get(0).specId());
-            double[][] offline = spec == null ? null : SequenceForecast.of(env, bundle, manifest, spec.names(), in);
-            boolean[] seen = new boolean[in.size()];
-            long lastOrigin = Long.MIN_VALUE;
-            for (Forecast f : got) {
-                if (f.origin() < lastOrigin) {
-                    outOfOrder++;
-                }
-                lastOrigin = Math.max(lastOrigin, f.origin());
-                Integer step = stepOf.get(f.origin());
-                if (step == null || seen[step]) {
-                    duplicated++; // a second forecast for a window, or one for a window that has no vector
-                    continue;
-                }
-                seen[step] = true;
-                if (offline == null) {
-                    continue;
-                }
-                for (int h = 0; h < f.steps().size(); h++) {
-                    for (int k = 0; k < f.targets().size(); k++) {
-                        double value = f.steps().get(h).point().get(f.targets().get(k));
-                        maxDiff = Math.max(maxDiff, Math.abs(value - offline[step][h * f.targets().size() + k]));
-                        compared++;
-                    }
-                }
-            }
-            for (boolean s : seen) {
-                missing += s ? 0 : 1;
+        Tally tally = new Tally();
+        try (SequenceForecast sequence = SequenceForecast.open(bundle, manifest)) {
+            for (Map.Entry<String, List<FeatureVector>> e : vectors.entrySet()) {
+                List<FeatureVector> in = e.getValue();
+                FeatureSpec spec = specs.get(in.get(0).specId());
+                tally.entity(in, forecasts.getOrDefault(e.getKey(), List.of()), spec == null ? null : sequence.of(spec.names(), in));
             }
         }
         for (String entity : forecasts.keySet()) {
             if (!vectors.containsKey(entity)) {
-                duplicated += forecasts.get(entity).size();
+                tally.duplicated += forecasts.get(entity).size(); // forecasts of an entity that has no vector
             }
         }
         double maxStall = 0;
@@ -199,18 +210,9 @@ final class ScaleOutCheck {
                 }
             }
         }
-        out.printf("load-test: scale-out: read back %d vectors of %d entities and %d forecasts (read_committed)%n", vectorCount,
+        out.printf("load-test: scale-out: read back %d vectors of %d entities and %d forecasts (read_committed)%n", tally.vectors,
                 vectors.size(), forecastCount);
-        return new Result(system.instancesMax(), vectorCount, forecastCount, missing, duplicated, outOfOrder, unreadable[0], maxDiff,
-                compared, maxStall, where, recovery, recovered);
-    }
-
-    /** ONNX Runtime's environment, created on a thread with a large stack (its native start-up needs one on a long class path). */
-    private static OrtEnvironment environment() throws InterruptedException {
-        OrtEnvironment[] env = new OrtEnvironment[1];
-        Thread t = new Thread(null, () -> env[0] = OrtEnvironment.getEnvironment(), "ort-environment", 16L << 20);
-        t.start();
-        t.join();
-        return env[0];
+        return new Result(system.instancesMax(), tally.vectors, forecastCount, tally.missing, tally.duplicated, tally.outOfOrder,
+                unreadable[0], tally.maxDiff, tally.compared, maxStall, where, recovery, recovered);
     }
 }

@@ -1,7 +1,6 @@
 package dev.streamcast.contracts.bundle;
 
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.streamcast.contracts.records.FeatureVector;
@@ -17,19 +16,28 @@ import java.util.Map;
  * state: what "streaming equals offline" compares the forecaster's step-by-step forecasts with.
  * The model's features are found by name in the stream's spec and z-scored with the manifest's
  * statistics, as the forecaster does; the result is in original units, the median when the model
- * has quantiles.
+ * has quantiles. The graph's session is opened once and serves every entity.
  */
-public final class SequenceForecast {
+public final class SequenceForecast implements AutoCloseable {
 
-    private SequenceForecast() {
+    private final BundleManifest m;
+    private final OrtSession session;
+
+    private SequenceForecast(BundleManifest m, OrtSession session) {
+        this.m = m;
+        this.session = session;
+    }
+
+    /** The sequence graph of the bundle in {@code bundle}, whose manifest is {@code m}. */
+    public static SequenceForecast open(Path bundle, BundleManifest m) throws OrtException {
+        return new SequenceForecast(m, OnnxEnvironment.get().createSession(bundle.resolve(BundleManifest.SEQUENCE_FILE).toString()));
     }
 
     /**
      * The point forecast after every vector, [vectors][H * T] (horizon-major, targets in the
-     * manifest's order), of the bundle in {@code bundle}; {@code streamNames} names the vectors' values.
+     * manifest's order); {@code streamNames} names the vectors' values.
      */
-    public static double[][] of(OrtEnvironment env, Path bundle, BundleManifest m, List<String> streamNames,
-                                List<FeatureVector> vectors) throws OrtException {
+    public double[][] of(List<String> streamNames, List<FeatureVector> vectors) throws OrtException {
         int f = m.featureSpec().size();
         int steps = vectors.size();
         int[] projection = new int[f];
@@ -51,8 +59,7 @@ public final class SequenceForecast {
         int t = m.targets().size();
         int q = Math.max(1, m.quantiles().length);
         int median = m.quantiles().length == 0 ? 0 : Math.max(0, Arrays.binarySearch(m.quantiles(), 0.5));
-        try (OrtSession session = env.createSession(bundle.resolve(BundleManifest.SEQUENCE_FILE).toString());
-             OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[]{1, steps, f});
+        try (OnnxTensor input = OnnxTensor.createTensor(OnnxEnvironment.get(), FloatBuffer.wrap(x), new long[]{1, steps, f});
              OrtSession.Result result = session.run(Map.of(BundleManifest.INPUT, input))) {
             FloatBuffer out = ((OnnxTensor) result.get(BundleManifest.OUTPUT).orElseThrow()).getFloatBuffer();
             double[][] forecasts = new double[steps][h * t];
@@ -64,5 +71,10 @@ public final class SequenceForecast {
             }
             return forecasts;
         }
+    }
+
+    @Override
+    public void close() throws OrtException {
+        session.close();
     }
 }

@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.streamcast.contracts.bundle.BundleManifest;
 import dev.streamcast.contracts.bundle.GraphCheck;
+import dev.streamcast.contracts.bundle.OnnxEnvironment;
 import dev.streamcast.contracts.bundle.InvalidBundleException;
 import dev.streamcast.contracts.bundle.Manifests;
 
@@ -32,43 +33,9 @@ public final class ModelLoader {
         this.intraOpThreads = intraOpThreads;
     }
 
-    private static volatile OrtEnvironment environment;
-
-    /**
-     * ONNX Runtime's environment, created on a thread with a large stack: its native start-up
-     * was measured to crash (SIGSEGV) on a default-sized thread stack when the JVM's class path is
-     * long, as it is when the forecaster runs from a Maven class path rather than quarkus-run.jar.
-     */
+    /** ONNX Runtime's environment ({@link OnnxEnvironment}: created on a thread with a large stack). */
     public static OrtEnvironment environment() {
-        OrtEnvironment env = environment;
-        if (env != null) {
-            return env;
-        }
-        synchronized (ModelLoader.class) {
-            if (environment == null) {
-                OrtEnvironment[] created = new OrtEnvironment[1];
-                RuntimeException[] failed = new RuntimeException[1];
-                Thread init = new Thread(null, () -> {
-                    try {
-                        created[0] = OrtEnvironment.getEnvironment();
-                    } catch (RuntimeException e) {
-                        failed[0] = e;
-                    }
-                }, "onnxruntime-init", 64L << 20);
-                init.start();
-                try {
-                    init.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while starting ONNX Runtime", e);
-                }
-                if (failed[0] != null) {
-                    throw failed[0];
-                }
-                environment = created[0];
-            }
-            return environment;
-        }
+        return OnnxEnvironment.get();
     }
 
     public static Provider provider(String name) {

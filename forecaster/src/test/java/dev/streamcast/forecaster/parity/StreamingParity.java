@@ -153,7 +153,9 @@ public final class StreamingParity {
     /** {@code streamNames}: the feature names of the vectors' spec, in their order. */
     public static double[][] offline(Path bundle, BundleManifest m, List<String> streamNames, List<FeatureVector> vectors)
             throws Exception {
-        return SequenceForecast.of(ModelLoader.environment(), bundle, m, streamNames, vectors);
+        try (SequenceForecast sequence = SequenceForecast.open(bundle, m)) {
+            return sequence.of(streamNames, vectors);
+        }
     }
 
     private static KafkaStreams start(String bootstrap, String app, Path stateDir, Topology topology) throws Exception {
