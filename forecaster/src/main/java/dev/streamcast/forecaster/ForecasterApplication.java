@@ -1,6 +1,7 @@
 package dev.streamcast.forecaster;
 
 import dev.streamcast.contracts.topics.Topics;
+import dev.streamcast.forecaster.evaluation.OnlineEvaluation;
 import dev.streamcast.forecaster.metrics.ForecasterMetrics;
 import dev.streamcast.forecaster.model.BundleSource;
 import dev.streamcast.forecaster.model.DirectoryBundleSource;
@@ -17,6 +18,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -34,9 +36,6 @@ public class ForecasterApplication {
             return all.get(0);
         }
     }
-
-    @ConfigProperty(name = "quarkus.kafka-streams.bootstrap-servers")
-    String bootstrapServers;
 
     private volatile ModelWatcher watcher;
 
@@ -65,6 +64,8 @@ public class ForecasterApplication {
             slots.add(new ModelSlot("shadow", settings.modelName(), settings.shadowAlias(), Topics.FORECASTS_SHADOW.name(), source,
                     loader, metrics));
         }
+        slots.forEach(slot -> slot.onChosen(model -> OnlineEvaluation.meterChosen(slot.role(), settings.evaluationHorizons(), metrics,
+                model)));
         return new Slots(List.copyOf(slots));
     }
 
@@ -86,8 +87,9 @@ public class ForecasterApplication {
         return ForecastTopology.build(settings, slots.all(), metrics);
     }
 
-    void start(@Observes StartupEvent event, Slots slots, ForecasterSettings settings) {
-        watcher = new ModelWatcher(bootstrapServers, slots.all(), settings.retryInterval());
+    /** The watcher connects with the stream's own settings (Quarkus' StreamsConfig), security included. */
+    void start(@Observes StartupEvent event, Slots slots, ForecasterSettings settings, StreamsConfig streams) {
+        watcher = new ModelWatcher(ModelWatcher.connection(streams), slots.all(), settings.retryInterval());
         watcher.start();
     }
 

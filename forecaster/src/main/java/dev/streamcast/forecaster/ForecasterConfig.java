@@ -27,6 +27,8 @@ public interface ForecasterConfig {
 
     Faults faults();
 
+    Alerts alerts();
+
     /** cpu or cuda (CUDA needs the -Pcuda build and a GPU; asking for it elsewhere fails with the reason). */
     @WithDefault("cpu")
     String executionProvider();
@@ -150,6 +152,16 @@ public interface ForecasterConfig {
          */
         @WithDefault("PT60S")
         Duration newerModelWait();
+    }
+
+    interface Alerts {
+        /**
+         * An entity counts in {@code forecaster_stale_entities} once this many of its inputs in a row
+         * brought no forecast (refused, failed, waiting, no model); in its first warm-up, once it had
+         * this many inputs beyond those the model needs before its first forecast.
+         */
+        @WithDefault("3")
+        int staleSteps();
     }
 
     interface Shadow {

@@ -117,8 +117,10 @@ class ForecasterApplicationTest {
         return given().get("/q/metrics").then().statusCode(200).extract().asString();
     }
 
+    /** The value of the series {@code name{labels}} ({@code labels} empty: a series without labels), NaN when absent. */
     static double metric(String text, String name, String labels) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{" + labels + "\\} ([0-9.eE+-]+)$").matcher(text);
+        String series = Pattern.quote(name) + (labels.isEmpty() ? "" : "\\{" + labels + "\\}");
+        Matcher m = Pattern.compile("(?m)^" + series + " ([0-9.eE+-]+)$").matcher(text);
         return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
     }
 
@@ -128,6 +130,31 @@ class ForecasterApplicationTest {
         given().get("/q/health/live").then().statusCode(200);
         String body = given().get("/q/health/ready").then().statusCode(503).extract().asString();
         assertThat(body).contains("has no alias champion for model fleet");
+
+        String text = metrics();
+        assertThat(metric(text, "streamcast_ready", "")).isZero();
+        assertThat(metric(text, "streamcast_live", "")).isEqualTo(1.0);
+        assertThat(metric(text, "forecaster_model_loaded", "slot=\"served\"")).isZero();
+    }
+
+    @Test
+    @Order(1)
+    void everyCounterAnAlertCanNameIsScrapedAtZeroBeforeAnythingHappened() {
+        String text = metrics();
+        for (String reason : List.of("BAD_KEY", "MALFORMED", "PROCESSING_ERROR", "UNKNOWN_SPEC", "SPEC_MISMATCH", "MODEL_ERROR",
+                "NON_FINITE_OUTPUT")) {
+            assertThat(metric(text, "forecaster_refused_total", "reason=\"" + reason + "\"")).as(reason).isZero();
+        }
+        for (String name : List.of("forecaster_model_swaps_total", "forecaster_model_swap_failures_total",
+                "forecaster_model_rejections_total", "forecaster_newer_model_waits_total", "forecaster_stepped_by_older_model_total",
+                "forecaster_entities_expired_total", "forecaster_state_discarded_total", "forecaster_forecasts_out_total",
+                "forecaster_stale_inputs_total", "forecaster_end_to_end_seconds_count", "forecaster_inference_seconds_count",
+                "forecaster_batch_size_count", "forecaster_entities", "forecaster_stale_entities", "forecaster_model_version")) {
+            assertThat(metric(text, name, "slot=\"served\"")).as(name).isZero();
+        }
+        assertThat(metric(text, "forecaster_held_vectors", "slot=\"all\"")).isZero();
+        assertThat(metric(text, "forecaster_records_in_total", "")).isZero();
+        assertThat(text).as("no shadow slot is configured").doesNotContain("slot=\"shadow\"");
     }
 
     @Test
@@ -171,6 +198,9 @@ class ForecasterApplicationTest {
                 .contains("forecaster_entities{slot=\"served\"} 3.0")
                 .contains("forecaster_inference_seconds_count{slot=\"served\"}")
                 .contains("forecaster_end_to_end_seconds_count{slot=\"served\"}");
+        assertThat(metric(text, "forecaster_stale_entities", "slot=\"served\"")).as("every entity forecasts").isZero();
+        assertThat(metric(text, "forecaster_model_loaded", "slot=\"served\"")).isEqualTo(1.0);
+        assertThat(metric(text, "streamcast_ready", "")).isEqualTo(1.0);
         given().get("/q/health/ready").then().statusCode(200);
     }
 
@@ -290,6 +320,9 @@ class ForecasterApplicationTest {
         String live = given().get("/q/health/live").then().statusCode(503).extract().asString();
         assertThat(live).contains("NOT_RUNNING");
         given().get("/q/health/ready").then().statusCode(503);
+        String text = metrics();
+        assertThat(metric(text, "streamcast_live", "")).isZero();
+        assertThat(metric(text, "streamcast_ready", "")).isZero();
     }
 
     void publish(long version, Long previous) throws Exception {

@@ -14,7 +14,10 @@ import io.quarkus.test.junit.QuarkusTest;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -27,14 +30,42 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
-/** The whole ingest application on a real broker: records in, vectors and DLQ records out, health and metrics. */
+/**
+ * The whole ingest application on a real broker: every counter at zero from the start, then records
+ * in, vectors and DLQ records out, health and metrics.
+ */
 @QuarkusTest
 @WithTestResource(KafkaTestResource.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class IngestApplicationTest {
 
     KafkaFixture kafka;
 
     @Test
+    @Order(1)
+    void everyCounterAnAlertCanNameIsScrapedAtZeroBeforeTheFirstRecord() {
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        for (String reason : List.of("MALFORMED", "BAD_TIMESTAMP", "TIMESTAMP_OUT_OF_BOUNDS", "NON_FINITE", "TEXT_TOO_LONG", "BAD_KEY",
+                "UNKNOWN_CHANNEL", "LATE", "PROCESSING_ERROR")) {
+            assertThat(metrics).contains("ingest_dlq_total{reason=\"" + reason + "\"} 0.0");
+        }
+        for (String stage : List.of("deserialization", "production", "processing")) {
+            assertThat(metrics).contains("ingest_handler_errors_total{stage=\"" + stage + "\"} 0.0");
+        }
+        assertThat(metrics).contains("ingest_records_in_total{topic=\"sensor-readings\"} 0.0")
+                .contains("ingest_records_in_total{topic=\"text-events\"} 0.0")
+                .contains("ingest_vectors_out_total 0.0")
+                .contains("ingest_late_total 0.0")
+                .contains("ingest_imputed_values_total 0.0")
+                .contains("ingest_unknown_channel_values_total 0.0")
+                .contains("ingest_state_discarded_total 0.0")
+                .contains("ingest_active_entities 0.0")
+                .contains("streamcast_live 1.0")
+                .containsPattern("(?m)^streamcast_ready [01]\\.0$"); // starting: UP once the stream runs
+    }
+
+    @Test
+    @Order(2)
     void windowsRealRecordsIntoVectorsAndRoutesBadOnesToTheDlq() throws Exception {
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
                 given().get("/q/health/ready").then().statusCode(200).body(containsString("RUNNING")));
@@ -84,7 +115,9 @@ class IngestApplicationTest {
                 .contains("ingest_dlq_total{reason=\"MALFORMED\"} 1.0")
                 .contains("ingest_vectors_out_total 2.0")
                 .contains("ingest_late_total 0.0")
-                .contains("ingest_active_entities 2.0");
+                .contains("ingest_active_entities 2.0")
+                .contains("streamcast_ready 1.0")
+                .contains("streamcast_live 1.0");
         given().get("/q/health/ready").then().statusCode(200).body("checks[0].data.state", equalTo("RUNNING"));
     }
 }

@@ -78,14 +78,7 @@ public final class OnlineEvaluation {
     /** The evaluated horizon steps for {@code model}, ascending, within 1..H. */
     public int[] horizons(ServedModel model) {
         if (horizonsOf != model) {
-            TreeSet<Integer> set = new TreeSet<>();
-            for (String h : horizonSettings) {
-                int value = h.equalsIgnoreCase("H") ? model.horizon() : Integer.parseInt(h);
-                if (value >= 1 && value <= model.horizon()) {
-                    set.add(value);
-                }
-            }
-            horizons = set.stream().mapToInt(Integer::intValue).toArray();
+            horizons = evaluated(horizonSettings, model.horizon());
             meters = new ForecasterMetrics.ErrorMeters[horizons.length][model.targets()];
             for (int j = 0; j < horizons.length; j++) {
                 for (int k = 0; k < model.targets(); k++) {
@@ -95,5 +88,38 @@ public final class OnlineEvaluation {
             horizonsOf = model;
         }
         return horizons;
+    }
+
+    /** {@code forecaster.evaluation.horizons} for a model of horizon {@code h}: ascending steps within 1..h. */
+    static int[] evaluated(List<String> horizonSettings, int h) {
+        TreeSet<Integer> set = new TreeSet<>();
+        for (String setting : horizonSettings) {
+            int value = setting.equalsIgnoreCase("H") ? h : Integer.parseInt(setting);
+            if (value >= 1 && value <= h) {
+                set.add(value);
+            }
+        }
+        return set.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * Meters {@code model}, just chosen to serve {@code slot}, before its first forecast: its online
+     * error meters exist at zero from now on, and {@code forecaster_backtest_abs_error} holds its
+     * backtest MAE per target. The trainer measures MAE on z-scored values over every target and
+     * horizon step (trainer README), so in the target's units it is that MAE times the target's
+     * standard deviation: exact for one target, the targets' mean error scaled per target for several.
+     */
+    public static void meterChosen(String slot, List<String> horizonSettings, ForecasterMetrics metrics, ServedModel model) {
+        List<String> targets = model.manifest().targets();
+        for (int h : evaluated(horizonSettings, model.horizon())) {
+            for (String target : targets) {
+                metrics.error(slot, model.ref(), h, target);
+            }
+        }
+        Double mae = model.manifest().metrics().get("mae");
+        for (int k = 0; k < targets.size(); k++) {
+            double std = model.manifest().std()[model.manifest().targetIndex(targets.get(k))];
+            metrics.backtestAbsError(slot, targets.get(k), mae == null ? Double.NaN : mae * std);
+        }
     }
 }

@@ -3,32 +3,47 @@ package dev.streamcast.forecaster.metrics;
 import dev.streamcast.contracts.deadletter.DeadLetterReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 
 /**
  * The forecaster's Prometheus metrics (names as scraped from /q/metrics; forecaster/README.md
  * lists them). Per-slot meters carry a {@code slot} tag: {@code served} or {@code shadow}.
  * The meters touched per record or per forecast are registered once per slot and found with one
  * lookup of the slot's name, so counting costs no allocation on the hot path.
+ *
+ * <p>Every counter exists at zero from start-up ({@link #registerSlot} for each configured slot,
+ * the refusal reasons here), so a Prometheus {@code increase()} over it also sees its first
+ * increment: a counter that appeared only then would start at its first value, and the increase
+ * to it be lost.
  */
 public final class ForecasterMetrics {
 
+    /** The reasons the forecaster refuses vectors for: each has its {@code forecaster_refused_total} series from the start. */
+    public static final Set<DeadLetterReason> REASONS = EnumSet.of(DeadLetterReason.BAD_KEY, DeadLetterReason.MALFORMED,
+            DeadLetterReason.PROCESSING_ERROR, DeadLetterReason.UNKNOWN_SPEC, DeadLetterReason.SPEC_MISMATCH,
+            DeadLetterReason.MODEL_ERROR, DeadLetterReason.NON_FINITE_OUTPUT);
+
     private final MeterRegistry registry;
+    private final Map<String, AtomicReference<Double>> backtests = new ConcurrentHashMap<>();
     private final Counter recordsIn;
-    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final AtomicLong held;
+    private final Map<DeadLetterReason, Counter> refused = new ConcurrentHashMap<>();
     private final Map<String, DistributionSummary> summaries = new ConcurrentHashMap<>();
-    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
-    private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
     private final Map<String, SlotMeters> slots = new ConcurrentHashMap<>();
 
-    /** The meters of one slot that move with every record or forecast. */
+    /** Every meter of one slot. */
     private final class SlotMeters {
         final Counter forecastsOut;
         final Counter stale;
@@ -37,25 +52,65 @@ public final class ForecasterMetrics {
         final Timer endToEnd;
         final AtomicLong entities;
         final AtomicLong stateBytes;
+        final AtomicLong staleEntities;
+        final AtomicLong modelVersion;
+        final Counter swaps;
+        final Counter swapFailures;
+        final Counter rejections;
+        final Counter newerModelWaits;
+        final Counter steppedByOlderModel;
+        final Counter expired;
+        final Counter discarded;
 
         SlotMeters(String slot) {
-            entities = gauge("forecaster_entities", "entities with state", "slot", slot);
-            stateBytes = gauge("forecaster_state_bytes", "bytes of entity state in the stores", "slot", slot);
-            forecastsOut = Counter.builder("forecaster_forecasts_out").description("forecasts written").tag("slot", slot)
-                    .register(registry);
-            stale = Counter.builder("forecaster_stale_inputs")
-                    .description("vectors skipped because their entity had already moved past their window").tag("slot", slot)
-                    .register(registry);
+            entities = gauge("forecaster_entities", "entities with state", slot);
+            stateBytes = gauge("forecaster_state_bytes", "bytes of entity state in the stores", slot);
+            staleEntities = gauge("forecaster_stale_entities", "entities whose last forecaster.alerts.stale-steps inputs or more"
+                    + " brought no forecast (past their first warm-up)", slot);
+            modelVersion = gauge("forecaster_model_version", "version of the model serving (0 before any)", slot);
+            forecastsOut = counter("forecaster_forecasts_out", "forecasts written", slot);
+            stale = counter("forecaster_stale_inputs", "vectors skipped because their entity had already moved past their window",
+                    slot);
             batchSize = DistributionSummary.builder("forecaster_batch_size").description("entities per ONNX Runtime call")
                     .tag("slot", slot).serviceLevelObjectives(1, 8, 32, 64, 128, 256, 512, 1024).register(registry);
-            inference = timer("forecaster_inference", "one batched step call", "slot", slot);
-            endToEnd = timer("forecaster_end_to_end", "window end to forecast written", "slot", slot);
+            inference = timer("forecaster_inference", "one batched step call", slot);
+            endToEnd = timer("forecaster_end_to_end", "window end to forecast written", slot);
+            swaps = counter("forecaster_model_swaps", "models swapped in", slot);
+            swapFailures = counter("forecaster_model_swap_failures", "models that failed to load (the previous one kept serving)",
+                    slot);
+            rejections = counter("forecaster_model_rejections", "served models taken out after their first batches all failed",
+                    slot);
+            newerModelWaits = counter("forecaster_newer_model_waits", "entities whose state a newer model version built, waiting"
+                    + " for it to load here", slot);
+            steppedByOlderModel = counter("forecaster_stepped_by_older_model", "entities stepped by an older model version than"
+                    + " built their state, after waiting for the newer one (forecaster.faults.newer-model-wait) or on their next"
+                    + " input", slot);
+            expired = counter("forecaster_entities_expired", "entities dropped after their TTL", slot);
+            discarded = counter("forecaster_state_discarded", "entity states in a format this release cannot read, discarded (the"
+                    + " entity starts anew)", slot);
         }
     }
 
     public ForecasterMetrics(MeterRegistry registry) {
         this.registry = registry;
         this.recordsIn = Counter.builder("forecaster_records_in").description("feature vectors read").register(registry);
+        for (DeadLetterReason reason : REASONS) {
+            refused.put(reason, refusedCounter(reason));
+        }
+        held = new AtomicLong();
+        Gauge.builder("forecaster_held_vectors", held, AtomicLong::get)
+                .description("feature vectors waiting for their spec to reach feature-specs").tag("slot", "all").register(registry);
+    }
+
+    /**
+     * Registers every meter of {@code slot} at zero, and {@code forecaster_model_loaded{slot}}, read at
+     * each scrape from {@code modelLoaded}: call once per configured slot, at start.
+     */
+    public void registerSlot(String slot, BooleanSupplier modelLoaded) {
+        slot(slot);
+        Gauge.builder("forecaster_model_loaded", () -> modelLoaded.getAsBoolean() ? 1 : 0)
+                .description("1 while a model serves this slot, 0 while none does (none loaded yet, or the one loaded failed"
+                        + " every step with nothing to go back to)").tag("slot", slot).register(registry);
     }
 
     public void recordIn() {
@@ -72,7 +127,8 @@ public final class ForecasterMetrics {
     }
 
     public void refused(DeadLetterReason reason) {
-        counter("forecaster_refused", "feature vectors refused, to the DLQ", "reason", reason.name()).increment();
+        Counter counter = refused.get(reason);
+        (counter != null ? counter : refused.computeIfAbsent(reason, this::refusedCounter)).increment();
     }
 
     public void stale(String slot) {
@@ -90,35 +146,31 @@ public final class ForecasterMetrics {
     }
 
     public void swap(String slot, boolean ok) {
-        counter(ok ? "forecaster_model_swaps" : "forecaster_model_swap_failures",
-                ok ? "models swapped in" : "models that failed to load (the previous one kept serving)", "slot", slot).increment();
+        SlotMeters meters = slot(slot);
+        (ok ? meters.swaps : meters.swapFailures).increment();
     }
 
     /** Vectors held until their spec is known ({@code forecaster_held_vectors}). */
     public void held(long delta) {
         if (delta != 0) {
-            gauge("forecaster_held_vectors", "feature vectors waiting for their spec to reach feature-specs", "slot", "all")
-                    .addAndGet(delta);
+            held.addAndGet(delta);
         }
     }
 
     public void waitedForNewerModel(String slot) {
-        counter("forecaster_newer_model_waits", "entities whose state a newer model version built, waiting for it to load here",
-                "slot", slot).increment();
+        slot(slot).newerModelWaits.increment();
     }
 
     public void steppedByOlderModel(String slot) {
-        counter("forecaster_stepped_by_older_model", "entities stepped by an older model version than built their state, after"
-                + " waiting for the newer one (forecaster.faults.newer-model-wait) or on their next input", "slot", slot).increment();
+        slot(slot).steppedByOlderModel.increment();
     }
 
     public void modelRejected(String slot) {
-        counter("forecaster_model_rejections", "served models taken out after their first batches all failed", "slot", slot)
-                .increment();
+        slot(slot).rejections.increment();
     }
 
     public void modelVersion(String slot, long version) {
-        gauge("forecaster_model_version", "version of the model serving", "slot", slot).set(version);
+        slot(slot).modelVersion.set(version);
     }
 
     public void entities(String slot, long delta) {
@@ -129,13 +181,32 @@ public final class ForecasterMetrics {
         slot(slot).stateBytes.addAndGet(delta);
     }
 
+    /** Entities that crossed the staleness threshold ({@code forecaster_stale_entities}), or back. */
+    public void staleEntities(String slot, long delta) {
+        slot(slot).staleEntities.addAndGet(delta);
+    }
+
     public void expired(String slot, long count) {
-        counter("forecaster_entities_expired", "entities dropped after their TTL", "slot", slot).increment(count);
+        slot(slot).expired.increment(count);
     }
 
     public void stateDiscarded(String slot) {
-        counter("forecaster_state_discarded", "entity states in a format this release cannot read, discarded (the entity starts anew)",
-                "slot", slot).increment();
+        slot(slot).discarded.increment();
+    }
+
+    /**
+     * {@code forecaster_backtest_abs_error{slot,target}}: the mean absolute error the backtest of the
+     * model chosen for {@code slot} measured on {@code target}, in the target's units (NaN where its
+     * manifest has none). The live error ({@code forecaster_abs_error}) is compared with it.
+     */
+    public void backtestAbsError(String slot, String target, double value) {
+        backtests.computeIfAbsent(slot + "|" + target, k -> {
+            AtomicReference<Double> holder = new AtomicReference<>(Double.NaN);
+            Gauge.builder("forecaster_backtest_abs_error", holder, AtomicReference::get)
+                    .description("mean absolute error the serving model's backtest measured, in the target's units")
+                    .tags("slot", slot, "target", target).register(registry);
+            return holder;
+        }).set(value);
     }
 
     /** The online error meters of one slot, model, horizon and target: found once, recorded per scored forecast. */
@@ -160,23 +231,23 @@ public final class ForecasterMetrics {
         }
     }
 
-    private Counter counter(String name, String description, String tag, String value) {
-        return counters.computeIfAbsent(name + "|" + value,
-                k -> Counter.builder(name).description(description).tag(tag, value).register(registry));
+    private Counter refusedCounter(DeadLetterReason reason) {
+        return Counter.builder("forecaster_refused").description("feature vectors refused, to the DLQ").tag("reason", reason.name())
+                .register(registry);
     }
 
-    private Timer timer(String name, String description, String tag, String value) {
-        return timers.computeIfAbsent(name + "|" + value, k -> Timer.builder(name).description(description).tag(tag, value)
-                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(1000))
-                .maximumExpectedValue(Duration.ofSeconds(30)).register(registry));
+    private Counter counter(String name, String description, String slot) {
+        return Counter.builder(name).description(description).tag("slot", slot).register(registry);
     }
 
-    private AtomicLong gauge(String name, String description, String tag, String value) {
-        return gauges.computeIfAbsent(name + "|" + value, k -> {
-            AtomicLong holder = new AtomicLong();
-            io.micrometer.core.instrument.Gauge.builder(name, holder, AtomicLong::get).description(description)
-                    .tag(tag, value).register(registry);
-            return holder;
-        });
+    private Timer timer(String name, String description, String slot) {
+        return Timer.builder(name).description(description).tag("slot", slot).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(1000)).maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
+    }
+
+    private AtomicLong gauge(String name, String description, String slot) {
+        AtomicLong holder = new AtomicLong();
+        Gauge.builder(name, holder, AtomicLong::get).description(description).tag("slot", slot).register(registry);
+        return holder;
     }
 }

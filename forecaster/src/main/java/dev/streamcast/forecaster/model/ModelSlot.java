@@ -8,6 +8,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * One served alias of one model: the model serving it now, and the next one once it has been
@@ -47,6 +48,9 @@ public final class ModelSlot implements AutoCloseable {
     /** Where the alias points as last known, and whether that is known to be current (a lookup, a caught-up watcher). */
     private volatile long aliasVersion = -1;
     private volatile boolean aliasCurrent;
+    /** Told of every model chosen to serve this slot: a newly loaded one, or the previous one taken back. */
+    private volatile Consumer<ServedModel> chosen = model -> {
+    };
 
     public ModelSlot(String role, String modelName, String alias, String sinkTopic, BundleSource source, ModelLoader loader,
                      ForecasterMetrics metrics) {
@@ -58,6 +62,12 @@ public final class ModelSlot implements AutoCloseable {
         this.loader = loader;
         this.metrics = metrics;
         this.problem = "no model yet: looking up " + modelName + "@" + alias + " in " + source.describe();
+        metrics.registerSlot(role, this::serving);
+    }
+
+    /** {@code listener} is told of every model chosen to serve this slot from now on (on the thread that chose it). */
+    public void onChosen(Consumer<ServedModel> listener) {
+        this.chosen = listener;
     }
 
     /** {@code served} or {@code shadow}: the metrics' slot tag. */
@@ -106,6 +116,15 @@ public final class ModelSlot implements AutoCloseable {
     }
 
     /**
+     * Whether a model serves this slot (or is loaded to serve from the next batch): false before the
+     * first one, and while the one serving fails every step with no previous model to go back to
+     * ({@code forecaster_model_loaded}).
+     */
+    public boolean serving() {
+        return current() != null && failing == null;
+    }
+
+    /**
      * Takes {@code failed}, the serving model, out after its first steps all failed: the previous
      * model serves again (true), or, with none, {@code failed} goes on serving and {@link #problem}
      * says why (false). Either way the failed version is not loaded again until the alias moves on.
@@ -127,6 +146,7 @@ public final class ModelSlot implements AutoCloseable {
         retire(failed);
         problem = "went back to " + current.ref() + ": " + failed.ref() + " failed every step of its first batches: " + reason;
         metrics.modelVersion(role, current.version());
+        chosen.accept(current);
         LOG.errorf("%s: %s", role, problem);
         return true;
     }
@@ -208,6 +228,7 @@ public final class ModelSlot implements AutoCloseable {
             problem = null;
             rejectedVersion = -1;
             metrics.swap(role, true);
+            chosen.accept(model);
             LOG.infof("%s: loaded %s from %s", role, model, source.describe());
             return true;
         } catch (ModelLoadException | RuntimeException e) {

@@ -11,6 +11,7 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.streams.StreamsConfig;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -30,12 +31,15 @@ import java.util.Properties;
  * <p>An unexpected failure (a bug, or a Kafka error the consumer does not recover from) does not end
  * the watcher: it is logged, counted, shown by {@link #problem()} (and so by readiness) and the
  * watcher starts over after {@code retryInterval}, from the alias lookup, with a new consumer.
+ *
+ * <p>It connects as the stream does ({@link #connection}): a broker that needs TLS and SASL for the
+ * stream needs them for the watcher too.
  */
 public final class ModelWatcher implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(ModelWatcher.class);
 
-    private final String bootstrapServers;
+    private final Map<String, Object> connection;
     private final List<ModelSlot> slots;
     private final Duration retryInterval;
     private final Thread thread;
@@ -44,12 +48,29 @@ public final class ModelWatcher implements AutoCloseable {
     private volatile String problem;
     private volatile int restarts;
 
-    public ModelWatcher(String bootstrapServers, List<ModelSlot> slots, Duration retryInterval) {
-        this.bootstrapServers = bootstrapServers;
+    /** {@code connection}: the consumer settings that reach the broker, {@link #connection} of the stream's. */
+    public ModelWatcher(Map<String, Object> connection, List<ModelSlot> slots, Duration retryInterval) {
+        this.connection = Map.copyOf(connection);
         this.slots = List.copyOf(slots);
         this.retryInterval = retryInterval;
         this.thread = new Thread(this::run, "model-watcher");
         this.thread.setDaemon(true);
+    }
+
+    /**
+     * The stream's own connection: its bootstrap servers and every {@code security.*}, {@code sasl.*}
+     * and {@code ssl.*} setting it was given (from {@code quarkus.kafka-streams.security-protocol} and
+     * its neighbours, or {@code kafka-streams.*}).
+     */
+    public static Map<String, Object> connection(StreamsConfig streams) {
+        Map<String, Object> connection = new HashMap<>();
+        connection.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", streams.getList(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)));
+        streams.originals().forEach((name, value) -> {
+            if (name.startsWith("security.") || name.startsWith("sasl.") || name.startsWith("ssl.")) {
+                connection.put(name, value);
+            }
+        });
+        return connection;
     }
 
     public void start() {
@@ -86,7 +107,7 @@ public final class ModelWatcher implements AutoCloseable {
     private void watch() {
         slots.forEach(ModelSlot::loadFromAlias);
         Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.putAll(connection);
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "forecaster-model-watcher");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

@@ -75,7 +75,7 @@ final class SlotStepper {
         this.role = slot.role();
         this.settings = settings;
         this.metrics = metrics;
-        this.store = new EntityStore(role, store, metrics);
+        this.store = new EntityStore(role, store, metrics, settings.staleSteps());
         this.pending = new PendingInputs(settings.maxBatch());
         this.store.open().forEach((entity, state) -> pending.add(entity, state, null)); // waiting when the task's last owner stopped
         this.projections = new Projections(specs);
@@ -118,6 +118,9 @@ final class SlotStepper {
             values[i] = (float) vector.values()[i];
         }
         EntityState.Pending input = new EntityState.Pending(spec.id(), vector.windowStart(), vector.windowEnd(), values);
+        if (state.isNew()) {
+            state.firstForecastDueAt(model == null || settings.emitBeforeWarmUp() ? 1 : model.manifest().warmUpSteps());
+        }
         if (model == null) { // nothing to step with: keep the history, so the first model can warm up on it
             state.rememberUnserved(input, settings.warmupMaxSteps());
             store.put(entity, state);
@@ -275,6 +278,9 @@ final class SlotStepper {
             Forecast forecast = ForecastEmitter.forecast(model, stepped, yhat);
             emitter.emit(entity, forecast, stepped.windowEnd(), now);
             evaluation.remember(model, state, forecast);
+            state.forecastWritten();
+        } else {
+            state.noForecastWritten();
         }
         store.put(entity, state);
         return true;

@@ -16,7 +16,9 @@ import java.util.List;
  *       raw vectors (named by their spec);</li>
  *   <li>the input waiting for its batch, if any (an input is part of the state from the moment
  *       its offset may be committed);</li>
- *   <li>recent point forecasts at the evaluated horizons, to score them when their actual arrives.</li>
+ *   <li>recent point forecasts at the evaluated horizons, to score them when their actual arrives;</li>
+ *   <li>how many of its inputs in a row brought no forecast when one was due ({@link #missedForecasts()}),
+ *       which {@code forecaster_stale_entities} counts from.</li>
  * </ul>
  * Mutable on purpose: a stream thread reads it, updates it and writes it back. Its bytes are
  * {@link EntityStateFormat}'s.
@@ -27,6 +29,7 @@ public final class EntityState {
     long steps;
     long lastWindowStart = Long.MIN_VALUE;   // of the last input stepped
     long lastInput = Long.MIN_VALUE;         // window end of the last input accepted (stepped or pending): the TTL's clock
+    int missedForecasts;                     // inputs in a row without a forecast when one was due; < 0 in the first warm-up
     float[] tensors = new float[0];
 
     String historySpec = "";
@@ -43,6 +46,8 @@ public final class EntityState {
 
     /** Size of this state as last read from or written to the store; 0 for a new entity. Not stored. */
     int storedBytes;
+    /** Whether {@code forecaster_stale_entities} counts this state as last read or written. Not stored. */
+    boolean countedStale;
 
     /** An input waiting for its batch: raw values in stream units, in the order of its spec. */
     public record Pending(String specId, long windowStart, long windowEnd, float[] values) {
@@ -64,11 +69,12 @@ public final class EntityState {
         lastInput = input.windowEnd();
     }
 
-    /** With no model to step: the input only joins the history, so the first model can warm up on it. */
+    /** With no model to step: the input only joins the history, so the first model can warm up on it. No forecast. */
     public void rememberUnserved(Pending input, int historyCapacity) {
         remember(input.specId(), input.values(), historyCapacity);
         lastWindowStart = input.windowStart();
         lastInput = input.windowEnd();
+        missedForecast();
     }
 
     /**
@@ -84,9 +90,50 @@ public final class EntityState {
         return input;
     }
 
-    /** Drops the pending input unstepped (a model that cannot read it). */
+    /** Drops the pending input unstepped (refused: a model that cannot read it, or fails on it). No forecast. */
     public void dropPending() {
         pending = null;
+        missedForecast();
+    }
+
+    /** Whether this entity has never been stored: its first input is the first thing it has. */
+    public boolean isNew() {
+        return storedBytes == 0;
+    }
+
+    /**
+     * A new entity's first forecast is due with its {@code warmUp}-th input (the model's warm-up
+     * length; 1 to forecast from the first, or with no model yet): the inputs before it are no
+     * missed forecasts.
+     */
+    public void firstForecastDueAt(int warmUp) {
+        missedForecasts = 1 - Math.max(1, warmUp);
+    }
+
+    /** A forecast was written for the input just stepped. */
+    public void forecastWritten() {
+        missedForecasts = 0;
+    }
+
+    /** The input just stepped brought no forecast (the model was warming up again after a swap or a reset). */
+    public void noForecastWritten() {
+        missedForecast();
+    }
+
+    /**
+     * Inputs in a row that brought no forecast when one was due: since the last forecast, or, in the
+     * entity's first warm-up, beyond those the model needs before its first forecast (negative until
+     * then). Refused inputs count, and inputs taken while there is no model; a pending input counts
+     * once its outcome is known.
+     */
+    public int missedForecasts() {
+        return missedForecasts;
+    }
+
+    private void missedForecast() {
+        if (missedForecasts < Integer.MAX_VALUE) {
+            missedForecasts++;
+        }
     }
 
     /** Zero state for {@code ref}, whose state is {@code stateFloats} floats: no steps, no forecasts to score. */

@@ -8,33 +8,39 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The bytes of an {@link EntityState} in the store and its changelog, inside the versioned
- * envelope every streamcast store uses ({@link StateFormat}). Version 3 stores only the
- * remembered inputs there are (version 2 stored the whole ring, empty rows included) and is
- * written; version 2 is still read. State of any other version, and state written before the
+ * envelope every streamcast store uses ({@link StateFormat}). Version 4 adds the entity's count of
+ * inputs without a forecast ({@link EntityState#missedForecasts()}) right after the last input's
+ * window end, where the TTL scan reads both without decoding the rest, and is written. Versions 3
+ * (only the remembered inputs there are) and 2 (the whole ring, empty rows included) are still
+ * read, with that count at 0. State of any other version, and state written before the
  * envelope (its first format, a leading byte 1), is refused with {@link UnreadableStateException},
  * never misread: {@link EntityStore} applies the policy.
  */
 public final class EntityStateFormat {
 
-    public static final StateFormat FORMAT = new StateFormat("forecaster entity state", 3);
+    public static final StateFormat FORMAT = new StateFormat("forecaster entity state", 4);
     /** The oldest version still read. */
     static final int OLDEST_READ = 2;
+    /** The first version with {@code missedForecasts}. */
+    private static final int MISSED_FORECASTS_SINCE = 4;
 
     /** Bytes before {@code lastInput} in the payload: the model ref's length and bytes come first. */
     private static final int LAST_INPUT_AFTER_REF = Long.BYTES + Long.BYTES;
+    /** Bytes before {@code missedForecasts} in the payload, after the model ref: it follows {@code lastInput}. */
+    private static final int MISSED_FORECASTS_AFTER_REF = LAST_INPUT_AFTER_REF + Long.BYTES;
 
     private EntityStateFormat() {
     }
 
     public static byte[] encode(EntityState s) {
         EntityState.Pending pending = s.pending;
-        int size = stringBytes(s.modelRef) + 8 + 8 + 8 + 4 + 4 * s.tensors.length
+        int size = stringBytes(s.modelRef) + 8 + 8 + 8 + 4 + 4 + 4 * s.tensors.length
                 + stringBytes(s.historySpec) + 4 + 4 + 4 + 4 + 4 * s.historyCount * s.historyFeatures
                 + 1 + (pending == null ? 0 : stringBytes(pending.specId()) + 8 + 8 + 4 + 4 * pending.values().length)
                 + 4 + 4 + 8 * s.evalOrigins.length + 4 * s.evalValues.length + 4;
         ByteBuffer b = FORMAT.allocate(size);
         putString(b, s.modelRef);
-        b.putLong(s.steps).putLong(s.lastWindowStart).putLong(s.lastInput);
+        b.putLong(s.steps).putLong(s.lastWindowStart).putLong(s.lastInput).putInt(s.missedForecasts);
         putFloats(b, s.tensors);
         putString(b, s.historySpec);
         b.putInt(s.historyFeatures).putInt(s.historyCount);
@@ -82,6 +88,9 @@ public final class EntityStateFormat {
         s.steps = b.getLong();
         s.lastWindowStart = b.getLong();
         s.lastInput = b.getLong();
+        if (version >= MISSED_FORECASTS_SINCE) {
+            s.missedForecasts = b.getInt();
+        }
         s.tensors = floats(b);
         s.historySpec = string(b);
         s.historyFeatures = b.getInt();
@@ -122,6 +131,22 @@ public final class EntityStateFormat {
         ByteBuffer b = FORMAT.open(bytes, OLDEST_READ); // where it lies is the same in every version read
         try {
             return b.getLong(Integer.BYTES + b.getInt(0) + LAST_INPUT_AFTER_REF);
+        } catch (RuntimeException e) {
+            throw UnreadableStateException.corrupt(FORMAT, bytes, e);
+        }
+    }
+
+    /**
+     * The count of inputs without a forecast, read from an encoded state without decoding the rest
+     * (what a deleted state took out of {@code forecaster_stale_entities}); 0 in versions before it.
+     */
+    public static int missedForecasts(byte[] bytes) throws UnreadableStateException {
+        ByteBuffer b = FORMAT.open(bytes, OLDEST_READ);
+        if (StateFormat.versionOf(bytes) < MISSED_FORECASTS_SINCE) {
+            return 0;
+        }
+        try {
+            return b.getInt(Integer.BYTES + b.getInt(0) + MISSED_FORECASTS_AFTER_REF);
         } catch (RuntimeException e) {
             throw UnreadableStateException.corrupt(FORMAT, bytes, e);
         }

@@ -15,8 +15,11 @@ import java.util.function.BiConsumer;
 
 /**
  * One slot's entity states in its store, within one stream task: reading and writing them, and
- * keeping the {@code forecaster_entities} and {@code forecaster_state_bytes} gauges equal to what
- * the store holds.
+ * keeping the {@code forecaster_entities}, {@code forecaster_state_bytes} and
+ * {@code forecaster_stale_entities} gauges equal to what the store holds. An entity is stale while
+ * its stored state has {@code staleSteps} or more missed forecasts ({@link EntityState#missedForecasts()}):
+ * each write compares what it counted before with what it counts now, so the gauge moves as entities
+ * cross the threshold and back, at no cost beyond the write itself.
  *
  * <p>State this release cannot read (another version of {@link EntityStateFormat#FORMAT}, or
  * written before the versioned format) is discarded when it is next read or at the next TTL scan:
@@ -30,15 +33,19 @@ public final class EntityStore {
     private final String slot;
     private final KeyValueStore<String, byte[]> store;
     private final ForecasterMetrics metrics;
+    private final int staleSteps;
     private final Set<Integer> unreadableLogged = new HashSet<>();
     /** What this store adds to the gauges, taken back out when the task closes. */
     private long entities;
     private long bytes;
+    private long stale;
 
-    public EntityStore(String slot, KeyValueStore<String, byte[]> store, ForecasterMetrics metrics) {
+    /** {@code staleSteps}: missed forecasts from which an entity counts as stale ({@code forecaster.alerts.stale-steps}). */
+    public EntityStore(String slot, KeyValueStore<String, byte[]> store, ForecasterMetrics metrics, int staleSteps) {
         this.slot = slot;
         this.store = store;
         this.metrics = metrics;
+        this.staleSteps = staleSteps;
     }
 
     /**
@@ -48,6 +55,7 @@ public final class EntityStore {
     public Map<String, EntityState> open() {
         long found = 0;
         long foundBytes = 0;
+        long foundStale = 0;
         Map<String, EntityState> waiting = new LinkedHashMap<>();
         try (KeyValueIterator<String, byte[]> all = store.all()) {
             while (all.hasNext()) {
@@ -55,7 +63,8 @@ public final class EntityStore {
                 found++;
                 foundBytes += kv.value.length;
                 try {
-                    EntityState state = EntityStateFormat.decode(kv.value);
+                    EntityState state = decode(kv.value);
+                    foundStale += state.countedStale ? 1 : 0;
                     if (state.pending() != null) {
                         waiting.put(kv.key, state);
                     }
@@ -64,7 +73,7 @@ public final class EntityStore {
                 }
             }
         }
-        count(found, foundBytes);
+        count(found, foundBytes, foundStale);
         return waiting;
     }
 
@@ -75,7 +84,7 @@ public final class EntityStore {
             return new EntityState();
         }
         try {
-            return EntityStateFormat.decode(bytes);
+            return decode(bytes);
         } catch (UnreadableStateException e) {
             discard(entity, bytes, e);
             return new EntityState();
@@ -84,9 +93,39 @@ public final class EntityStore {
 
     public void put(String entity, EntityState state) {
         byte[] encoded = EntityStateFormat.encode(state);
-        count(state.storedBytes == 0 ? 1 : 0, encoded.length - state.storedBytes);
+        boolean stale = stale(state.missedForecasts());
+        count(state.storedBytes == 0 ? 1 : 0, encoded.length - state.storedBytes,
+                (stale ? 1 : 0) - (state.countedStale ? 1 : 0));
         state.storedBytes = encoded.length;
+        state.countedStale = stale;
         store.put(entity, encoded);
+    }
+
+    private EntityState decode(byte[] bytes) throws UnreadableStateException {
+        EntityState state = EntityStateFormat.decode(bytes);
+        state.countedStale = stale(state.missedForecasts());
+        return state;
+    }
+
+    private boolean stale(int missedForecasts) {
+        return missedForecasts >= staleSteps;
+    }
+
+    /**
+     * Whether {@code bytes}, as stored, count in {@code forecaster_stale_entities}: as when they were
+     * read, only a state that decodes does. The count is read where it lies; only a stale one is
+     * decoded whole (a corrupt state was never counted).
+     */
+    private boolean countedStale(byte[] bytes) {
+        try {
+            if (!stale(EntityStateFormat.missedForecasts(bytes))) {
+                return false;
+            }
+            EntityStateFormat.decode(bytes);
+            return true;
+        } catch (UnreadableStateException e) {
+            return false;
+        }
     }
 
     /** Every stored entity with its bytes, undecoded (the TTL scan reads one field of each). */
@@ -99,10 +138,10 @@ public final class EntityStore {
         }
     }
 
-    /** Deletes the entity's state of {@code bytes} stored bytes. */
-    public void delete(String entity, int stored) {
+    /** Deletes the entity's state, {@code stored} as it was in the store. */
+    public void delete(String entity, byte[] stored) {
         store.delete(entity);
-        count(-1, -stored);
+        count(-1, -stored.length, countedStale(stored) ? -1 : 0);
     }
 
     /**
@@ -110,19 +149,23 @@ public final class EntityStore {
      * gauges comes out again, so they count only the tasks this instance runs.
      */
     public void close() {
-        count(-entities, -bytes);
+        count(-entities, -bytes, -stale);
     }
 
-    private void count(long entityDelta, long byteDelta) {
+    private void count(long entityDelta, long byteDelta, long staleDelta) {
         entities += entityDelta;
         bytes += byteDelta;
         metrics.entities(slot, entityDelta);
         metrics.stateBytes(slot, byteDelta);
+        if (staleDelta != 0) {
+            stale += staleDelta;
+            metrics.staleEntities(slot, staleDelta);
+        }
     }
 
     /** The policy for state this release cannot read: deleted, counted, logged once per version found. */
     public void discard(String entity, byte[] bytes, UnreadableStateException e) {
-        delete(entity, bytes.length);
+        delete(entity, bytes);
         metrics.stateDiscarded(slot);
         if (unreadableLogged.add(e.found())) {
             LOG.warnf("%s: discarding the state of %s: %s. It starts as a new entity (forecasts resume after the model's warm-up"

@@ -32,12 +32,12 @@ public final class StateExpiry {
      */
     public List<String> expire(long streamTime) {
         long cutoff = streamTime - ttlMillis;
-        Map<String, Integer> expired = new LinkedHashMap<>();
+        Map<String, byte[]> expired = new LinkedHashMap<>();
         Map<String, Unreadable> unreadable = new LinkedHashMap<>();
         store.forEachStored((entity, bytes) -> {
             try {
                 if (EntityStateFormat.lastInput(bytes) < cutoff) {
-                    expired.put(entity, bytes.length);
+                    expired.put(entity, bytes);
                 }
             } catch (UnreadableStateException e) {
                 unreadable.put(entity, new Unreadable(bytes, e));

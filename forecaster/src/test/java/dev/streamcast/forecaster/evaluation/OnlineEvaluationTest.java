@@ -37,6 +37,23 @@ class OnlineEvaluationTest {
     }
 
     @Test
+    void aChosenModelHasItsErrorMetersAtZeroAndItsBacktestErrorInTheTargetsUnits() {
+        BundleManifest m = MANIFEST;
+        BundleManifest withMae = new BundleManifest(m.formatVersion(), m.name(), m.architecture(), m.hyperParameters(), m.featureSpec(),
+                m.targets(), m.horizon(), m.quantiles(), new double[]{0, 40}, new double[]{2, 5}, m.state(), m.warmUpSteps(),
+                m.trainingData(), java.util.Map.of("mae", 0.3), m.parameterCount(), m.opset(), m.files(), m.trainerVersion(),
+                m.sourceRevision());
+        OnlineEvaluation.meterChosen("served", List.of("1", "H"), new ForecasterMetrics(meters), TestModels.served(withMae, 4));
+
+        assertThat(meters.find("forecaster_abs_error").tags("slot", "served", "model", "fleet@4", "target", "oil").summaries())
+                .extracting(s -> s.getId().getTag("horizon")).containsExactlyInAnyOrder("1", "3");
+        assertThat(meters.get("forecaster_abs_error").tags("model", "fleet@4", "horizon", "3").summary().count()).isZero();
+        // MAE on z-scored values (0.3) times oil's standard deviation (5), not load's (2)
+        assertThat(meters.get("forecaster_backtest_abs_error").tags("slot", "served", "target", "oil").gauge().value())
+                .isCloseTo(1.5, org.assertj.core.data.Offset.offset(1e-12));
+    }
+
+    @Test
     void aForecastIsScoredAtEachEvaluatedHorizonWhenItsActualArrives() {
         EntityState state = new EntityState();
         state.startModel(model.ref(), 0);

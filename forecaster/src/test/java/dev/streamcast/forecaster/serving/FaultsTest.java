@@ -116,14 +116,24 @@ class FaultsTest {
             features.pipeInput(("e" + e).getBytes(StandardCharsets.UTF_8), Codecs.FEATURE_VECTOR.encode(v), v.windowEnd());
         }
 
-        /** Steps [from, to) of every entity, each step flushed as one batch. */
-        void steps(int from, int to, java.util.function.BiFunction<Integer, Integer, FeatureVector> vector) {
+        /**
+         * Steps [from, to) of every entity, each step flushed as one batch; returns
+         * {@code forecaster_stale_entities} after each step.
+         */
+        List<Double> steps(int from, int to, java.util.function.BiFunction<Integer, Integer, FeatureVector> vector) {
+            List<Double> stale = new ArrayList<>();
             for (int s = from; s < to; s++) {
                 for (int e = 0; e < ENTITIES; e++) {
                     pipe(e, vector.apply(e, s));
                 }
                 flush();
+                stale.add(gauge("forecaster_stale_entities"));
             }
+            return stale;
+        }
+
+        double gauge(String name) {
+            return meters.find(name).tag("slot", "served").gauge().value();
         }
 
         void flush() {
@@ -169,6 +179,17 @@ class FaultsTest {
         return new FeatureVector(v.specId(), v.windowStart(), v.windowEnd(), values, v.observed());
     }
 
+    /** {@code count} times {@code value}. */
+    static List<Double> times(int count, double value) {
+        return java.util.Collections.nCopies(count, value);
+    }
+
+    static List<Double> concat(List<Double> first, List<Double> second) {
+        List<Double> all = new ArrayList<>(first);
+        all.addAll(second);
+        return all;
+    }
+
     static List<Long> range(long from, long to) {
         List<Long> steps = new ArrayList<>();
         for (long s = from; s < to; s++) {
@@ -209,9 +230,37 @@ class FaultsTest {
     }
 
     @Test
+    void anEntityWhoseInputsKeepBeingRefusedIsStaleFromItsThirdAndLeavesTheGaugeWhenItForecastsAgain() {
+        try (Run run = new Run("fragile", true)) {
+            List<Double> stale = run.steps(0, 14, (e, s) -> e == 1 && s >= 10 && s <= 12 ? huge(e, s) : TestStream.vector(e, s));
+
+            assertThat(stale).as("no entity is stale while warming up or forecasting; e1 from its third refused input until"
+                    + " its next forecast").isEqualTo(concat(times(12, 0.0), List.of(1.0, 0.0)));
+            assertThat(run.origins(1)).containsSubsequence(9L, 13L).doesNotContain(10L, 11L, 12L);
+            assertThat(run.counter("forecaster_refused", "reason", "MODEL_ERROR")).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void anEntityInItsFirstWarmUpIsStaleOnlyOnceItHadStaleStepsInputsMoreThanTheModelNeedsBeforeItsFirstForecast() {
+        try (Run run = new Run("fragile", true)) {
+            // e3's first 12 inputs are all refused; the model forecasts from an entity's 8th input (LOOKBACK)
+            List<Double> stale = run.steps(0, 22, (e, s) -> e == 3 && s < 12 ? huge(e, s) : TestStream.vector(e, s));
+
+            int due = TestStream.LOOKBACK - 1; // inputs the model needs before its first forecast
+            int staleFrom = due + 3;           // forecaster.alerts.stale-steps more: its 10th input, step 9
+            int forecastsAt = 12 + TestStream.LOOKBACK - 1; // its 8th accepted input
+            assertThat(stale).isEqualTo(concat(concat(times(staleFrom - 1, 0.0), times(forecastsAt - staleFrom + 1, 1.0)),
+                    times(22 - forecastsAt, 0.0)));
+            assertThat(run.origins(3)).isEqualTo(range(forecastsAt, 22));
+            assertThat(run.origins(0)).isEqualTo(range(due, 22));
+        }
+    }
+
+    @Test
     void aForecastWithNanOrInfinityIsNeverWrittenAndTheEntityStartsOverAndWarmsUpAgain() {
         try (Run run = new Run("linear", true)) {
-            run.steps(0, STEPS + 10, (e, s) -> e == 2 && s == 9 ? beyondFloat(e, s) : TestStream.vector(e, s));
+            List<Double> stale = run.steps(0, STEPS + 10, (e, s) -> e == 2 && s == 9 ? beyondFloat(e, s) : TestStream.vector(e, s));
             List<FeatureVector> bad = new ArrayList<>();
             for (TestRecord<byte[], byte[]> r : run.refused) {
                 assertThat(header(r, DlqHeaders.REASON)).isEqualTo("NON_FINITE_OUTPUT");
@@ -229,6 +278,9 @@ class FaultsTest {
             assertThat(run.origins(2)).isEqualTo(expected);
             assertThat(run.origins(3)).isEqualTo(range(first, STEPS + 10));
             assertThat(run.counter("forecaster_refused", "reason", "NON_FINITE_OUTPUT")).isEqualTo(1);
+            // no forecast from step 9 (refused) through its warm-up again: stale from its third such input to its next forecast
+            int again = 9 + TestStream.LOOKBACK;
+            assertThat(stale).isEqualTo(concat(concat(times(11, 0.0), times(again - 11, 1.0)), times(STEPS + 10 - again, 0.0)));
         }
     }
 
@@ -252,6 +304,25 @@ class FaultsTest {
                 assertThat((last.origin() - TestStream.START) / TestStream.STEP).isEqualTo(STEPS - 1);
             }
             assertThat(run.counter("forecaster_model_rejections", "slot", "served")).isEqualTo(1);
+            assertThat(run.gauge("forecaster_model_loaded")).as("the previous model serves").isEqualTo(1.0);
+        }
+    }
+
+    @Test
+    void aModelThatFailsEveryStepWithNoPreviousOneToGoBackToCountsAsNoModelLoaded() {
+        try (Run run = new Run(bundles, "swapped", true, 2)) {
+            assertThat(run.gauge("forecaster_model_loaded")).isEqualTo(1.0);
+
+            List<Double> stale = run.steps(0, 3, TestStream::vector); // its first three batches all fail
+
+            assertThat(run.slot.problem()).contains("no previous model to go back to");
+            assertThat(run.gauge("forecaster_model_loaded")).isZero();
+            assertThat(stale).as("still in their first warm-up").containsOnly(0.0);
+
+            assertThat(run.slot.load(1, null)).isTrue();
+            run.steps(3, 4, TestStream::vector);
+            assertThat(run.slot.current().ref()).isEqualTo("swapped@1");
+            assertThat(run.gauge("forecaster_model_loaded")).isEqualTo(1.0);
         }
     }
 

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class EntityStoreTest {
 
     private final StoreFixture fixture = new StoreFixture();
-    private final EntityStore store = new EntityStore("served", fixture.kv, fixture.metrics);
+    private final EntityStore store = new EntityStore("served", fixture.kv, fixture.metrics, 3);
 
     @Test
     void theGaugesFollowWhatTheStoreHolds() {
@@ -22,7 +22,7 @@ class EntityStoreTest {
         assertThat(fixture.gauge("forecaster_entities")).isEqualTo(2.0);
         assertThat(fixture.gauge("forecaster_state_bytes")).isEqualTo((double) bytes);
 
-        store.delete("e2", fixture.kv.get("e2").length);
+        store.delete("e2", fixture.kv.get("e2"));
         assertThat(fixture.gauge("forecaster_entities")).isEqualTo(1.0);
         assertThat(fixture.gauge("forecaster_state_bytes")).isEqualTo((double) fixture.kv.get("e1").length);
     }
@@ -72,10 +72,63 @@ class EntityStoreTest {
         assertThat(fixture.gauge("forecaster_entities")).isZero();
         assertThat(fixture.gauge("forecaster_state_bytes")).isZero();
 
-        new EntityStore("served", fixture.kv, fixture.metrics).open(); // and comes back
+        new EntityStore("served", fixture.kv, fixture.metrics, 3).open(); // and comes back
         assertThat(fixture.gauge("forecaster_entities")).isEqualTo(2.0);
         assertThat(fixture.gauge("forecaster_state_bytes"))
                 .isEqualTo((double) (fixture.kv.get("e1").length + fixture.kv.get("e2").length));
+    }
+
+    @Test
+    void anEntityCountsAsStaleFromItsThirdMissedForecastUntilItForecastsAgain() {
+        store.open();
+        EntityState state = new EntityState();
+        state.firstForecastDueAt(2); // its first input warms up, its second is due to forecast
+        double[] stale = new double[5];
+        for (int input = 0; input < 5; input++) {
+            state.dropPending(); // refused: no forecast
+            store.put("e1", state);
+            stale[input] = fixture.gauge("forecaster_stale_entities");
+        }
+        assertThat(stale).as("inputs 1 to 5: the first one a warm-up, then three missed forecasts").containsExactly(0, 0, 0, 1, 1);
+        assertThat(state.missedForecasts()).isEqualTo(4);
+
+        state.forecastWritten();
+        store.put("e1", state);
+        assertThat(fixture.gauge("forecaster_stale_entities")).isZero();
+
+        for (int input = 0; input < 3; input++) {
+            state.noForecastWritten();
+        }
+        store.put("e1", state);
+        store.put("e2", new EntityState());
+        assertThat(fixture.gauge("forecaster_stale_entities")).isEqualTo(1.0);
+    }
+
+    @Test
+    void theStaleGaugeCountsOnlyTheOpenTasksAndWhatTheirStoresHold() {
+        EntityState stale = new EntityState();
+        for (int input = 0; input < 3; input++) {
+            stale.dropPending();
+        }
+        fixture.kv.put("stale", EntityStateFormat.encode(stale));
+        fixture.kv.put("fresh", EntityStateFormat.encode(new EntityState()));
+        store.open();
+        assertThat(fixture.gauge("forecaster_stale_entities")).isEqualTo(1.0);
+
+        store.close(); // the task moves to another instance
+        assertThat(fixture.gauge("forecaster_stale_entities")).isZero();
+
+        EntityStore back = new EntityStore("served", fixture.kv, fixture.metrics, 3);
+        back.open();
+        assertThat(fixture.gauge("forecaster_stale_entities")).isEqualTo(1.0);
+        back.delete("stale", fixture.kv.get("stale"));
+        assertThat(fixture.gauge("forecaster_stale_entities")).isZero();
+
+        EntityStore stricter = new EntityStore("served", fixture.kv, fixture.metrics, 4);
+        back.close();
+        fixture.kv.put("stale", EntityStateFormat.encode(stale));
+        stricter.open();
+        assertThat(fixture.gauge("forecaster_stale_entities")).as("3 missed forecasts, stale from 4").isZero();
     }
 
     @Test

@@ -9,7 +9,7 @@ class StateExpiryTest {
     static final long MIN = 60_000L;
 
     private final StoreFixture fixture = new StoreFixture();
-    private final EntityStore store = new EntityStore("served", fixture.kv, fixture.metrics);
+    private final EntityStore store = new EntityStore("served", fixture.kv, fixture.metrics, 3);
     private final StateExpiry expiry = new StateExpiry("served", store, fixture.metrics, 30 * MIN);
 
     private void entity(String name, long lastWindowEnd) {
@@ -35,6 +35,24 @@ class StateExpiryTest {
     }
 
     @Test
+    void aStaleEntityThatExpiresLeavesTheStaleGauge() {
+        store.open();
+        EntityState stale = new EntityState();
+        for (int refused = 0; refused < 3; refused++) {
+            stale.await(new EntityState.Pending("spec", refused * MIN, (refused + 1) * MIN, new float[]{1}));
+            stale.dropPending();
+        }
+        store.put("stale", stale);
+        entity("active", 50 * MIN);
+        assertThat(fixture.gauge("forecaster_stale_entities")).isEqualTo(1.0);
+
+        assertThat(expiry.expire(60 * MIN)).containsExactly("stale");
+
+        assertThat(fixture.gauge("forecaster_stale_entities")).isZero();
+        assertThat(fixture.gauge("forecaster_entities")).isEqualTo(1.0);
+    }
+
+    @Test
     void unreadableStateIsDiscardedAtTheScanNotCountedAsExpired() {
         fixture.kv.put("newer", StoreFixture.newerVersion());
         store.open();
@@ -44,7 +62,7 @@ class StateExpiryTest {
 
         assertThat(fixture.kv.get("newer")).isNull();
         assertThat(fixture.discarded()).isEqualTo(1.0);
-        assertThat(fixture.meters.find("forecaster_entities_expired").counter()).isNull();
+        assertThat(fixture.meters.find("forecaster_entities_expired").counter().count()).isZero();
         assertThat(fixture.gauge("forecaster_entities")).isEqualTo(1.0);
     }
 }

@@ -1,5 +1,6 @@
 package dev.streamcast.ingest.health;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -12,6 +13,7 @@ import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.api.Record;
 import org.jboss.logging.Logger;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -32,12 +34,26 @@ import java.util.Map;
 public final class CountingExceptionHandlers {
 
     private static final Logger LOG = Logger.getLogger(CountingExceptionHandlers.class);
+    static final String ERRORS = "ingest.handler.errors";
+    /** Where a handler stops the stream: the {@code stage} of {@code ingest_handler_errors_total}. */
+    static final List<String> STAGES = List.of("deserialization", "production", "processing");
 
     private CountingExceptionHandlers() {
     }
 
+    /**
+     * Every stage's counter at zero in {@code registry}, at start: Kafka Streams creates the handlers
+     * by class name, so they count through Micrometer's global registry, which the service's registry
+     * is part of, and their first count would otherwise create the series.
+     */
+    public static void countFromZero(MeterRegistry registry) {
+        for (String stage : STAGES) {
+            registry.counter(ERRORS, "stage", stage);
+        }
+    }
+
     static void count(String stage) {
-        Metrics.counter("ingest.handler.errors", "stage", stage).increment();
+        Metrics.counter(ERRORS, "stage", stage).increment();
     }
 
     /** Where the record being processed came from, or that there was none (a punctuation). */

@@ -1,11 +1,14 @@
 package dev.streamcast.ingest.windowing;
 
 import dev.streamcast.contracts.deadletter.DeadLetterReason;
+import dev.streamcast.contracts.topics.Topics;
+import dev.streamcast.ingest.health.CountingExceptionHandlers;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,12 +19,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code ingest_records_in_total{topic}}, {@code ingest_vectors_out_total},
  * {@code ingest_dlq_total{reason}}, {@code ingest_late_total},
  * {@code ingest_imputed_values_total}, {@code ingest_unknown_channel_values_total},
- * {@code ingest_state_discarded_total} and the gauge {@code ingest_active_entities}.
+ * {@code ingest_state_discarded_total} and the gauge {@code ingest_active_entities}; and, for the
+ * exception handlers, {@code ingest_handler_errors_total{stage}}. Every series exists at zero from
+ * start-up, each input topic and refusal reason included, so a Prometheus {@code increase()} over a
+ * counter also sees its first increment.
  */
 public final class IngestMetrics {
 
     /** The reasons ingest refuses records for: each has its {@code ingest_dlq_total} series from the start. */
     static final Set<DeadLetterReason> REASONS = EnumSet.range(DeadLetterReason.MALFORMED, DeadLetterReason.PROCESSING_ERROR);
+    /** The topics ingest reads: each has its {@code ingest_records_in_total} series from the start. */
+    static final List<String> INPUTS = List.of(Topics.SENSOR_READINGS.name(), Topics.TEXT_EVENTS.name());
 
     private final Map<String, Counter> recordsIn = new ConcurrentHashMap<>();
     private final Map<DeadLetterReason, Counter> dlq = new ConcurrentHashMap<>();
@@ -47,13 +55,21 @@ public final class IngestMetrics {
             dlq.put(reason, Counter.builder("ingest.dlq").tag("reason", reason.name())
                     .description("records sent to ingest-dlq").register(registry));
         }
+        for (String topic : INPUTS) {
+            recordsIn.put(topic, recordsInCounter(topic));
+        }
+        CountingExceptionHandlers.countFromZero(registry);
         Gauge.builder("ingest.active.entities", activeByTask, tasks -> tasks.values().stream().mapToLong(AtomicLong::get).sum())
                 .description("entities with window state").register(registry);
     }
 
     void recordIn(String topic) {
-        recordsIn.computeIfAbsent(topic, t -> Counter.builder("ingest.records.in").tag("topic", t)
-                .description("records read").register(registry)).increment();
+        Counter counter = recordsIn.get(topic);
+        (counter != null ? counter : recordsIn.computeIfAbsent(topic, this::recordsInCounter)).increment();
+    }
+
+    private Counter recordsInCounter(String topic) {
+        return Counter.builder("ingest.records.in").tag("topic", topic).description("records read").register(registry);
     }
 
     void vectorOut(int imputedValues) {

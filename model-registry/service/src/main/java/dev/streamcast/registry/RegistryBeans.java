@@ -3,10 +3,13 @@ package dev.streamcast.registry;
 import ai.onnxruntime.OrtEnvironment;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamcast.contracts.json.Json;
+import dev.streamcast.contracts.kafka.KafkaClientEnvironment;
 import dev.streamcast.registry.artifacts.ArtifactStore;
 import dev.streamcast.registry.artifacts.BlobLocks;
 import dev.streamcast.registry.artifacts.FileArtifactStore;
 import dev.streamcast.registry.events.EventPublisher;
+import dev.streamcast.registry.rest.ModelResource;
+import dev.streamcast.registry.security.BearerTokenFilter;
 import dev.streamcast.registry.security.Tokens;
 import dev.streamcast.registry.store.RegistryStore;
 import dev.streamcast.registry.upload.Uploads;
@@ -15,17 +18,22 @@ import io.agroal.api.AgroalDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.arc.InjectableInstance;
 import io.quarkus.runtime.Startup;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -74,7 +82,8 @@ public class RegistryBeans {
     @Startup
     EventPublisher events(RegistryStore store, RegistryConfig config, MeterRegistry metrics,
                           @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap) {
-        EventPublisher publisher = new EventPublisher(store, bootstrap, config.events().topic(), config.events().pollInterval());
+        EventPublisher publisher = new EventPublisher(store, kafkaClient(System.getenv(), bootstrap), config.events().topic(),
+                config.events().pollInterval());
         if (config.events().enabled()) {
             publisher.start();
         }
@@ -86,6 +95,35 @@ public class RegistryBeans {
 
     void closeEvents(@Disposes EventPublisher publisher) {
         publisher.close();
+    }
+
+    /**
+     * The model-events producer's connection: every producer setting among the {@code KAFKA_*}
+     * variables of {@code environment} ({@code KAFKA_SECURITY_PROTOCOL}, {@code KAFKA_SASL_JAAS_CONFIG},
+     * ...: contracts' {@link KafkaClientEnvironment}, as the trainer reads them), and the broker from
+     * {@code kafka.bootstrap.servers} (which Quarkus also reads from {@code KAFKA_BOOTSTRAP_SERVERS}).
+     * With none set: plaintext to the bootstrap servers.
+     */
+    static Map<String, Object> kafkaClient(Map<String, String> environment, String bootstrap) {
+        Map<String, Object> client = new HashMap<>(KafkaClientEnvironment.producer(environment));
+        client.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        return client;
+    }
+
+    /**
+     * Every registry counter with a series per outcome or status starts at zero, so a Prometheus
+     * {@code increase()} sees its first count too (the events' counters read the publisher and exist
+     * with it).
+     */
+    void countersAtZero(@Observes StartupEvent event, MeterRegistry metrics) {
+        for (String outcome : ModelResource.UPLOAD_OUTCOMES) {
+            metrics.counter(ModelResource.UPLOADS, "outcome", outcome);
+        }
+        metrics.counter(ModelResource.ALIAS_MOVES);
+        metrics.summary(ModelResource.UPLOAD_BYTES);
+        for (int status : BearerTokenFilter.REFUSALS) {
+            metrics.counter(BearerTokenFilter.AUTH_REFUSALS, "status", String.valueOf(status));
+        }
     }
 
     @Produces

@@ -2,6 +2,7 @@ package dev.streamcast.trainer.cli;
 
 import dev.streamcast.contracts.bundle.BundleManifest;
 import dev.streamcast.contracts.cli.Options;
+import dev.streamcast.contracts.kafka.KafkaClientEnvironment;
 import dev.streamcast.trainer.arch.Architecture;
 import dev.streamcast.trainer.arch.Architectures;
 import dev.streamcast.trainer.arch.TrainOptions;
@@ -20,6 +21,7 @@ import dev.streamcast.contracts.json.Encoding;
 import dev.streamcast.trainer.data.Mode;
 import dev.streamcast.trainer.eval.Comparison;
 import dev.streamcast.trainer.training.DjlSetup;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -29,6 +31,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -149,7 +152,7 @@ public final class TrainCommand {
         if (topic.isBlank()) {
             throw new IllegalArgumentException("--data kafka:<topic> needs the topic, e.g. kafka:" + Topics.FEATURES.name());
         }
-        FeatureHistory.History history = new FeatureHistory(o.get("--bootstrap-servers"),
+        FeatureHistory.History history = new FeatureHistory(kafkaClient(o, System.getenv()),
                 Duration.ofSeconds(o.getLong("--kafka-timeout-s", 1, 3600)),
                 Encoding.parse("--features-encoding", o.get("--features-encoding")), line -> out.println("train: " + line))
                 .read(topic, o.get("--spec"));
@@ -161,6 +164,20 @@ public final class TrainCommand {
         out.printf("train: read %d vectors of spec %s (%d features) for %d entities from %s%n", history.vectors(),
                 history.spec().id(), history.spec().size(), history.series().size(), data);
         return Dataset.panel(history.series(), mode, target, lookback, horizon, skipped -> out.println("train: left out " + skipped));
+    }
+
+    /**
+     * The features consumer's connection: every consumer setting among the {@code KAFKA_*} variables
+     * of {@code environment} ({@code KAFKA_SECURITY_PROTOCOL}, {@code KAFKA_SASL_JAAS_CONFIG}, ...:
+     * contracts' {@link KafkaClientEnvironment}, as the registry reads them); the broker from
+     * {@code --bootstrap-servers} when given, else {@code KAFKA_BOOTSTRAP_SERVERS}, else the option's default.
+     */
+    static Map<String, Object> kafkaClient(Options o, Map<String, String> environment) {
+        Map<String, Object> client = new HashMap<>(KafkaClientEnvironment.consumer(environment));
+        if (o.given("--bootstrap-servers") || !client.containsKey(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG)) {
+            client.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, o.get("--bootstrap-servers"));
+        }
+        return client;
     }
 
     public static void main(String[] args) throws Exception {

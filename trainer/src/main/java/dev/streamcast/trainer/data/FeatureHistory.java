@@ -30,7 +30,9 @@ import java.util.function.Consumer;
  * The history of the {@code features} topic up to now, as one series per entity: every
  * committed vector from the beginning to the end offsets taken when reading starts, grouped by
  * key, in window order, named by its spec from {@code feature-specs}. One spec is trained on:
- * the one asked for, or the one with the most vectors.
+ * the one asked for, or the one with the most vectors. It connects with the client settings it is
+ * given (the broker, and for a secured one {@code security.protocol}, {@code sasl.*}, {@code ssl.*});
+ * it reads committed records only and commits no offsets, whatever they say.
  */
 public final class FeatureHistory {
 
@@ -38,14 +40,20 @@ public final class FeatureHistory {
     public record History(FeatureSpec spec, List<SeriesTable> series, long vectors) {
     }
 
+    private final Map<String, Object> client;
     private final String bootstrapServers;
     private final Duration timeout;
     private final Codec<FeatureVector> vectorCodec;
     private final Consumer<String> log;
 
-    /** Reads vectors in {@code encoding} (the topic's {@code streamcast.encoding.features}); others are skipped, counted and logged. */
-    public FeatureHistory(String bootstrapServers, Duration timeout, Encoding encoding, Consumer<String> log) {
-        this.bootstrapServers = bootstrapServers;
+    /**
+     * Reads vectors in {@code encoding} (the topic's {@code streamcast.encoding.features}); others are
+     * skipped, counted and logged. {@code client}: the consumer settings that reach the broker,
+     * {@code bootstrap.servers} at least.
+     */
+    public FeatureHistory(Map<String, Object> client, Duration timeout, Encoding encoding, Consumer<String> log) {
+        this.client = Map.copyOf(client);
+        this.bootstrapServers = String.valueOf(client.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG));
         this.timeout = timeout;
         this.vectorCodec = Codecs.featureVectors(encoding);
         this.log = log;
@@ -116,13 +124,13 @@ public final class FeatureHistory {
     /** Hands every committed record of {@code topic} up to its current end to {@code each}; returns how many. */
     private long readAll(String topic, Consumer<ConsumerRecord<byte[], byte[]>> each) {
         Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "streamcast-trainer");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(timeout.toMillis()));
         p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(Math.min(timeout.toMillis(), 30_000)));
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+        p.putAll(client);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"); // what "the history up to now" means
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         long deadline = System.nanoTime() + timeout.toNanos();
         long count = 0;
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {

@@ -89,6 +89,31 @@ class TrainCommandTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--token-file " + missing + ": no such file");
     }
 
+    @Test
+    void theFeaturesConsumerTakesItsSecurityFromKafkaVariablesAndTheBrokerFromTheOptionFirst() {
+        String jaas = "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"trainer\" password=\"p\";";
+        Map<String, String> environment = Map.of(
+                "KAFKA_BOOTSTRAP_SERVERS", "streamcast-kafka-bootstrap:9093",
+                "KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
+                "KAFKA_SASL_MECHANISM", "SCRAM-SHA-512",
+                "KAFKA_SASL_JAAS_CONFIG", jaas,
+                "KAFKA_SSL_TRUSTSTORE_TYPE", "PEM",
+                "KAFKA_SSL_TRUSTSTORE_LOCATION", "/etc/streamcast/kafka-ca/ca.crt",
+                "KAFKA_HEAP_OPTS", "-Xmx1g");
+
+        assertThat(TrainCommand.kafkaClient(options(), environment)).isEqualTo(Map.of(
+                "bootstrap.servers", "streamcast-kafka-bootstrap:9093",
+                "security.protocol", "SASL_SSL",
+                "sasl.mechanism", "SCRAM-SHA-512",
+                "sasl.jaas.config", jaas,
+                "ssl.truststore.type", "PEM",
+                "ssl.truststore.location", "/etc/streamcast/kafka-ca/ca.crt"));
+        assertThat(TrainCommand.kafkaClient(options("--bootstrap-servers", "kafka-0:9093"), environment))
+                .containsEntry("bootstrap.servers", "kafka-0:9093").containsEntry("security.protocol", "SASL_SSL");
+        assertThat(TrainCommand.kafkaClient(options(), Map.of("HOME", "/root"))).as("nothing set: plaintext to the default broker")
+                .isEqualTo(Map.of("bootstrap.servers", "127.0.0.1:9092"));
+    }
+
     private static Options options(String... args) {
         return Options.parse(args, TrainCommand.OPTIONS, "train");
     }

@@ -12,6 +12,7 @@ import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Future;
@@ -26,6 +27,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * a restart or a broker outage left. Delivery is at least once; an event can be sent twice only if
  * the registry stops between the acknowledgement and the delete, which is harmless because every
  * event carries the whole alias table.
+ *
+ * <p>The producer connects with the client settings it is given (the broker, and for a secured one
+ * {@code security.protocol}, {@code sasl.*}, {@code ssl.*}: {@code KAFKA_*} variables, see
+ * {@code RegistryBeans}); they may also change its timeouts, but not {@code acks=all} and
+ * idempotence, which the delete after acknowledgement relies on.
  */
 public final class EventPublisher implements AutoCloseable {
 
@@ -44,22 +50,29 @@ public final class EventPublisher implements AutoCloseable {
     private volatile boolean running = true;
     private boolean woken;
 
-    public EventPublisher(RegistryStore store, String bootstrapServers, String topic, Duration pollInterval) {
+    /** {@code client}: the producer settings that reach the broker, {@code bootstrap.servers} at least. */
+    public EventPublisher(RegistryStore store, Map<String, Object> client, String topic, Duration pollInterval) {
         this.store = store;
         this.topic = topic;
         this.pollInterval = pollInterval;
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+        this.producer = new KafkaProducer<>(producerConfig(client), new StringSerializer(), new ByteArraySerializer());
+        this.thread = new Thread(this::loop, "model-events-publisher");
+        this.thread.setDaemon(true);
+    }
+
+    /** The publisher's own settings, then {@code client}'s, then the two that at-least-once delivery rests on. */
+    public static Map<String, Object> producerConfig(Map<String, Object> client) {
+        Map<String, Object> config = new HashMap<>(Map.of(
                 ProducerConfig.CLIENT_ID_CONFIG, "streamcast-registry",
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
                 ProducerConfig.LINGER_MS_CONFIG, 0,
-                ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 10_000), new StringSerializer(), new ByteArraySerializer());
-        this.thread = new Thread(this::loop, "model-events-publisher");
-        this.thread.setDaemon(true);
+                ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 10_000));
+        config.putAll(client);
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        return config;
     }
 
     public void start() {

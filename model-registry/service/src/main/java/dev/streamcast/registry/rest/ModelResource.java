@@ -45,6 +45,12 @@ import java.util.zip.ZipOutputStream;
 @Produces(MediaType.APPLICATION_JSON)
 public class ModelResource {
 
+    public static final String UPLOADS = "registry_uploads_total";
+    public static final String UPLOAD_BYTES = "registry_upload_bytes";
+    public static final String ALIAS_MOVES = "registry_alias_moves_total";
+    /** The {@code outcome} of {@code registry_uploads_total}. */
+    public static final List<String> UPLOAD_OUTCOMES = List.of("created", "replayed", "invalid", "too_large", "refused", "error");
+
     /** What a PUT on a model carries. */
     public record ModelUpdate(String description, Map<String, String> tags) {
     }
@@ -103,7 +109,7 @@ public class ModelResource {
             outcome = created.created() ? "created" : "replayed";
             if (created.created()) {
                 events.wake();
-                metrics.summary("registry_upload_bytes").record(created.version().sizeBytes());
+                metrics.summary(UPLOAD_BYTES).record(created.version().sizeBytes());
                 return Response.created(uri.getAbsolutePathBuilder().path(String.valueOf(created.version().version())).build())
                         .entity(created.version()).build();
             }
@@ -118,7 +124,7 @@ public class ModelResource {
             outcome = "refused";
             throw e;
         } finally {
-            metrics.counter("registry_uploads_total", "outcome", outcome).increment();
+            metrics.counter(UPLOADS, "outcome", outcome).increment();
         }
     }
 
@@ -220,7 +226,7 @@ public class ModelResource {
         }
         Version moved = store.moveAlias(Names.model(name), Names.alias(alias), move.version(), move.expectedVersion());
         events.wake();
-        metrics.counter("registry_alias_moves_total").increment();
+        metrics.counter(ALIAS_MOVES).increment();
         return moved;
     }
 

@@ -8,6 +8,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -20,6 +21,9 @@ import java.util.Set;
 public class BearerTokenFilter {
 
     private static final Set<String> READS = Set.of("GET", "HEAD", "OPTIONS");
+    public static final String AUTH_REFUSALS = "registry_auth_refusals_total";
+    /** The {@code status} of {@code registry_auth_refusals_total}. */
+    public static final List<Integer> REFUSALS = List.of(401, 403);
 
     @Inject
     Tokens tokens;
@@ -49,7 +53,7 @@ public class BearerTokenFilter {
         if (status == 0) {
             return Optional.empty();
         }
-        metrics.counter("registry_auth_refusals_total", "status", String.valueOf(status)).increment();
+        metrics.counter(AUTH_REFUSALS, "status", String.valueOf(status)).increment();
         Response.ResponseBuilder response = Response.status(status).entity(ApiErrors.body(status, problem))
                 .type("application/json");
         if (status == 401) {

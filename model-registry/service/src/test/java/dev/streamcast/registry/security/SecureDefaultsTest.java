@@ -87,6 +87,22 @@ class SecureDefaultsTest {
     }
 
     @Test
+    void everyRegistryCounterIsScrapedFromTheStartEvenBeforeItFirstCounts() {
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+
+        for (String outcome : List.of("created", "replayed", "invalid", "too_large", "refused", "error")) {
+            assertThat(metrics).containsPattern("(?m)^registry_uploads_total\\{[^}]*outcome=\"" + outcome + "\"[^}]*\\} [0-9]");
+        }
+        assertThat(metrics).containsPattern("(?m)^registry_auth_refusals_total\\{[^}]*status=\"401\"[^}]*\\} [0-9]")
+                .containsPattern("(?m)^registry_auth_refusals_total\\{[^}]*status=\"403\"[^}]*\\} 0\\.0$")
+                .containsPattern("(?m)^registry_alias_moves_total(\\{\\})? 0\\.0$")
+                .containsPattern("(?m)^registry_upload_bytes_count(\\{\\})? [0-9]")
+                .containsPattern("(?m)^registry_events_published_total(\\{\\})? 0\\.0$")
+                .containsPattern("(?m)^registry_events_failures_total(\\{\\})? 0\\.0$")
+                .containsPattern("(?m)^registry_events_pending(\\{\\})? 0\\.0$");
+    }
+
+    @Test
     void listensOnLoopbackOnly() throws Exception {
         // Quarkus' own default outside dev and test mode is 0.0.0.0: every interface
         assertThat(host).isEqualTo("127.0.0.1");
