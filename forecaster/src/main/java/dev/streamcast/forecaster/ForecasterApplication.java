@@ -14,10 +14,12 @@ import dev.streamcast.registry.client.RegistryClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import jakarta.interceptor.Interceptor;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -85,6 +87,18 @@ public class ForecasterApplication {
     @Produces
     Topology topology(ForecasterSettings settings, Slots slots, ForecasterMetrics metrics) {
         return ForecastTopology.build(settings, slots.all(), metrics);
+    }
+
+    /**
+     * Loads each slot's model before Quarkus starts the stream (this observer runs ahead of it), so
+     * that the first inputs after a restart are stepped by the model, not taken into the history of
+     * an entity as if there were none: with no model loaded an input brings no forecast, and an input
+     * left waiting by a crash would lose its forecast for good. Where the alias does not exist yet
+     * (a new deployment) or the registry does not answer, the stream starts without a model and the
+     * watcher loads one as soon as it can.
+     */
+    void loadBeforeTheStream(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent event, Slots slots) {
+        slots.all().forEach(ModelSlot::loadFromAlias);
     }
 
     /** The watcher connects with the stream's own settings (Quarkus' StreamsConfig), security included. */

@@ -91,7 +91,7 @@ public final class OnlineEvaluation {
     }
 
     /** {@code forecaster.evaluation.horizons} for a model of horizon {@code h}: ascending steps within 1..h. */
-    static int[] evaluated(List<String> horizonSettings, int h) {
+    public static int[] evaluated(List<String> horizonSettings, int h) {
         TreeSet<Integer> set = new TreeSet<>();
         for (String setting : horizonSettings) {
             int value = setting.equalsIgnoreCase("H") ? h : Integer.parseInt(setting);

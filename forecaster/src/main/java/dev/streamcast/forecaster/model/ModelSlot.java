@@ -48,6 +48,8 @@ public final class ModelSlot implements AutoCloseable {
     /** Where the alias points as last known, and whether that is known to be current (a lookup, a caught-up watcher). */
     private volatile long aliasVersion = -1;
     private volatile boolean aliasCurrent;
+    /** When the model serving now was installed (wall clock), 0 before any. */
+    private volatile long servingSince;
     /** Told of every model chosen to serve this slot: a newly loaded one, or the previous one taken back. */
     private volatile Consumer<ServedModel> chosen = model -> {
     };
@@ -94,6 +96,7 @@ public final class ModelSlot implements AutoCloseable {
             synchronized (this) {
                 ServedModel old = current;
                 current = replacement;
+                servingSince = System.currentTimeMillis();
                 failing = null;
                 metrics.modelVersion(role, replacement.version());
                 LOG.infof("%s: now serving %s%s", role, replacement, old == null ? "" : " (was " + old.ref() + ")");
@@ -102,6 +105,11 @@ public final class ModelSlot implements AutoCloseable {
             }
         }
         return current;
+    }
+
+    /** When the model serving now began to serve (wall clock, ms), 0 before any. */
+    public long servingSince() {
+        return servingSince;
     }
 
     /** The model serving now (without installing a pending one). */
@@ -142,6 +150,7 @@ public final class ModelSlot implements AutoCloseable {
             return false;
         }
         current = previous;
+        servingSince = System.currentTimeMillis();
         previous = null;
         retire(failed);
         problem = "went back to " + current.ref() + ": " + failed.ref() + " failed every step of its first batches: " + reason;

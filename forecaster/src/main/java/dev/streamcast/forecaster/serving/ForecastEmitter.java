@@ -8,6 +8,7 @@ import dev.streamcast.forecaster.model.ServedModel;
 import dev.streamcast.forecaster.state.EntityState;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -28,9 +29,17 @@ final class ForecastEmitter {
     private final ProcessorContext<byte[], byte[]> context;
     private final ForecasterMetrics metrics;
     private final Codec<Forecast> forecasts;
+    /** Each entity's latest forecast bytes, for the live page (null: not kept, as in unit tests of the emitter). */
+    private final KeyValueStore<String, byte[]> latest;
 
     ForecastEmitter(String slot, String sink, Codec<Forecast> forecasts, ProcessorContext<byte[], byte[]> context,
                     ForecasterMetrics metrics) {
+        this(slot, sink, forecasts, context, metrics, null);
+    }
+
+    ForecastEmitter(String slot, String sink, Codec<Forecast> forecasts, ProcessorContext<byte[], byte[]> context,
+                    ForecasterMetrics metrics, KeyValueStore<String, byte[]> latest) {
+        this.latest = latest;
         this.forecasts = forecasts;
         this.slot = slot;
         this.sink = sink;
@@ -95,7 +104,11 @@ final class ForecastEmitter {
 
     /** Writes the entity's forecast at its input's window end; {@code now} (wall clock) times it end to end. */
     void emit(String entity, Forecast forecast, long windowEnd, long now) {
-        context.forward(new Record<>(entity.getBytes(StandardCharsets.UTF_8), forecasts.encode(forecast), windowEnd), sink);
+        byte[] bytes = forecasts.encode(forecast);
+        context.forward(new Record<>(entity.getBytes(StandardCharsets.UTF_8), bytes, windowEnd), sink);
+        if (latest != null) {
+            latest.put(entity, bytes);
+        }
         metrics.forecastOut(slot);
         metrics.endToEnd(slot, now - windowEnd);
     }

@@ -41,6 +41,7 @@ public final class ForecastTopology {
     public static final String STATE_STORE_PREFIX = "entity-state-";
     /** Vectors waiting for their spec ({@link HeldVectors}). */
     public static final String HELD_STORE = "held-vectors";
+    public static final String LATEST_FORECAST_PREFIX = "latest-forecast-";
 
     private ForecastTopology() {
     }
@@ -52,6 +53,15 @@ public final class ForecastTopology {
 
     public static String stateStore(ModelSlot slot) {
         return STATE_STORE_PREFIX + slot.role();
+    }
+
+    /**
+     * The store of each entity's latest forecast from {@code slot}, as written to its topic, for the
+     * live page ({@code page.ForecastApi}): in memory and not changelogged (a restarted instance shows
+     * an entity's forecast again from its next step), one record per entity.
+     */
+    public static String latestForecastStore(ModelSlot slot) {
+        return LATEST_FORECAST_PREFIX + slot.role();
     }
 
     public static Topology build(ForecasterSettings settings, List<ModelSlot> slots, ForecasterMetrics metrics) {
@@ -75,6 +85,10 @@ public final class ForecastTopology {
             // commit interval, and the cache folds those into one store write and one changelog record at commit
             topology.addStateStore(Stores.keyValueStoreBuilder(supplier, Serdes.String(), Serdes.ByteArray())
                     .withCachingEnabled(), FORECAST);
+        }
+        for (ModelSlot slot : slots) {
+            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(latestForecastStore(slot)), Serdes.String(),
+                    Serdes.ByteArray()).withLoggingDisabled(), FORECAST);
         }
         for (ModelSlot slot : slots) {
             topology.addSink(sinkName(slot), slot.sinkTopic(), new ByteArraySerializer(), new ByteArraySerializer(), FORECAST);

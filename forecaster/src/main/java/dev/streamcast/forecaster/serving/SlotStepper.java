@@ -85,7 +85,8 @@ final class SlotStepper {
         this.deadLetters = deadLetters;
         this.failures = new FirstBatches(slot, settings.maxFailedBatches());
         this.emitter = new ForecastEmitter(role, ForecastTopology.sinkName(slot),
-                Codecs.forecasts(settings.forecastsEncoding()), context, metrics);
+                Codecs.forecasts(settings.forecastsEncoding()), context, metrics,
+                context.getStateStore(ForecastTopology.latestForecastStore(slot)));
         this.evaluation = new OnlineEvaluation(role, settings.evaluationHorizons(), metrics);
         this.expiry = new StateExpiry(role, this.store, metrics, settings.ttl().toMillis());
     }

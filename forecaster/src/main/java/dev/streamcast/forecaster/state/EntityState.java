@@ -53,6 +53,22 @@ public final class EntityState {
     public record Pending(String specId, long windowStart, long windowEnd, float[] values) {
     }
 
+    /** A remembered point forecast: its origin, and its values at the evaluated horizons, [horizons, targets]. */
+    public record Remembered(long origin, float[] values) {
+    }
+
+    /** The remembered point forecasts, oldest origin first. */
+    public List<Remembered> rememberedForecasts() {
+        List<Remembered> out = new ArrayList<>();
+        for (int i = 0; i < evalOrigins.length; i++) {
+            if (evalOrigins[i] != Long.MIN_VALUE) {
+                out.add(new Remembered(evalOrigins[i], Arrays.copyOfRange(evalValues, i * evalWidth, (i + 1) * evalWidth)));
+            }
+        }
+        out.sort(java.util.Comparator.comparingLong(Remembered::origin));
+        return out;
+    }
+
     /** The input waiting for its batch, or null. */
     public Pending pending() {
         return pending;
