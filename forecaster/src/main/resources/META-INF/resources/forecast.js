@@ -134,7 +134,9 @@ function render(view) {
       options: {
         animation: false, parsing: false, normalized: true, maintainAspectRatio: false,
         scales: { x: { type: 'linear', ticks: { callback: (v) => time(v) } }, y: { title: { display: true, text: target } } },
-        plugins: { legend: { labels: { filter: (item) => item.text !== 'band low' && !item.text.endsWith('challenger ') } } },
+        // no legend for the band's lower edge, nor for what has nothing to draw (no quantiles, no challenger)
+        plugins: { legend: { labels: { filter: (item, data) => item.text !== 'band low'
+            && data.datasets[item.datasetIndex].data.length > 0 } } },
       },
     });
   } else {

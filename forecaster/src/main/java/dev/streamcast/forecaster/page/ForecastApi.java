@@ -219,7 +219,7 @@ public class ForecastApi {
             }
         }
         errors.sort(Comparator.comparingDouble((Map<String, Object> r) -> (Double) r.get("mae")).reversed());
-        o.put("worstErrors", errors.subList(0, Math.min(5, errors.size())));
+        o.put("worstErrors", errors); // all of them (models x horizons x targets: a few), worst first; the fleet's view keeps five
         o.put("time", System.currentTimeMillis());
         return o;
     }

@@ -175,6 +175,9 @@ public final class Quickstart {
                                 say("model registry: %s (API %s; reads open, write token in %s)", service.url("/"),
                                         service.url("/api/models"), dataDir.resolve("registry").resolve("write-token"));
                             }
+                            if (service.name().equals("forecaster")) {
+                                say("live forecasts: %s", service.url("/"));
+                            }
                         } else if (!service.isAlive()) {
                             waiting.remove(service);
                             say("%s exited; see %s", service.name(), service.log());
