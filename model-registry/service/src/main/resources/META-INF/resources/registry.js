@@ -214,6 +214,7 @@ function saveToken(event) {
   document.getElementById('token-state').textContent = token() ? 'token set' : 'no token';
   // reads need a token unless the registry opens them: what was refused before may load now
   loadModels().catch(e => status('could not load models: ' + e.message));
+  showLiveLink();
 }
 
 document.addEventListener('DOMContentLoaded', () => {
@@ -221,4 +222,17 @@ document.addEventListener('DOMContentLoaded', () => {
   document.getElementById('token-form').addEventListener('submit', saveToken);
   document.getElementById('token-state').textContent = token() ? 'token set' : 'no token';
   loadModels().catch(e => status('could not load models: ' + e.message));
+  showLiveLink();
 });
+
+// the forecaster's live page, where the registry knows it (registry.ui.live-page-url); /api/info is
+// a read, so with reads closed it shows once a token is given
+function showLiveLink() {
+  api('GET', '/api/info').then(info => {
+    if (info.livePageUrl) {
+      const link = document.getElementById('live-link');
+      link.href = info.livePageUrl;
+      link.hidden = false;
+    }
+  }).catch(() => {});
+}

@@ -22,6 +22,14 @@ public interface RegistryConfig {
 
     Events events();
 
+    Ui ui();
+
+    /** The registry's page. */
+    interface Ui {
+        /** Where the forecaster's live page is (the quickstart sets it); the registry's page links to it. */
+        Optional<java.net.URI> livePageUrl();
+    }
+
     interface Upload {
         /** The largest archive, and the largest unpacked bundle, accepted (413 beyond). */
         @WithDefault("512M")

@@ -399,7 +399,8 @@ abstract class RegistryRules {
         assertThat(anonymous.status()).isEqualTo(401);
         reader().get("/api/models/guarded/versions/1").then().statusCode(200);
         writer().get("/api/models/guarded/versions/1").then().statusCode(200);
-        reader().get("/api/info").then().statusCode(200).body("readOpen", equalTo(false));
+        reader().get("/api/info").then().statusCode(200).body("readOpen", equalTo(false))
+                .body("livePageUrl", equalTo("http://127.0.0.1:8083/"));
         given().auth().oauth2(READ).contentType("application/json").body("{\"version\": 1}")
                 .put("/api/models/guarded/aliases/champion").then().statusCode(403);
     }

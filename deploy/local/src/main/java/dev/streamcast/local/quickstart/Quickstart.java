@@ -115,6 +115,8 @@ public final class Quickstart {
                     say("ingest is not built (%s missing): streaming raw records only", Service.INGEST.application());
                 }
                 int registryPort = -1;
+                // chosen now, so that the registry's page can link to the forecaster's live page
+                int forecasterPort = Service.FORECASTER.built() ? choosePort(host, "--forecaster-port") : -1;
                 if (Service.REGISTRY.built()) {
                     registryPort = choosePort("127.0.0.1", "--registry-port");
                     Path registryData = dataDir.resolve("registry").toAbsolutePath();
@@ -123,7 +125,9 @@ public final class Quickstart {
                     services.add(ServiceProcess.start(Service.REGISTRY, registryPort, List.of(
                             "kafka.bootstrap.servers=" + broker.bootstrapServers(),
                             "registry.data-dir=" + registryData,
-                            "registry.auth.read-open=true"), LOGS.resolve("registry.log")));
+                            "registry.auth.read-open=true", forecasterPort > 0 ? "registry.ui.live-page-url=http://"
+                                    + (host.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + forecasterPort + "/" : "registry.ui.live-page-url="),
+                            LOGS.resolve("registry.log")));
                     say("starting the model registry on 127.0.0.1 (data in %s; log %s); reads are open for the quickstart"
                             + " (registry.auth.read-open=true), writes need the token in %s", registryData,
                             LOGS.resolve("registry.log"), registryData.resolve("write-token"));
@@ -132,7 +136,6 @@ public final class Quickstart {
                 }
                 String registryUrl = "http://127.0.0.1:" + registryPort;
                 if (Service.FORECASTER.built() && Service.REGISTRY.built()) {
-                    int forecasterPort = choosePort(host, "--forecaster-port");
                     services.add(ServiceProcess.start(Service.FORECASTER, forecasterPort, List.of(
                             "kafka.bootstrap.servers=" + broker.bootstrapServers(),
                             "forecaster.registry.url=" + registryUrl,

@@ -11,7 +11,7 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** What a client or the UI needs to know before it starts: whether reads need a token, the upload limit. */
+/** What a client or the UI needs to know before it starts: whether reads need a token, the upload limit, where the live page is. */
 @Path("/api/info")
 @Produces(MediaType.APPLICATION_JSON)
 public class InfoResource {
@@ -28,6 +28,7 @@ public class InfoResource {
         info.put("readOpen", tokens.readOpen());
         info.put("maxUploadBytes", config.upload().maxSize().asLongValue());
         info.put("eventsTopic", config.events().enabled() ? config.events().topic() : null);
+        info.put("livePageUrl", config.ui().livePageUrl().map(Object::toString).orElse(null));
         return info;
     }
 }

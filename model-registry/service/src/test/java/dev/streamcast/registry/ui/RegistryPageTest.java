@@ -93,6 +93,9 @@ class RegistryPageTest {
         assertThat(browser.findElements(By.cssSelector("#models li"))).isEmpty();
         useToken(READ);
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#models li[data-model='ui-other']")));
+        // the forecaster's live page, from registry.ui.live-page-url (set for the tests)
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("live-link")));
+        assertThat(browser.findElement(By.id("live-link")).getAttribute("href")).isEqualTo("http://127.0.0.1:8083/");
         browser.findElement(By.cssSelector("#models li[data-model='ui-compare']")).click();
         wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#versions thead th[data-version]"), 2));
 
