@@ -3,6 +3,7 @@ package dev.streamcast.forecaster.page;
 import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.contracts.records.FeatureVector;
 import dev.streamcast.contracts.records.Forecast;
+import dev.streamcast.contracts.records.ModelEvent;
 import dev.streamcast.contracts.topics.Topics;
 import dev.streamcast.forecaster.TestStream;
 import dev.streamcast.testkit.KafkaFixture;
@@ -53,7 +54,8 @@ import static org.awaitility.Awaitility.await;
  * The live page and its API on a real broker and a real forecaster: the entity search, one
  * entity's actuals, latest forecast with its quantile band, earlier forecasts and live error,
  * the event stream, the fleet overview; then the page itself in Debian's headless Chromium, which
- * draws the chart and the band, gains points as forecasts arrive and switches entities. A
+ * draws the chart and the band, gains points as forecasts arrive, switches entities and follows a
+ * hot swap of the model without a reload. A
  * screenshot is kept at {@code target/forecast-page.png}.
  */
 @QuarkusTest
@@ -211,6 +213,24 @@ class ForecastPageTest {
         wait.until(d -> "e2".equals(browser.executeScript("return window.streamcastPage.lastView && window.streamcastPage.lastView.entity")));
         assertThat(browser.findElement(By.id("entity-name")).getText()).startsWith("e2");
         assertThat(browser.findElement(By.id("ov-entities")).getText()).isEqualTo("3");
+
+        // a hot swap under the open page: champion moves to version 2, and the page follows without a reload
+        Path bundles = Path.of(ConfigProvider.getConfig().getValue("forecaster.model.dir", String.class));
+        TestStream.bundle(bundles, MODEL, 2, "dlinear", Mode.S, 0.1, 0.9);
+        TestBundles.alias(bundles, MODEL, "champion", 2);
+        ModelEvent moved = new ModelEvent(ModelEvent.Type.ALIAS_MOVED, MODEL, 2, "champion", 1L,
+                TestBundles.sha256(bundles, MODEL, 2), System.currentTimeMillis(), Map.of("champion", 2L));
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties())) {
+            producer.send(new ProducerRecord<>(Topics.MODEL_EVENTS.name(), MODEL.getBytes(StandardCharsets.UTF_8),
+                    Codecs.MODEL_EVENT.encode(moved))).get();
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> "fleet@2".equals(given().get("/api/overview").jsonPath()
+                .getString("models[0].model")));
+        produce(23, 25);
+        wait.until(d -> "fleet@2".equals(browser.executeScript(
+                "const v = window.streamcastPage.lastView; return v && v.slots[0].forecast ? v.slots[0].forecast.model : null")));
+        assertThat(browser.findElement(By.id("entity-models")).getText()).contains("champion: fleet@2 since");
+        assertThat(lastX()).isEqualTo(TestStream.START + 24 * TestStream.STEP);
         Files.write(Path.of("target/forecast-page.png"), browser.getScreenshotAs(OutputType.BYTES));
     }
 
