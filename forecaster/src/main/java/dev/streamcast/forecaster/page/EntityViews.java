@@ -138,7 +138,7 @@ final class EntityViews {
             return List.of(); // remembered under another spec (before this model): not the model's features
         }
         List<float[]> rows = state.recentInputs(ACTUALS);
-        long last = state.latestWindowStart();
+        long last = state.lastRememberedWindowStart(); // a pending input is not in the history yet
         List<Map<String, Object>> points = new ArrayList<>(rows.size());
         for (int i = 0; i < rows.size(); i++) {
             Map<String, Object> values = new LinkedHashMap<>();

@@ -74,6 +74,11 @@ public final class EntityState {
         return pending;
     }
 
+    /** The window start of the last input remembered in the history (stepped, or taken in with no model); not the pending one. */
+    public long lastRememberedWindowStart() {
+        return lastWindowStart;
+    }
+
     /** The window start of the entity's latest input, pending or stepped: older vectors are stale. */
     public long latestWindowStart() {
         return pending != null ? pending.windowStart() : lastWindowStart;
