@@ -92,12 +92,7 @@ class ForecasterApplicationTest {
             producer.send(new ProducerRecord<>(Topics.FEATURE_SPECS.name(), TestStream.SPEC.id().getBytes(StandardCharsets.UTF_8),
                     Codecs.FEATURE_SPEC.encode(TestStream.SPEC))).get();
             for (int s = fromStep; s < toStep; s++) {
-                for (int e = 0; e < ENTITIES; e++) {
-                    FeatureVector v = TestStream.vector(e, s);
-                    producer.send(new ProducerRecord<>(Topics.FEATURES.name(), null, v.windowEnd(),
-                            ("e" + e).getBytes(StandardCharsets.UTF_8), Codecs.FEATURE_VECTOR.encode(v)));
-                }
-                producer.flush();
+                TestStream.produce(producer, ENTITIES, s, s + 1);
                 afterStep.accept(s);
             }
         }

@@ -3,7 +3,9 @@ package dev.streamcast.forecaster;
 import dev.streamcast.contracts.bundle.BundleManifest;
 import dev.streamcast.contracts.bundle.Manifests;
 import dev.streamcast.contracts.records.FeatureSpec;
+import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.contracts.records.FeatureVector;
+import dev.streamcast.contracts.topics.Topics;
 import dev.streamcast.testkit.Signals;
 import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.data.Mode;
@@ -11,6 +13,10 @@ import dev.streamcast.trainer.data.SeriesTable;
 import dev.streamcast.trainer.testing.TestBundles;
 import dev.streamcast.trainer.testing.TestSeries;
 
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -46,6 +52,21 @@ public final class TestStream {
             observed[k] = true;
         }
         return new FeatureVector(SPEC.id(), START + s * STEP, START + (s + 1) * STEP, values, observed);
+    }
+
+    /**
+     * Sends steps [{@code from}, {@code to}) of entities {@code e0}..{@code e<entities-1>} to
+     * {@code features}, each keyed by its entity and timestamped at its window's end, and flushes.
+     */
+    public static void produce(KafkaProducer<byte[], byte[]> producer, int entities, int from, int to) {
+        for (int s = from; s < to; s++) {
+            for (int e = 0; e < entities; e++) {
+                FeatureVector v = vector(e, s);
+                producer.send(new ProducerRecord<>(Topics.FEATURES.name(), null, v.windowEnd(),
+                        ("e" + e).getBytes(StandardCharsets.UTF_8), Codecs.FEATURE_VECTOR.encode(v)));
+            }
+        }
+        producer.flush();
     }
 
     /**

@@ -1,7 +1,6 @@
 package dev.streamcast.forecaster.page;
 
 import dev.streamcast.contracts.records.Codecs;
-import dev.streamcast.contracts.records.FeatureVector;
 import dev.streamcast.contracts.records.Forecast;
 import dev.streamcast.contracts.records.ModelEvent;
 import dev.streamcast.contracts.topics.Topics;
@@ -87,14 +86,7 @@ class ForecastPageTest {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties())) {
             producer.send(new ProducerRecord<>(Topics.FEATURE_SPECS.name(), TestStream.SPEC.id().getBytes(StandardCharsets.UTF_8),
                     Codecs.FEATURE_SPEC.encode(TestStream.SPEC))).get();
-            for (int s = fromStep; s < toStep; s++) {
-                for (int e = 0; e < ENTITIES; e++) {
-                    FeatureVector v = TestStream.vector(e, s);
-                    producer.send(new ProducerRecord<>(Topics.FEATURES.name(), null, v.windowEnd(),
-                            ("e" + e).getBytes(StandardCharsets.UTF_8), Codecs.FEATURE_VECTOR.encode(v)));
-                }
-            }
-            producer.flush();
+            TestStream.produce(producer, ENTITIES, fromStep, toStep);
         }
     }
 

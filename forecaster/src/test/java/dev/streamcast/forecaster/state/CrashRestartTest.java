@@ -2,7 +2,6 @@ package dev.streamcast.forecaster.state;
 
 import dev.streamcast.trainer.testing.TestBundles;
 import dev.streamcast.contracts.records.Codecs;
-import dev.streamcast.contracts.records.FeatureVector;
 import dev.streamcast.contracts.records.Forecast;
 import dev.streamcast.contracts.topics.Topics;
 import dev.streamcast.forecaster.StandaloneForecaster;
@@ -69,14 +68,7 @@ class CrashRestartTest {
     }
 
     void produce(KafkaProducer<byte[], byte[]> producer, int from, int to) {
-        for (int s = from; s < to; s++) {
-            for (int e = 0; e < ENTITIES; e++) {
-                FeatureVector v = TestStream.vector(e, s);
-                producer.send(new ProducerRecord<>(Topics.FEATURES.name(), null, v.windowEnd(),
-                        ("e" + e).getBytes(StandardCharsets.UTF_8), Codecs.FEATURE_VECTOR.encode(v)));
-            }
-        }
-        producer.flush();
+        TestStream.produce(producer, ENTITIES, from, to);
     }
 
     @Test
