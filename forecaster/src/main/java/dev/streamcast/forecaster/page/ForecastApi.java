@@ -103,7 +103,7 @@ public class ForecastApi {
             body.put("total", total);
             body.put("unreachable", unreachable);
             return Response.ok(body).build();
-        } catch (InvalidStateStoreException e) {
+        } catch (InvalidStateStoreException | IllegalStateException e) {
             return notQueryable(e);
         }
     }
@@ -115,7 +115,7 @@ public class ForecastApi {
         try {
             Object view = viewFromOwner(id, local);
             return view instanceof Response r ? r : Response.ok(view).build();
-        } catch (InvalidStateStoreException e) {
+        } catch (InvalidStateStoreException | IllegalStateException e) {
             return notQueryable(e);
         }
     }
@@ -135,8 +135,9 @@ public class ForecastApi {
                         Object view = viewFromOwner(id, false);
                         return view instanceof Response r ? JSON.writeValueAsString(Map.of("error", r.getEntity(), "status",
                                 r.getStatus())) : JSON.writeValueAsString(view);
-                    } catch (InvalidStateStoreException e) {
-                        return "{\"error\":{\"error\":\"the stores are not queryable now (rebalancing)\"},\"status\":503}";
+                    } catch (InvalidStateStoreException | IllegalStateException e) {
+                        return "{\"error\":{\"error\":\"the forecaster's stores are not queryable now (starting, rebalancing"
+                                + " or stopped)\"},\"status\":503}";
                     } catch (JsonProcessingException e) {
                         throw new IllegalStateException(e);
                     }
@@ -234,8 +235,9 @@ public class ForecastApi {
         return c == null ? 0 : c.count();
     }
 
-    private static Response notQueryable(InvalidStateStoreException e) {
-        return error(503, "the forecaster's stores are not queryable now (starting or rebalancing): " + e.getMessage());
+    /** The stores cannot be read: the stream is starting or rebalancing (InvalidStateStoreException) or not running. */
+    private static Response notQueryable(RuntimeException e) {
+        return error(503, "the forecaster's stores are not queryable now (starting, rebalancing or stopped): " + e.getMessage());
     }
 
     static Response error(int status, String message) {

@@ -12,6 +12,8 @@ import dev.streamcast.trainer.testing.TestBundles;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -58,10 +60,15 @@ import static org.awaitility.Awaitility.await;
  * screenshot is kept at {@code target/forecast-page.png}.
  */
 @QuarkusTest
+@TestProfile(ForecastPageTest.Page.class)
 @WithTestResource(KafkaTestResource.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ForecastPageTest {
+
+    /** An application of its own (not the one another test class may have stopped the stream of). */
+    public static final class Page implements QuarkusTestProfile {
+    }
 
     static final String MODEL = "fleet";
     static final int ENTITIES = 3;
