@@ -12,10 +12,9 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
-import ai.djl.training.initializer.UniformInitializer;
 import dev.streamcast.contracts.bundle.StateTensor;
 import dev.streamcast.trainer.arch.components.BatchScope;
-import dev.streamcast.trainer.arch.components.CausalShift;
+import dev.streamcast.trainer.arch.components.CausalConv;
 import dev.streamcast.trainer.arch.components.ChangeForecast;
 import dev.streamcast.trainer.arch.components.DiagonalStates;
 import dev.streamcast.trainer.arch.components.FeedForward;
@@ -70,8 +69,7 @@ public final class Mamba implements Architecture {
     private static final class Layer {
         final Norm norm;
         final Linear wIn;        // C to 2D: x and the gate z
-        final Parameter convW;   // [D, K]: tap m weighs x_{t-m}
-        final Parameter convB;   // [D]
+        final CausalConv conv;   // depthwise over D, K taps
         final Linear wX;         // D to r + 2N: δ, B, C (no bias)
         final Linear wDelta;     // r to D (no bias)
         final Parameter bDelta;  // [D]
@@ -83,8 +81,7 @@ public final class Mamba implements Architecture {
             String p = "layer" + l + "_";
             norm = stack.add(p + "LN", new Norm(channels));
             wIn = stack.add(p + "W_in", Linear.builder().setUnits(2L * inner).optBias(false).build());
-            convW = stack.parameter(p + "conv_w", new Shape(inner, CONV), new UniformInitializer((float) (1 / Math.sqrt(CONV))));
-            convB = stack.parameter(p + "conv_b", new Shape(inner), Initializer.ZEROS);
+            conv = new CausalConv(stack, p + "conv", "conv" + l, inner, CONV);
             wX = stack.add(p + "W_x", Linear.builder().setUnits(rank + 2L * states).optBias(false).build());
             wDelta = stack.add(p + "W_Delta", Linear.builder().setUnits(inner).optBias(false).build());
             bDelta = stack.parameter(p + "b_Delta", new Shape(inner), (m, shape, type) -> {
@@ -131,12 +128,7 @@ public final class Mamba implements Architecture {
             NDArray xz = linear(store, layer.wIn, a, training);                                 // [R, S, 2D]
             NDArray x = xz.get(new NDIndex(":, :, :{}", inner));
             NDArray z = xz.get(new NDIndex(":, :, {}:", inner));
-            NDArray w = BatchScope.of(u, store.getValue(layer.convW, u.getDevice(), training));    // [D, K]
-            NDArray conv = x.mul(w.get(new NDIndex(":, 0"))).add(store.getValue(layer.convB, u.getDevice(), training));
-            for (int m = 1; m < CONV; m++) {
-                conv = conv.add(CausalShift.delayed(x, m).mul(w.get(new NDIndex(":, {}", m))));
-            }
-            x = silu(conv);                                                                      // [R, S, D]
+            x = silu(layer.conv.forward(store, x, training));                                                                      // [R, S, D]
             NDArray projected = linear(store, layer.wX, x, training);                           // [R, S, r + 2N]
             NDArray delta = Activation.softPlus(linear(store, layer.wDelta,
                     projected.get(new NDIndex(":, :, :{}", rank)), training)
@@ -221,7 +213,7 @@ public final class Mamba implements Architecture {
             List<StateTensor> state = new ArrayList<>();
             for (int l = 0; l < layers.size(); l++) {
                 state.add(framing.carry("h" + l, inner, states));
-                state.add(framing.window("conv" + l, CONV - 1, inner));
+                state.add(layers.get(l).conv.state(framing));
             }
             return state;
         }
@@ -296,21 +288,7 @@ public final class Mamba implements Architecture {
                 String xz = Dense.apply(g, layer.norm.apply(g, u, name + "_LN"), layer.wIn, name + "_W_in"); // [R, 2D]
                 String x = slice(g, xz, 0, d);
                 String z = slice(g, xz, d, 2L * d);
-                // the ring holds x_{t-3}, x_{t-2}, x_{t-1}; with x_t, slot j of K carries tap K - 1 - j
-                String ring = framing.windowIn(g, "conv" + l, CONV - 1, d);                            // [R, K - 1, D]
-                framing.windowOut(g, x, "conv" + l, d);
-                String taps = g.node("Concat", new String[]{ring, g.node("Unsqueeze", new String[]{x, g.ints("axes", 1)})},
-                        Graph.Attr.i("axis", 1));                                                       // [R, K, D]
-                float[] w = values(layer.convW);
-                float[] bySlot = new float[CONV * d];
-                for (int j = 0; j < CONV; j++) {
-                    for (int i = 0; i < d; i++) {
-                        bySlot[j * d + i] = w[i * CONV + (CONV - 1 - j)];
-                    }
-                }
-                String conv = g.node("Add", new String[]{g.node("ReduceSum", new String[]{
-                        g.node("Mul", new String[]{taps, g.constant(name + "_conv_w", bySlot, CONV, d)}), g.ints("axes", 1)},
-                        Graph.Attr.i("keepdims", 0)), g.constant(name + "_conv_b", values(layer.convB), d)}); // [R, D]
+                String conv = layer.conv.step(g, framing, x);                                          // [R, D]
                 String[] s = selective(g, layer, name, conv);
                 String h = g.node("Add", new String[]{g.node("Mul", new String[]{s[1], framing.carryIn(g, "h" + l, d, n)}), s[2]});
                 framing.carryOut(g, h, "h" + l, d, n);
@@ -348,16 +326,7 @@ public final class Mamba implements Architecture {
                 String xz = Dense.apply(g, layer.norm.apply(g, u, name + "_LN"), layer.wIn, name + "_W_in"); // [R, S, 2D]
                 String x = slice(g, xz, 0, d);
                 String z = slice(g, xz, d, 2L * d);
-                float[] w = values(layer.convW);
-                String conv = g.constant(name + "_conv_b", values(layer.convB), d);
-                for (int m = 0; m < CONV; m++) {
-                    float[] tap = new float[d];
-                    for (int i = 0; i < d; i++) {
-                        tap[i] = w[i * CONV + m];
-                    }
-                    String lagged = m == 0 ? x : CausalShift.delayed(g, x, steps, m);                        // x_{t-m}
-                    conv = g.node("Add", new String[]{conv, g.node("Mul", new String[]{lagged, g.constant(name + "_tap", tap, d)})});
-                }
+                String conv = layer.conv.sequence(g, x, steps);
                 String[] s = selective(g, layer, name, conv);
                 String h = scan(g, s[1], s[2]);
                 u = output(g, layer, name, u, h, s[3], s[0], z);

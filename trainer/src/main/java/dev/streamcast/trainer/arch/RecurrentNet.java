@@ -242,20 +242,7 @@ public final class RecurrentNet implements Architecture {
 
         /** ONNX W, R and B of one layer, gates reordered for ONNX. */
         private String[] layerWeights(Graph g, int layer, int inputSize) {
-            int hd = options.hidden();
-            int gates = cell.gates();
-            String prefix = "l_" + layer + "_";
-            float[] w = cell.toOnnx(Dense.parameter(net.recurrent, prefix + "i2h_WEIGHT"), hd, inputSize);
-            float[] r = cell.toOnnx(Dense.parameter(net.recurrent, prefix + "h2h_WEIGHT"), hd, hd);
-            float[] wb = cell.toOnnx(Dense.parameter(net.recurrent, prefix + "i2h_BIAS"), hd, 1);
-            float[] rb = cell.toOnnx(Dense.parameter(net.recurrent, prefix + "h2h_BIAS"), hd, 1);
-            float[] b = new float[2 * gates * hd];
-            System.arraycopy(wb, 0, b, 0, wb.length);
-            System.arraycopy(rb, 0, b, wb.length, rb.length);
-            return new String[]{
-                    g.constant("W" + layer, w, 1, (long) gates * hd, inputSize),
-                    g.constant("R" + layer, r, 1, (long) gates * hd, hd),
-                    g.constant("B" + layer, b, 1, 2L * gates * hd)};
+            return cell.layerConstants(g, net.recurrent, layer, options.hidden(), inputSize, "");
         }
 
         private Graph.Attr[] cellAttributes() {

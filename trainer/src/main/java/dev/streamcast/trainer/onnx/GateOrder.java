@@ -17,6 +17,25 @@ public enum GateOrder {
         this.fromPyTorch = fromPyTorch;
     }
 
+    /**
+     * W [1, gates * hidden, inputs], R [1, gates * hidden, hidden] and B [1, 2 * gates * hidden] of layer {@code layer}
+     * of a trained DJL recurrent block, in ONNX gate order, as constants named {@code <prefix>W<layer>} and so on.
+     */
+    public String[] layerConstants(Graph g, ai.djl.nn.Block recurrent, int layer, int hidden, int inputs, String prefix) {
+        String p = "l_" + layer + "_";
+        float[] w = toOnnx(Dense.parameter(recurrent, p + "i2h_WEIGHT"), hidden, inputs);
+        float[] r = toOnnx(Dense.parameter(recurrent, p + "h2h_WEIGHT"), hidden, hidden);
+        float[] wb = toOnnx(Dense.parameter(recurrent, p + "i2h_BIAS"), hidden, 1);
+        float[] rb = toOnnx(Dense.parameter(recurrent, p + "h2h_BIAS"), hidden, 1);
+        float[] b = new float[2 * gates() * hidden];
+        System.arraycopy(wb, 0, b, 0, wb.length);
+        System.arraycopy(rb, 0, b, wb.length, rb.length);
+        return new String[]{
+                g.constant(prefix + "W" + layer, w, 1, (long) gates() * hidden, inputs),
+                g.constant(prefix + "R" + layer, r, 1, (long) gates() * hidden, hidden),
+                g.constant(prefix + "B" + layer, b, 1, 2L * gates() * hidden)};
+    }
+
     public int gates() {
         return fromPyTorch.length;
     }

@@ -141,12 +141,62 @@ class ArchitectureParityTest {
             rows.add(new Row("s4d", mode, data(700, 41, mode), STACKS, new Input(2, 80, 42)).learnsCorrection());
             rows.add(new Row("mamba", mode, data(400, 51, mode), STACKS.withEpochs(1).withMaxTrainWindows(64),
                     new Input(2, 60, 52)).learnsCorrection());
+            rows.add(new Row("performer", mode, data(700, 61, mode), STACKS, new Input(2, 80, 62)).learnsCorrection()
+                    .and((model, data, x) -> {
+                        // 4 heads of d = 2 and m = 2d random features; the draw is the seed's, recorded in the manifest
+                        assertThat(model.state()).extracting(StateTensor::name).containsExactly("S0", "z0", "S1", "z1", "previous");
+                        assertThat(model.state().get(0).kind()).isEqualTo(StateTensor.Kind.CARRY);
+                        assertThat(model.state().get(0).shape()).endsWith(4, 4, 2);
+                        assertThat(model.hyperParameters()).containsEntry("randomFeatures", 4L).containsEntry("featureSeed", 42L);
+                    }));
+            rows.add(new Row("rwkv", mode, data(700, 71, mode), STACKS, new Input(2, 80, 72)).learnsCorrection()
+                    .and((model, data, x) -> {
+                        assertThat(model.state()).extracting(StateTensor::name).containsExactly(
+                                "num0", "den0", "p0", "shift0", "num1", "den1", "p1", "shift1", "previous");
+                        assertThat(model.state()).extracting(StateTensor::kind).startsWith(StateTensor.Kind.CARRY,
+                                StateTensor.Kind.CARRY, StateTensor.Kind.CARRY, StateTensor.Kind.WINDOW);
+                        assertThat(model.state().get(3).length()).as("the token shift keeps one step").isEqualTo(1);
+                    }));
+            rows.add(new Row("seq2seq", mode, data(700, 81, mode), STACKS.withEpochs(3).withMaxTrainWindows(256), new Input(2, 60, 82)).learnsCorrection()
+                    .and((model, data, x) -> {
+                        assertThat(model.state()).extracting(StateTensor::name).containsExactly("h", "previous");
+                        assertThat(model.state().get(0).kind()).isEqualTo(StateTensor.Kind.CARRY);
+                        assertThat(model.state().get(0).shape()).endsWith(2, 8);
+                    }));
+            // 80 steps: the windows (12) slide; the conv's taps and the caches are windows
+            rows.add(new Row("conv-attention", mode, data(700, 91, mode), STACKS, new Input(2, 80, 92)).learnsCorrection()
+                    .and((model, data, x) -> {
+                        assertThat(model.state()).extracting(StateTensor::name)
+                                .containsExactly("kv0", "conv0", "kv1", "conv1", "filled", "previous");
+                        assertThat(model.state()).extracting(StateTensor::length).containsExactly(12, 3, 12, 3, 12, 1);
+                    }));
+            rows.add(new Row("attention-gru", mode, data(700, 101, mode), STACKS, new Input(2, 80, 102)).learnsCorrection()
+                    .and((model, data, x) -> {
+                        assertThat(model.state()).extracting(StateTensor::name)
+                                .containsExactly("kv0", "kv1", "filled", "memory", "previous");
+                        assertThat(model.state().get(3).kind()).isEqualTo(StateTensor.Kind.CARRY);
+                    }));
+            rows.add(new Row("lsh-attention", mode, data(700, 111, mode), STACKS, new Input(2, 80, 112)).learnsCorrection()
+                    .and((model, data, x) -> {
+                        assertThat(model.state()).extracting(StateTensor::name).containsExactly("kv0", "kv1", "filled", "previous");
+                        assertThat(model.hyperParameters()).containsEntry("buckets", 4L).containsEntry("hashSeed", 42L);
+                    }));
         }
         return rows.build();
     }
 
+    /** The rows of the architectures in {@code -Dparity.arch=a,b} (every row without it), to run a few alone. */
+    static Stream<Row> selectedRows() {
+        String only = System.getProperty("parity.arch", "").strip();
+        if (only.isEmpty()) {
+            return rows();
+        }
+        List<String> names = List.of(only.split(","));
+        return rows().filter(row -> names.contains(row.arch()));
+    }
+
     @ParameterizedTest(name = "{0}")
-    @MethodSource("rows")
+    @MethodSource("selectedRows")
     void streamsLikeItsSequenceAndItsFramework(Row row) throws Exception {
         Dataset data = row.data();
         int f = data.features();

@@ -38,6 +38,12 @@ public final class Attention {
         NDArray attend(NDArray q, NDArray k, NDArray v, NDArray parameter);
     }
 
+    /** A branch beside the mixing, reading the same a = LN_1(u) [R, S, C]; its output [R, S, C] joins the residual. */
+    @FunctionalInterface
+    public interface Beside {
+        NDArray apply(NDArray a);
+    }
+
     private final String name;
     private final int channels;
     private final float dropout;
@@ -89,6 +95,11 @@ public final class Attention {
 
     /** The whole layer on u [R, S, C], its values mixed by {@code mixing}. */
     public NDArray forward(ParameterStore store, NDArray u, boolean training, Mixing mixing) {
+        return forward(store, u, training, mixing, null);
+    }
+
+    /** The same with a branch {@code beside} the mixing (null: none): u + W_O o + beside(a), then the feed-forward. */
+    public NDArray forward(ParameterStore store, NDArray u, boolean training, Mixing mixing, Beside beside) {
         long rows = u.getShape().get(0);
         long steps = u.getShape().get(1);
         NDArray a = norm.apply(store, u, training);
@@ -96,6 +107,9 @@ public final class Attention {
                 heads(linear(store, wV, a, training)), BatchScope.of(u, store.getValue(parameter, u.getDevice(), training)));
         NDArray merged = o.transpose(0, 2, 1, 3).reshape(rows, steps, channels);
         u = u.add(FeedForward.dropout(linear(store, wO, merged, training), dropout, training));
+        if (beside != null) {
+            u = u.add(FeedForward.dropout(beside.apply(a), dropout, training));
+        }
         return feedForward.apply(store, u, training);
     }
 

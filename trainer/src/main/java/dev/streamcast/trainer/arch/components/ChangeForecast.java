@@ -85,7 +85,12 @@ public final class ChangeForecast {
      * windows; test MSE 2.35 after early stopping).
      */
     public Linear head() {
-        Linear head = Linear.builder().setUnits(headUnits()).build();
+        return head(headUnits());
+    }
+
+    /** A zero-initialised head of {@code units} outputs (a decoder's readout per horizon step). */
+    public Linear head(int units) {
+        Linear head = Linear.builder().setUnits(units).build();
         head.setInitializer(Initializer.ZEROS, Parameter.Type.WEIGHT);
         return head;
     }
