@@ -11,6 +11,7 @@ import dev.streamcast.local.process.Service;
 import dev.streamcast.local.process.ServiceProcess;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -166,7 +167,9 @@ class LiveMonitoringTest {
         await("StreamcastForecasterNoModel no longer active", Duration.ofMinutes(1),
                 () -> ruleState("StreamcastForecasterNoModel").equals("inactive"));
         await("the webhook told it resolved", Duration.ofMinutes(1), () -> notified("resolved", "StreamcastForecasterNoModel"));
-        JsonNode resolved = notifications.stream().filter(n -> n.path("status").asText().equals("resolved")).findFirst().orElseThrow();
+        // StreamcastNotReady resolves at the same moment: take this alert's own notification
+        JsonNode resolved = notifications.stream().filter(n -> n.path("status").asText().equals("resolved")
+                && n.at("/commonLabels/alertname").asText().equals("StreamcastForecasterNoModel")).findFirst().orElseThrow();
         JsonNode alert = resolved.path("alerts").get(0);
         assertThat(alert.at("/labels/severity").asText()).isEqualTo("critical");
         assertThat(alert.at("/labels/job").asText()).isEqualTo("streamcast-forecaster");
@@ -344,18 +347,9 @@ class LiveMonitoringTest {
         }
     }
 
-    interface Check {
-        boolean holds() throws Exception;
-    }
-
-    private static void await(String what, Duration timeout, Check check) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!check.holds()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("waited " + timeout.toSeconds() + " s for " + what);
-            }
-            Thread.sleep(250);
-        }
+    /** Waits until {@code condition} holds, polling it on this thread (Awaitility), naming {@code what} on a timeout. */
+    private static void await(String what, Duration timeout, java.util.concurrent.Callable<Boolean> condition) {
+        Awaitility.await(what).atMost(timeout).pollInSameThread().until(condition);
     }
 
     private static void deleteRecursively(Path dir) throws IOException {

@@ -17,6 +17,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.OutputType;
@@ -201,24 +202,8 @@ class ForecasterInstancesPageTest {
         return JSON.readTree(r.body());
     }
 
-    interface Check {
-        boolean holds() throws Exception;
-    }
-
-    private static void await(Check check, Duration timeout, String what) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            try {
-                if (check.holds()) {
-                    return;
-                }
-            } catch (AssertionError | java.io.IOException e) {
-                // not yet
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("waited " + timeout.toSeconds() + " s for " + what);
-            }
-            Thread.sleep(300);
-        }
+    /** Waits until {@code condition} holds (an exception from it counts as not yet), naming {@code what} on a timeout. */
+    private static void await(java.util.concurrent.Callable<Boolean> condition, Duration timeout, String what) {
+        Awaitility.await(what).atMost(timeout).pollInSameThread().ignoreExceptions().until(condition);
     }
 }
