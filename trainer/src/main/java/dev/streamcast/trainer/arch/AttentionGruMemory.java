@@ -9,12 +9,11 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.recurrent.GRU;
 import ai.djl.training.ParameterStore;
 import dev.streamcast.contracts.bundle.StateTensor;
-import dev.streamcast.trainer.arch.components.Attention;
 import dev.streamcast.trainer.arch.components.ChangeForecast;
 import dev.streamcast.trainer.arch.components.FeedForward;
 import dev.streamcast.trainer.arch.components.LayerStack;
 import dev.streamcast.trainer.arch.components.Norm;
-import dev.streamcast.trainer.arch.components.WindowAttention;
+import dev.streamcast.trainer.arch.components.WindowStack;
 import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.onnx.Dense;
 import dev.streamcast.trainer.onnx.GateOrder;
@@ -38,7 +37,6 @@ import java.util.Map;
  */
 public final class AttentionGruMemory implements Architecture {
 
-    static final int HEADS = Attention.HEADS;
     static final float LEARNING_RATE = 1e-3f;
 
     @Override
@@ -48,11 +46,7 @@ public final class AttentionGruMemory implements Architecture {
 
     @Override
     public TrainedModel fit(Dataset data, TrainOptions options, TrainingProgress progress) {
-        if (options.hidden() % HEADS != 0) {
-            throw new IllegalArgumentException("attention-gru needs --hidden divisible by its " + HEADS + " heads, got "
-                    + options.hidden());
-        }
-        int w = SlidingWindowTransformer.defaultWindow(data.lookback(), options.layers());
+        int w = WindowStack.window(name(), 0, data.lookback(), options);
         return LayerStack.fit(name(), data, options, progress, LEARNING_RATE, true, stack -> new Layers(stack, w));
     }
 
@@ -60,8 +54,7 @@ public final class AttentionGruMemory implements Architecture {
         private final ChangeForecast framing;
         private final int channels;
         private final float dropout;
-        private final WindowAttention attention;
-        private final List<Attention> layers = new ArrayList<>();
+        private final WindowStack layers;
         private final Norm memoryNorm;
         private final GRU memory;
         private final Linear memoryOut;
@@ -70,10 +63,7 @@ public final class AttentionGruMemory implements Architecture {
             framing = stack.framing();
             channels = stack.channels();
             dropout = stack.dropout();
-            attention = new WindowAttention(framing, channels, window);
-            for (int l = 0; l < stack.depth(); l++) {
-                layers.add(new Attention(stack, l, "b_rel", attention.biasShape(), attention.alibi()));
-            }
+            layers = new WindowStack(stack, window);
             memoryNorm = stack.add("memory_LN", new Norm(channels));
             memory = stack.add("memory_GRU", GRU.builder().setStateSize(channels).setNumLayers(1)
                     .optBatchFirst(true).optReturnState(false).build());
@@ -82,7 +72,7 @@ public final class AttentionGruMemory implements Architecture {
 
         @Override
         public void initialize(NDManager manager, DataType dataType) {
-            layers.forEach(layer -> layer.initialize(manager, dataType));
+            layers.initialize(manager, dataType);
             memoryNorm.initialize(manager, dataType, new Shape(1, channels));
             memory.initialize(manager, dataType, new Shape(1, 1, channels));
             memoryOut.initialize(manager, dataType, new Shape(1, channels));
@@ -90,9 +80,7 @@ public final class AttentionGruMemory implements Architecture {
 
         @Override
         public NDArray forward(ParameterStore store, NDArray u, boolean training) {
-            for (Attention layer : layers) {
-                u = layer.forward(store, u, training, attention::attend);
-            }
+            u = layers.forward(store, u, training, WindowStack.NONE);
             NDArray m = memory.forward(store, new NDList(memoryNorm.apply(store, u, training)), training).head();   // [R, S, C]
             NDArray out = memoryOut.forward(store, new NDList(m), training).head();
             return u.add(FeedForward.dropout(out, dropout, training));
@@ -100,22 +88,20 @@ public final class AttentionGruMemory implements Architecture {
 
         @Override
         public List<StateTensor> state() {
-            List<StateTensor> state = new ArrayList<>(attention.state(layers.size()));
+            List<StateTensor> state = new ArrayList<>(layers.state());
             state.add(framing.carry("memory", channels));
             return state;
         }
 
         @Override
         public void describe(Map<String, Object> p) {
-            p.put("layers", (long) layers.size());
-            p.put("heads", (long) HEADS);
-            p.put("window", (long) attention.window());
+            layers.describe(p);
             p.put("memory", "GRU over the last layer's output, " + channels + " units, carried");
         }
 
         @Override
         public int warmUpSteps(int lookback) {
-            return attention.warmUpSteps(lookback, layers.size());
+            return layers.warmUpSteps(lookback);
         }
 
         private String[] weights(Graph g) {
@@ -128,13 +114,7 @@ public final class AttentionGruMemory implements Architecture {
 
         @Override
         public String step(Graph g, String u) {
-            String mask = attention.stepMask(g);
-            for (int l = 0; l < layers.size(); l++) {
-                Attention layer = layers.get(l);
-                String a = layer.norm(g, u);
-                WindowAttention.StepKeys keys = attention.stepKeys(g, layer, l, layer.key(g, a), layer.value(g, a));
-                u = layer.residual(g, u, layer.mergeStep(g, attention.step(g, layer, mask, layer.query(g, a), keys, null)));
-            }
+            u = layers.step(g, u, WindowStack.NONE);
             String in = g.node("Unsqueeze", new String[]{memoryNorm.apply(g, u, "memory_LN"), g.ints("axes", 0)});    // [1, R, C]
             String m0 = g.node("Unsqueeze", new String[]{framing.carryIn(g, "memory", channels), g.ints("axes", 0)});  // [1, R, C]
             String[] w = weights(g);
@@ -147,14 +127,7 @@ public final class AttentionGruMemory implements Architecture {
 
         @Override
         public String sequence(Graph g, String u) {
-            String index = attention.sequenceIndex(g);
-            for (Attention layer : layers) {
-                String a = layer.norm(g, u);
-                String qh = layer.heads(g, layer.query(g, a), -1);                                     // [R, heads, S, d]
-                String kh = layer.heads(g, layer.key(g, a), -1);
-                String vh = layer.heads(g, layer.value(g, a), -1);
-                u = layer.residual(g, u, layer.mergeSequence(g, attention.sequence(g, layer, index, qh, kh, vh, null)));
-            }
+            u = layers.sequence(g, u, WindowStack.NONE);
             String in = g.node("Transpose", new String[]{memoryNorm.apply(g, u, "memory_LN")}, Graph.Attr.ints("perm", 1, 0, 2)); // [S, R, C]
             String[] w = weights(g);
             String y = g.nodeMulti("GRU", new String[]{in, w[0], w[1], w[2]}, new String[]{g.name("memory_y")}, gru(channels))[0];

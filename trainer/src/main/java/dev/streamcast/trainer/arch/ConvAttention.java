@@ -5,11 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 import dev.streamcast.contracts.bundle.StateTensor;
-import dev.streamcast.trainer.arch.components.Attention;
 import dev.streamcast.trainer.arch.components.CausalConv;
 import dev.streamcast.trainer.arch.components.ChangeForecast;
 import dev.streamcast.trainer.arch.components.LayerStack;
-import dev.streamcast.trainer.arch.components.WindowAttention;
+import dev.streamcast.trainer.arch.components.WindowStack;
 import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.onnx.Graph;
 
@@ -33,7 +32,6 @@ import java.util.Map;
  */
 public final class ConvAttention implements Architecture {
 
-    static final int HEADS = Attention.HEADS;
     static final int TAPS = 4;
     static final float LEARNING_RATE = 1e-3f;
 
@@ -44,97 +42,80 @@ public final class ConvAttention implements Architecture {
 
     @Override
     public TrainedModel fit(Dataset data, TrainOptions options, TrainingProgress progress) {
-        if (options.hidden() % HEADS != 0) {
-            throw new IllegalArgumentException("conv-attention needs --hidden divisible by its " + HEADS + " heads, got "
-                    + options.hidden());
-        }
-        int w = SlidingWindowTransformer.defaultWindow(data.lookback(), options.layers());
+        int w = WindowStack.window(name(), 0, data.lookback(), options);
         return LayerStack.fit(name(), data, options, progress, LEARNING_RATE, true, stack -> new Layers(stack, w));
     }
 
-    private static final class Layers implements LayerStack.Layers {
+    /** The transformer's layers with a conv branch beside each attention. */
+    private static final class Layers implements LayerStack.Layers, WindowStack.Extension {
         private final ChangeForecast framing;
-        private final WindowAttention attention;
-        private final List<Attention> layers = new ArrayList<>();
+        private final WindowStack layers;
         private final List<CausalConv> convs = new ArrayList<>();
 
         Layers(LayerStack stack, int window) {
             framing = stack.framing();
-            attention = new WindowAttention(framing, stack.channels(), window);
+            layers = new WindowStack(stack, window);
             for (int l = 0; l < stack.depth(); l++) {
-                layers.add(new Attention(stack, l, "b_rel", attention.biasShape(), attention.alibi()));
                 convs.add(new CausalConv(stack, "layer" + l + "_conv", "conv" + l, stack.channels(), TAPS));
             }
         }
 
         @Override
         public void initialize(NDManager manager, DataType dataType) {
-            layers.forEach(layer -> layer.initialize(manager, dataType));
+            layers.initialize(manager, dataType);
         }
 
         @Override
         public NDArray forward(ParameterStore store, NDArray u, boolean training) {
-            for (int l = 0; l < layers.size(); l++) {
-                CausalConv conv = convs.get(l);
-                u = layers.get(l).forward(store, u, training, attention::attend, a -> conv.forward(store, a, training));
-            }
-            return u;
+            return layers.forward(store, u, training, this);
+        }
+
+        @Override
+        public NDArray beside(ParameterStore store, int l, NDArray a, boolean training) {
+            return convs.get(l).forward(store, a, training);
         }
 
         @Override
         public List<StateTensor> state() {
             List<StateTensor> state = new ArrayList<>();
-            List<StateTensor> windows = attention.state(layers.size());
-            for (int l = 0; l < layers.size(); l++) {
+            List<StateTensor> windows = layers.state();
+            for (int l = 0; l < convs.size(); l++) {
                 state.add(windows.get(l));
                 state.add(convs.get(l).state(framing));
             }
-            state.add(windows.get(layers.size()));   // filled
+            state.add(windows.get(convs.size()));   // filled
             return state;
         }
 
         @Override
         public void describe(Map<String, Object> p) {
-            p.put("layers", (long) layers.size());
-            p.put("heads", (long) HEADS);
-            p.put("window", (long) attention.window());
+            layers.describe(p);
             p.put("convTaps", (long) TAPS);
         }
 
         @Override
         public int warmUpSteps(int lookback) {
-            return attention.warmUpSteps(lookback, layers.size());
+            return layers.warmUpSteps(lookback);
         }
 
         @Override
         public String step(Graph g, String u) {
-            String mask = attention.stepMask(g);
-            for (int l = 0; l < layers.size(); l++) {
-                Attention layer = layers.get(l);
-                String a = layer.norm(g, u);
-                WindowAttention.StepKeys keys = attention.stepKeys(g, layer, l, layer.key(g, a), layer.value(g, a));
-                String attended = attention.step(g, layer, mask, layer.query(g, a), keys, null);
-                String withConv = g.node("Add", new String[]{u, convs.get(l).step(g, framing, a)});
-                u = layer.residual(g, withConv, layer.mergeStep(g, attended));
-            }
-            return u;
+            return layers.step(g, u, this);
+        }
+
+        @Override
+        public String stepBeside(Graph g, int l, String a) {
+            return convs.get(l).step(g, framing, a);
         }
 
         @Override
         public String sequence(Graph g, String u) {
-            String index = attention.sequenceIndex(g);
-            String steps = framing.steps(g);
-            for (int l = 0; l < layers.size(); l++) {
-                Attention layer = layers.get(l);
-                String a = layer.norm(g, u);
-                String qh = layer.heads(g, layer.query(g, a), -1);                                     // [R, heads, S, d]
-                String kh = layer.heads(g, layer.key(g, a), -1);
-                String vh = layer.heads(g, layer.value(g, a), -1);
-                String attended = attention.sequence(g, layer, index, qh, kh, vh, null);
-                String withConv = g.node("Add", new String[]{u, convs.get(l).sequence(g, a, steps)});
-                u = layer.residual(g, withConv, layer.mergeSequence(g, attended));
-            }
-            return u;
+            return layers.sequence(g, u, this);
+        }
+
+        @Override
+        public String sequenceBeside(Graph g, int l, String a) {
+            return convs.get(l).sequence(g, a, framing.steps(g));
         }
     }
 }

@@ -8,9 +8,9 @@ import ai.djl.training.ParameterStore;
 import ai.onnx.proto.OnnxMl;
 import dev.streamcast.contracts.bundle.StateTensor;
 import dev.streamcast.trainer.arch.components.Attention;
-import dev.streamcast.trainer.arch.components.ChangeForecast;
 import dev.streamcast.trainer.arch.components.LayerStack;
 import dev.streamcast.trainer.arch.components.WindowAttention;
+import dev.streamcast.trainer.arch.components.WindowStack;
 import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.onnx.Graph;
 
@@ -38,7 +38,6 @@ import java.util.Random;
  */
 public final class LshAttention implements Architecture {
 
-    static final int HEADS = Attention.HEADS;
     static final int BUCKETS = 4;
     static final float LEARNING_RATE = 1e-3f;
 
@@ -49,11 +48,7 @@ public final class LshAttention implements Architecture {
 
     @Override
     public TrainedModel fit(Dataset data, TrainOptions options, TrainingProgress progress) {
-        if (options.hidden() % HEADS != 0) {
-            throw new IllegalArgumentException("lsh-attention needs --hidden divisible by its " + HEADS + " heads, got "
-                    + options.hidden());
-        }
-        int w = SlidingWindowTransformer.defaultWindow(data.lookback(), options.layers());
+        int w = WindowStack.window(name(), 0, data.lookback(), options);
         return LayerStack.fit(name(), data, options, progress, LEARNING_RATE, true, stack -> new Layers(stack, w, options.seed()));
     }
 
@@ -67,28 +62,25 @@ public final class LshAttention implements Architecture {
         return r;
     }
 
-    private static final class Layers implements LayerStack.Layers {
-        private final ChangeForecast framing;
-        private final WindowAttention attention;
-        private final List<Attention> layers = new ArrayList<>();
+    /** The transformer's layers with the bucket mask added to each attention's scores. */
+    private static final class Layers implements LayerStack.Layers, WindowStack.Extension {
+        private final WindowStack layers;
         private final List<float[]> rotations = new ArrayList<>();
         private final long seed;
         private final int d;
 
         Layers(LayerStack stack, int window, long seed) {
-            framing = stack.framing();
             this.seed = seed;
-            this.d = stack.channels() / HEADS;
-            attention = new WindowAttention(framing, stack.channels(), window);
+            this.d = stack.channels() / Attention.HEADS;
+            layers = new WindowStack(stack, window);
             for (int l = 0; l < stack.depth(); l++) {
-                layers.add(new Attention(stack, l, "b_rel", attention.biasShape(), attention.alibi()));
                 rotations.add(rotation(d, seed, l));
             }
         }
 
         @Override
         public void initialize(NDManager manager, DataType dataType) {
-            layers.forEach(layer -> layer.initialize(manager, dataType));
+            layers.initialize(manager, dataType);
         }
 
         /** Bucket ids of x [R, heads, S, d] as floats [R, heads, S]. */
@@ -98,7 +90,8 @@ public final class LshAttention implements Architecture {
         }
 
         /** 0 where key s shares query t's bucket or s = t, else -1e9: [R, heads, S, S]. */
-        private NDArray bucketMask(NDArray q, NDArray k, int layer) {
+        @Override
+        public NDArray mask(int layer, NDArray q, NDArray k) {
             long steps = q.getShape().get(2);
             NDArray same = buckets(q, layer).expandDims(3).eq(buckets(k, layer).expandDims(2)).toType(DataType.FLOAT32, false);
             NDArray allowed = same.maximum(q.getManager().eye((int) steps));
@@ -107,24 +100,17 @@ public final class LshAttention implements Architecture {
 
         @Override
         public NDArray forward(ParameterStore store, NDArray u, boolean training) {
-            for (int l = 0; l < layers.size(); l++) {
-                int layer = l;
-                u = layers.get(l).forward(store, u, training,
-                        (q, k, v, bRel) -> attention.attend(q, k, v, bRel, bucketMask(q, k, layer)));
-            }
-            return u;
+            return layers.forward(store, u, training, this);
         }
 
         @Override
         public List<StateTensor> state() {
-            return attention.state(layers.size());
+            return layers.state();
         }
 
         @Override
         public void describe(Map<String, Object> p) {
-            p.put("layers", (long) layers.size());
-            p.put("heads", (long) HEADS);
-            p.put("window", (long) attention.window());
+            layers.describe(p);
             p.put("buckets", (long) BUCKETS);
             p.put("hashSeed", seed);
             p.put("hashDraw", "per layer l: java.util.Random(hashSeed * 31 + l), R [d, buckets / 2] Gaussian, "
@@ -133,13 +119,13 @@ public final class LshAttention implements Architecture {
 
         @Override
         public int warmUpSteps(int lookback) {
-            return attention.warmUpSteps(lookback, layers.size());
+            return layers.warmUpSteps(lookback);
         }
 
         /** Bucket ids of x [R, heads, n, d] in a graph: int64 [R, heads, n, 1]. */
         private String buckets(Graph g, String x, int layer) {
             String projected = g.node("MatMul", new String[]{x,
-                    g.constant(layers.get(layer).name() + "_rotation", rotations.get(layer), d, BUCKETS / 2)});
+                    g.constant("layer" + layer + "_rotation", rotations.get(layer), d, BUCKETS / 2)});
             String both = g.node("Concat", new String[]{projected, g.node("Neg", new String[]{projected})}, Graph.Attr.i("axis", -1));
             return g.node("ArgMax", new String[]{both}, Graph.Attr.i("axis", -1), Graph.Attr.i("keepdims", 1));
         }
@@ -156,37 +142,30 @@ public final class LshAttention implements Architecture {
 
         @Override
         public String step(Graph g, String u) {
-            String mask = attention.stepMask(g);
-            int w = attention.window();
+            return layers.step(g, u, this);
+        }
+
+        /** [R, heads, 1, W + 1]; the current step is the last slot. */
+        @Override
+        public String stepMask(Graph g, int l, String q, WindowAttention.StepKeys keys) {
+            int w = layers.window();
             long[] lastSlot = new long[w + 1];
             lastSlot[w] = 1;
             String self = g.node("Cast", new String[]{g.ints("self_slot", lastSlot)},
-                    Graph.Attr.i("to", OnnxMl.TensorProto.DataType.BOOL.getNumber()));                 // [W + 1]: the current step
-            for (int l = 0; l < layers.size(); l++) {
-                Attention layer = layers.get(l);
-                String a = layer.norm(g, u);
-                String q = layer.query(g, a);
-                WindowAttention.StepKeys keys = attention.stepKeys(g, layer, l, layer.key(g, a), layer.value(g, a));
-                String extra = mask(g, buckets(g, layer.heads(g, q, 1), l), buckets(g, keys.keys(), l), self);  // [R, heads, 1, W + 1]
-                u = layer.residual(g, u, layer.mergeStep(g, attention.step(g, layer, mask, q, keys, extra)));
-            }
-            return u;
+                    Graph.Attr.i("to", OnnxMl.TensorProto.DataType.BOOL.getNumber()));                 // [W + 1]
+            return mask(g, buckets(g, layers.layer(l).heads(g, q, 1), l), buckets(g, keys.keys(), l), self);
         }
 
         @Override
         public String sequence(Graph g, String u) {
-            String index = attention.sequenceIndex(g);
+            return layers.sequence(g, u, this);
+        }
+
+        /** [R, heads, S, S]. */
+        @Override
+        public String sequenceMask(Graph g, int l, String index, String qh, String kh) {
             String self = g.node("Equal", new String[]{index, g.scalar("zero_offset", 0)});          // [S, S]: t = s
-            for (int l = 0; l < layers.size(); l++) {
-                Attention layer = layers.get(l);
-                String a = layer.norm(g, u);
-                String qh = layer.heads(g, layer.query(g, a), -1);                                     // [R, heads, S, d]
-                String kh = layer.heads(g, layer.key(g, a), -1);
-                String vh = layer.heads(g, layer.value(g, a), -1);
-                String extra = mask(g, buckets(g, qh, l), buckets(g, kh, l), self);                     // [R, heads, S, S]
-                u = layer.residual(g, u, layer.mergeSequence(g, attention.sequence(g, layer, index, qh, kh, vh, extra)));
-            }
-            return u;
+            return mask(g, buckets(g, qh, l), buckets(g, kh, l), self);
         }
     }
 }

@@ -5,14 +5,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 import dev.streamcast.contracts.bundle.StateTensor;
-import dev.streamcast.trainer.arch.components.Attention;
 import dev.streamcast.trainer.arch.components.ChangeForecast;
 import dev.streamcast.trainer.arch.components.LayerStack;
 import dev.streamcast.trainer.arch.components.WindowAttention;
+import dev.streamcast.trainer.arch.components.WindowStack;
 import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.onnx.Graph;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -29,7 +28,7 @@ import java.util.Map;
  * </pre>
  * then yhat_t = W_o LN_f(u_t) + x_t[targets], reading step differences as {@link ChangeForecast} frames.
  *
- * <p>Served with a key/value cache as window state ({@link WindowAttention}): per layer a window
+ * <p>Served with a key/value cache as window state ({@link WindowAttention}; the layers are {@link WindowStack}, which the hybrids extend): per layer a window
  * {@code kv<l>} of the last W keys and values [2C], a window {@code filled} of W flags, and the
  * window {@code previous}. State and step cost grow linearly with W.
  * The default W = ceil((L - 1) / layers) lets the stack's receptive field, layers * W + 1, cover
@@ -37,7 +36,6 @@ import java.util.Map;
  */
 public final class SlidingWindowTransformer implements Architecture {
 
-    static final int HEADS = Attention.HEADS;
     static final float LEARNING_RATE = 1e-3f;
 
     private final int window;
@@ -60,85 +58,47 @@ public final class SlidingWindowTransformer implements Architecture {
         return "transformer";
     }
 
-    /** ceil((L - 1) / layers), at least 1. */
-    static int defaultWindow(int lookback, int layers) {
-        return Math.max(1, (lookback - 1 + layers - 1) / layers);
-    }
-
     @Override
     public TrainedModel fit(Dataset data, TrainOptions options, TrainingProgress progress) {
-        if (options.hidden() % HEADS != 0) {
-            throw new IllegalArgumentException("transformer needs --hidden divisible by its " + HEADS + " heads, got "
-                    + options.hidden());
-        }
-        int w = window > 0 ? window : defaultWindow(data.lookback(), options.layers());
-        return LayerStack.fit(name(), data, options, progress, LEARNING_RATE, true, stack -> new Layers(stack, w));
+        int w = WindowStack.window(name(), window, data.lookback(), options);
+        return LayerStack.fit(name(), data, options, progress, LEARNING_RATE, true, stack -> new Layers(new WindowStack(stack, w)));
     }
 
-    private static final class Layers implements LayerStack.Layers {
-        private final WindowAttention attention;
-        private final List<Attention> layers = new ArrayList<>();
-
-        Layers(LayerStack stack, int window) {
-            attention = new WindowAttention(stack.framing(), stack.channels(), window);
-            for (int l = 0; l < stack.depth(); l++) {   // b_rel [heads, W + 1]: the bias of offset m = t - s
-                layers.add(new Attention(stack, l, "b_rel", attention.biasShape(), attention.alibi()));
-            }
-        }
+    private record Layers(WindowStack layers) implements LayerStack.Layers {
 
         @Override
         public void initialize(NDManager manager, DataType dataType) {
-            layers.forEach(layer -> layer.initialize(manager, dataType));
+            layers.initialize(manager, dataType);
         }
 
         @Override
         public NDArray forward(ParameterStore store, NDArray u, boolean training) {
-            for (Attention layer : layers) {
-                u = layer.forward(store, u, training, attention::attend);
-            }
-            return u;
+            return layers.forward(store, u, training, WindowStack.NONE);
         }
 
         @Override
         public List<StateTensor> state() {
-            return attention.state(layers.size());
+            return layers.state();
         }
 
         @Override
         public void describe(Map<String, Object> p) {
-            p.put("layers", (long) layers.size());
-            p.put("heads", (long) HEADS);
-            p.put("window", (long) attention.window());
+            layers.describe(p);
         }
 
         @Override
         public int warmUpSteps(int lookback) {
-            return attention.warmUpSteps(lookback, layers.size());
+            return layers.warmUpSteps(lookback);
         }
 
         @Override
         public String step(Graph g, String u) {
-            String mask = attention.stepMask(g);
-            for (int l = 0; l < layers.size(); l++) {
-                Attention layer = layers.get(l);
-                String a = layer.norm(g, u);
-                WindowAttention.StepKeys keys = attention.stepKeys(g, layer, l, layer.key(g, a), layer.value(g, a));
-                u = layer.residual(g, u, layer.mergeStep(g, attention.step(g, layer, mask, layer.query(g, a), keys, null)));
-            }
-            return u;
+            return layers.step(g, u, WindowStack.NONE);
         }
 
         @Override
         public String sequence(Graph g, String u) {
-            String index = attention.sequenceIndex(g);
-            for (Attention layer : layers) {
-                String a = layer.norm(g, u);
-                String qh = layer.heads(g, layer.query(g, a), -1);                                     // [R, heads, S, d]
-                String kh = layer.heads(g, layer.key(g, a), -1);
-                String vh = layer.heads(g, layer.value(g, a), -1);
-                u = layer.residual(g, u, layer.mergeSequence(g, attention.sequence(g, layer, index, qh, kh, vh, null)));
-            }
-            return u;
+            return layers.sequence(g, u, WindowStack.NONE);
         }
     }
 }

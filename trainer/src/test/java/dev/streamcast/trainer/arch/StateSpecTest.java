@@ -5,6 +5,7 @@ import dev.streamcast.trainer.testing.TestSeries;
 import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.data.Mode;
 import dev.streamcast.trainer.eval.Parity;
+import dev.streamcast.trainer.arch.components.WindowStack;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -88,10 +89,10 @@ class StateSpecTest {
 
     @Test
     void theDefaultWindowLetsTheStackSeeTheWholeLookback() {
-        assertThat(SlidingWindowTransformer.defaultWindow(96, 2)).isEqualTo(48);   // 2 * 48 + 1 = 97 >= 96
-        assertThat(SlidingWindowTransformer.defaultWindow(24, 2)).isEqualTo(12);
-        assertThat(SlidingWindowTransformer.defaultWindow(96, 3)).isEqualTo(32);
-        assertThat(SlidingWindowTransformer.defaultWindow(2, 4)).isEqualTo(1);
+        assertThat(WindowStack.defaultWindow(96, 2)).isEqualTo(48);   // 2 * 48 + 1 = 97 >= 96
+        assertThat(WindowStack.defaultWindow(24, 2)).isEqualTo(12);
+        assertThat(WindowStack.defaultWindow(96, 3)).isEqualTo(32);
+        assertThat(WindowStack.defaultWindow(2, 4)).isEqualTo(1);
     }
 
     @Test

@@ -38,7 +38,7 @@ public final class Attention {
         NDArray attend(NDArray q, NDArray k, NDArray v, NDArray parameter);
     }
 
-    /** A branch beside the mixing, reading the same a = LN_1(u) [R, S, C]; its output [R, S, C] joins the residual. */
+    /** A branch beside the mixing, reading the same a = LN_1(u) [R, S, C]; its output [R, S, C] (null: none) joins the residual. */
     @FunctionalInterface
     public interface Beside {
         NDArray apply(NDArray a);
@@ -107,8 +107,9 @@ public final class Attention {
                 heads(linear(store, wV, a, training)), BatchScope.of(u, store.getValue(parameter, u.getDevice(), training)));
         NDArray merged = o.transpose(0, 2, 1, 3).reshape(rows, steps, channels);
         u = u.add(FeedForward.dropout(linear(store, wO, merged, training), dropout, training));
-        if (beside != null) {
-            u = u.add(FeedForward.dropout(beside.apply(a), dropout, training));
+        NDArray branch = beside == null ? null : beside.apply(a);
+        if (branch != null) {
+            u = u.add(FeedForward.dropout(branch, dropout, training));
         }
         return feedForward.apply(store, u, training);
     }
