@@ -96,6 +96,18 @@ function bandIndices(levels) {
   return lo < hi ? [lo, hi] : null;
 }
 
+// the target charted: the one picked, else the model's first; the picker lists the served model's targets
+function pickTarget(targets) {
+  const select = $('target');
+  if (select.dataset.targets !== JSON.stringify(targets)) {
+    const wanted = targets.includes(select.value) ? select.value : targets[0];
+    select.replaceChildren(...targets.map(t => new Option(t, t, false, t === wanted)));
+    select.dataset.targets = JSON.stringify(targets);
+  }
+  $('target-picker').hidden = targets.length < 2;
+  return targets.includes(select.value) ? select.value : targets[0];
+}
+
 function render(view) {
   page.lastView = view;
   const served = view.slots.find(s => s.slot === 'served');
@@ -108,18 +120,21 @@ function render(view) {
   if (!served || !served.model) {
     return;
   }
-  const target = served.targets[0];
-  const actuals = served.actuals.map(p => ({ x: p.t, y: p.values[target] }));
+  const target = pickTarget(served.targets);
+  const actuals = served.actuals.filter(p => target in p.values).map(p => ({ x: p.t, y: p.values[target] }));
+  const imputed = served.actuals.filter(p => p.imputed && p.imputed.includes(target)).map(p => ({ x: p.t, y: p.values[target] }));
   const f = served.forecast;
   const line = f ? f.steps.map(s => ({ x: s.t, y: s.point[target] })) : [];
   const band = f ? bandIndices(served.quantileLevels) : null;
   const low = band ? f.steps.map(s => ({ x: s.t, y: s.quantiles[target][band[0]] })) : [];
   const high = band ? f.steps.map(s => ({ x: s.t, y: s.quantiles[target][band[1]] })) : [];
   const previous = served.previous.map(p => ({ h: p.h, data: p.points.map(q => ({ x: q.t, y: q.values[target] })) }));
-  const challenger = shadow && shadow.forecast ? shadow.forecast.steps.map(s => ({ x: s.t, y: s.point[target] })) : [];
+  const challenger = shadow && shadow.forecast ? shadow.forecast.steps.filter(s => target in s.point).map(s => ({ x: s.t, y: s.point[target] })) : [];
   const levels = band ? `p${Math.round(served.quantileLevels[band[0]] * 100)}–p${Math.round(served.quantileLevels[band[1]] * 100)}` : '';
   const datasets = [
     { label: `${target} actual`, data: actuals, borderColor: '#1d2733', pointRadius: 1.5, borderWidth: 1.5 },
+    { label: 'imputed (not observed)', data: imputed, showLine: false, pointStyle: 'triangle', pointRadius: 5,
+      borderColor: '#b3261e', backgroundColor: 'rgba(179,38,30,.25)' },
     { label: `band low`, data: low, borderColor: 'rgba(37,99,235,0)', pointRadius: 0, fill: false },
     { label: `${levels} band`, data: high, borderColor: 'rgba(37,99,235,0)', backgroundColor: 'rgba(37,99,235,.18)', pointRadius: 0, fill: '-1' },
     { label: `${served.model} forecast`, data: line, borderColor: '#2563eb', borderDash: [6, 3], pointRadius: 2 },
@@ -165,6 +180,7 @@ function renderErrors(served, shadow) {
   }));
 }
 
+$('target').addEventListener('change', () => { if (page.lastView) render(page.lastView); });
 $('search').addEventListener('input', () => { clearTimeout(searchTimer); searchTimer = setTimeout(search, 250); });
 $('search-form').addEventListener('submit', (e) => { e.preventDefault(); search(); });
 const wanted = new URLSearchParams(location.search).get('entity');

@@ -29,6 +29,8 @@ public interface ForecasterConfig {
 
     Alerts alerts();
 
+    Page page();
+
     /** cpu or cuda (CUDA needs the -Pcuda build and a GPU; asking for it elsewhere fails with the reason). */
     @WithDefault("cpu")
     String executionProvider();
@@ -152,6 +154,16 @@ public interface ForecasterConfig {
          */
         @WithDefault("PT60S")
         Duration newerModelWait();
+    }
+
+    interface Page {
+        /**
+         * How many recent steps of each entity's targets the live page can chart, kept in memory per
+         * instance (about entities × N × (8 + 5 × targets) bytes, not changelogged); 0 keeps none, and the
+         * page charts only the inputs the entity state keeps for warm-up.
+         */
+        @WithDefault("120")
+        int actualsKept();
     }
 
     interface Alerts {

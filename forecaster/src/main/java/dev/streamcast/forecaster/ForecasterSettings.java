@@ -18,7 +18,7 @@ public record ForecasterSettings(String modelName, String alias, Optional<String
                                  boolean shadowEnabled, String shadowAlias, ModelLoader.Provider provider, int cudaDevice,
                                  int intraOpThreads, boolean emitBeforeWarmUp, Encoding featuresEncoding,
                                  Encoding forecastsEncoding, Duration unknownSpecWait, int maxFailedBatches,
-                                 Duration newerModelWait, int staleSteps) {
+                                 Duration newerModelWait, int staleSteps, int pageActualsKept) {
 
     public ForecasterSettings {
         java.util.Objects.requireNonNull(featuresEncoding, "featuresEncoding");
@@ -64,6 +64,10 @@ public record ForecasterSettings(String modelName, String alias, Optional<String
             throw new IllegalArgumentException("forecaster.alerts.stale-steps must be at least 1 (inputs without a forecast before"
                     + " an entity counts as stale), got " + staleSteps);
         }
+        if (pageActualsKept < 0 || pageActualsKept > 1_000) {
+            throw new IllegalArgumentException("forecaster.page.actuals-kept must be within [0, 1000] (0: none), got "
+                    + pageActualsKept);
+        }
         if (intraOpThreads < 1) {
             throw new IllegalArgumentException("forecaster.intra-op-threads must be at least 1, got " + intraOpThreads);
         }
@@ -96,6 +100,6 @@ public record ForecasterSettings(String modelName, String alias, Optional<String
                 c.shadow().alias(), ModelLoader.provider(c.executionProvider()), c.cudaDevice(), c.intraOpThreads(),
                 c.emitBeforeWarmUp(), Encoding.parse(Encoding.setting(Topics.FEATURES.name()), featuresEncoding),
                 Encoding.parse(Encoding.setting(Topics.FORECASTS.name()), forecastsEncoding), c.faults().unknownSpecWait(),
-                c.faults().maxFailedBatches(), c.faults().newerModelWait(), c.alerts().staleSteps());
+                c.faults().maxFailedBatches(), c.faults().newerModelWait(), c.alerts().staleSteps(), c.page().actualsKept());
     }
 }

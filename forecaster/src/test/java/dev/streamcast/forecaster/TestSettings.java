@@ -28,6 +28,6 @@ public final class TestSettings {
         return new ForecasterSettings(model, "champion", Optional.of(bundles.toString()), "target/cache", Duration.ofSeconds(1),
                 Optional.empty(), Optional.empty(), maxBatch, Duration.ofMillis(50), inMemory, ttl,
                 Duration.ofMinutes(1), true, 64, List.of("1", "H"), false, "challenger", ModelLoader.Provider.CPU, 0, 1, false,
-                encoding, encoding, Duration.ofSeconds(2), 3, Duration.ofSeconds(10), 3);
+                encoding, encoding, Duration.ofSeconds(2), 3, Duration.ofSeconds(10), 3, 120);
     }
 }

@@ -59,9 +59,15 @@ public final class TestStream {
      * {@code features}, each keyed by its entity and timestamped at its window's end, and flushes.
      */
     public static void produce(KafkaProducer<byte[], byte[]> producer, int entities, int from, int to) {
+        produce(producer, entities, from, to, (e, v) -> v);
+    }
+
+    /** The same with each vector of entity {@code e<e>} as {@code change} makes it. */
+    public static void produce(KafkaProducer<byte[], byte[]> producer, int entities, int from, int to,
+                               java.util.function.BiFunction<Integer, FeatureVector, FeatureVector> change) {
         for (int s = from; s < to; s++) {
             for (int e = 0; e < entities; e++) {
-                FeatureVector v = vector(e, s);
+                FeatureVector v = change.apply(e, vector(e, s));
                 producer.send(new ProducerRecord<>(Topics.FEATURES.name(), null, v.windowEnd(),
                         ("e" + e).getBytes(StandardCharsets.UTF_8), Codecs.FEATURE_VECTOR.encode(v)));
             }

@@ -7,6 +7,7 @@ import dev.streamcast.forecaster.evaluation.OnlineEvaluation;
 import dev.streamcast.forecaster.model.ModelSlot;
 import dev.streamcast.forecaster.model.ServedModel;
 import dev.streamcast.forecaster.serving.ForecastTopology;
+import dev.streamcast.forecaster.serving.RecentActuals;
 import dev.streamcast.forecaster.state.EntityState;
 import dev.streamcast.forecaster.state.EntityStateFormat;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -25,8 +26,8 @@ import java.util.TreeMap;
 
 /**
  * What the page shows of one entity, read from this instance's own state stores (never from a
- * buffer of its own): per slot, the recent actuals of each target from the entity's remembered
- * inputs, the latest forecast with its quantiles, the earlier forecasts at the evaluated horizons
+ * buffer of its own): per slot, the recent actuals of each target ({@link RecentActuals}, or the
+ * entity's remembered inputs when the page keeps none), marked where they were imputed, the latest forecast with its quantiles, the earlier forecasts at the evaluated horizons
  * against the actuals, and the live error of the model per horizon. Runs on the HTTP worker
  * threads; the stores are read through Kafka Streams' interactive queries, never on a stream thread.
  */
@@ -40,9 +41,11 @@ final class EntityViews {
     private final List<String> evaluationHorizons;
     private final Codec<Forecast> forecasts;
     private final MeterRegistry meters;
+    private final boolean recentActuals;
 
     EntityViews(KafkaStreams streams, List<ModelSlot> slots, List<String> evaluationHorizons, Codec<Forecast> forecasts,
-                MeterRegistry meters) {
+                MeterRegistry meters, boolean recentActuals) {
+        this.recentActuals = recentActuals;
         this.streams = streams;
         this.slots = slots;
         this.evaluationHorizons = evaluationHorizons;
@@ -84,11 +87,13 @@ final class EntityViews {
     Map<String, Object> view(String entity, String instance) {
         List<Map<String, Object>> bySlot = new ArrayList<>();
         boolean known = false;
+        byte[] recent = recentActuals ? store(RecentActuals.STORE).get(entity) : null;
+        RecentActuals.Rows rows = recent == null ? null : RecentActuals.decode(recent);
         for (ModelSlot slot : slots) {
             byte[] bytes = store(ForecastTopology.stateStore(slot)).get(entity);
             byte[] latest = store(ForecastTopology.latestForecastStore(slot)).get(entity);
             known |= bytes != null;
-            bySlot.add(slotView(slot, bytes, latest));
+            bySlot.add(slotView(slot, bytes, latest, rows));
         }
         if (!known) {
             return null;
@@ -100,7 +105,7 @@ final class EntityViews {
         return view;
     }
 
-    private Map<String, Object> slotView(ModelSlot slot, byte[] stateBytes, byte[] latestBytes) {
+    private Map<String, Object> slotView(ModelSlot slot, byte[] stateBytes, byte[] latestBytes, RecentActuals.Rows recent) {
         ServedModel model = slot.current();
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("slot", slot.role());
@@ -116,12 +121,14 @@ final class EntityViews {
         v.put("targets", targets);
         v.put("stepMillis", step);
         v.put("quantileLevels", model.manifest().quantiles());
-        v.put("actuals", List.of());
+        v.put("actuals", recent == null ? List.of() : actuals(recent, targets));
         v.put("previous", List.of());
         if (stateBytes != null) {
             try {
                 EntityState state = EntityStateFormat.decode(stateBytes);
-                v.put("actuals", actuals(model, state, targets, step));
+                if (recent == null) {
+                    v.put("actuals", actuals(model, state, targets, step));
+                }
                 v.put("previous", previous(model, state, targets, step));
             } catch (UnreadableStateException e) {
                 v.put("note", "state unreadable: " + e.getMessage());
@@ -132,7 +139,36 @@ final class EntityViews {
         return v;
     }
 
-    /** The target columns of the remembered inputs, at their windows' starts (inputs are one step apart). */
+    /**
+     * The targets' recent values kept for the page ({@link RecentActuals}), each point with the targets whose value
+     * was imputed, not observed, in {@code imputed}.
+     */
+    private static List<Map<String, Object>> actuals(RecentActuals.Rows rows, List<String> targets) {
+        int[] columns = targets.stream().mapToInt(rows.targets()::indexOf).toArray();
+        List<Map<String, Object>> points = new ArrayList<>(rows.size());
+        for (int r = 0; r < rows.size(); r++) {
+            Map<String, Object> values = new LinkedHashMap<>();
+            List<String> imputed = new ArrayList<>();
+            for (int k = 0; k < targets.size(); k++) {
+                int c = columns[k];
+                if (c < 0 || Float.isNaN(rows.values()[r][c])) {
+                    continue; // kept before this model's targets were known, or not in the vector's spec
+                }
+                values.put(targets.get(k), rows.values()[r][c]);
+                if (!rows.observed()[r][c]) {
+                    imputed.add(targets.get(k));
+                }
+            }
+            points.add(Map.of("t", rows.windowStarts()[r], "values", values, "imputed", imputed));
+        }
+        return points;
+    }
+
+    /**
+     * The target columns of the remembered inputs, at their windows' starts (inputs are one step apart), when the
+     * page keeps no actuals of its own ({@code forecaster.page.actuals-kept=0}): as many as the model's warm-up needs,
+     * with no record of imputation.
+     */
     private static List<Map<String, Object>> actuals(ServedModel model, EntityState state, List<String> targets, long step) {
         if (!state.historySpec().equals(model.manifest().featureSpec().id())) {
             return List.of(); // remembered under another spec (before this model): not the model's features

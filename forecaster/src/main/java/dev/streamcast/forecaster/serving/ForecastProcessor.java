@@ -51,6 +51,7 @@ public final class ForecastProcessor implements Processor<byte[], byte[], byte[]
     private ProcessorContext<byte[], byte[]> context;
     private DeadLetters deadLetters;
     private HeldVectors held;
+    private RecentActuals actuals;
     private KeyValueStore<String, byte[]> specs;
     private final List<SlotStepper> steppers = new ArrayList<>();
     private long lastMismatchLog;
@@ -75,6 +76,10 @@ public final class ForecastProcessor implements Processor<byte[], byte[], byte[]
         this.deadLetters = new DeadLetters(context, metrics, vectors);
         this.held = new HeldVectors(context.getStateStore(heldStoreName));
         metrics.held(held.count());
+        if (settings.pageActualsKept() > 0) {
+            this.actuals = new RecentActuals(context.getStateStore(RecentActuals.STORE), RecentActuals.servedTargets(slots),
+                    settings.pageActualsKept());
+        }
         for (int i = 0; i < slots.size(); i++) {
             KeyValueStore<String, byte[]> store = context.getStateStore(stateStoreNames.get(i));
             steppers.add(new SlotStepper(slots.get(i), store, settings, metrics, context, this::spec, deadLetters));
@@ -155,6 +160,9 @@ public final class ForecastProcessor implements Processor<byte[], byte[], byte[]
                 deadLetters.refuse(origin, DeadLetter.of(DeadLetterReason.SPEC_MISMATCH, mismatch));
                 return true;
             }
+        }
+        if (actuals != null) {
+            actuals.record(entity, vector, spec);
         }
         for (SlotStepper stepper : steppers) {
             stepper.accept(entity, vector, spec, origin);

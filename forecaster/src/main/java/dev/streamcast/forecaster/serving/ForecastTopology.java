@@ -90,6 +90,10 @@ public final class ForecastTopology {
             topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(latestForecastStore(slot)), Serdes.String(),
                     Serdes.ByteArray()).withLoggingDisabled(), FORECAST);
         }
+        if (settings.pageActualsKept() > 0) {
+            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(RecentActuals.STORE), Serdes.String(),
+                    Serdes.ByteArray()).withLoggingDisabled(), FORECAST);
+        }
         for (ModelSlot slot : slots) {
             topology.addSink(sinkName(slot), slot.sinkTopic(), new ByteArraySerializer(), new ByteArraySerializer(), FORECAST);
         }

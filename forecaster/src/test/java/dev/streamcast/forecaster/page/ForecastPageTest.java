@@ -1,6 +1,7 @@
 package dev.streamcast.forecaster.page;
 
 import dev.streamcast.contracts.records.Codecs;
+import dev.streamcast.contracts.records.FeatureVector;
 import dev.streamcast.contracts.records.Forecast;
 import dev.streamcast.contracts.records.ModelEvent;
 import dev.streamcast.contracts.topics.Topics;
@@ -30,6 +31,7 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.BufferedReader;
@@ -75,7 +77,16 @@ class ForecastPageTest {
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
 
+    /** e1's oil_c.mean at step 12 comes imputed. */
+    static final long IMPUTED_AT = TestStream.START + 12 * TestStream.STEP;
+
     KafkaFixture kafka;
+
+    static FeatureVector imputedOil(FeatureVector v) {
+        boolean[] observed = v.observed().clone();
+        observed[TestStream.SPEC.indexOf("oil_c.mean")] = false;
+        return new FeatureVector(v.specId(), v.windowStart(), v.windowEnd(), v.values(), observed);
+    }
 
     @TestHTTPResource("/")
     URL root;
@@ -93,7 +104,7 @@ class ForecastPageTest {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties())) {
             producer.send(new ProducerRecord<>(Topics.FEATURE_SPECS.name(), TestStream.SPEC.id().getBytes(StandardCharsets.UTF_8),
                     Codecs.FEATURE_SPEC.encode(TestStream.SPEC))).get();
-            TestStream.produce(producer, ENTITIES, fromStep, toStep);
+            TestStream.produce(producer, ENTITIES, fromStep, toStep, (e, v) -> e == 1 && v.windowStart() == IMPUTED_AT ? imputedOil(v) : v);
         }
     }
 
@@ -132,13 +143,15 @@ class ForecastPageTest {
         assertThat(view.getString("entity")).isEqualTo("e1");
         assertThat(view.getString("slots[0].model")).isEqualTo("fleet@1");
         assertThat(view.getLong("slots[0].servingSince")).isPositive();
-        // the actuals are the inputs the state remembers: the model's warm-up length of them, the last at step 19
+        // the actuals the page keeps (forecaster.page.actuals-kept, 120): every step so far, the last at step 19, step 12 imputed
         List<Map<String, Object>> actuals = view.getList("slots[0].actuals");
-        assertThat(actuals).hasSize(TestStream.LOOKBACK);
-        assertThat(((Number) actuals.get(TestStream.LOOKBACK - 1).get("t")).longValue()).isEqualTo(TestStream.START + 19 * TestStream.STEP);
+        assertThat(actuals).hasSize(20);
+        assertThat(((Number) actuals.get(19).get("t")).longValue()).isEqualTo(TestStream.START + 19 * TestStream.STEP);
         assertThat(view.getDouble("slots[0].actuals[-1].values.'oil_c.mean'")).isCloseTo(TestStream.value(1, 19, 1), within(1e-4));
-        assertThat(view.getDouble("slots[0].actuals[0].values.'oil_c.mean'"))
-                .isCloseTo(TestStream.value(1, 20 - TestStream.LOOKBACK, 1), within(1e-4));
+        assertThat(view.getDouble("slots[0].actuals[0].values.'oil_c.mean'")).isCloseTo(TestStream.value(1, 0, 1), within(1e-4));
+        assertThat(view.getList("slots[0].actuals[12].imputed", String.class)).containsExactly("oil_c.mean");
+        assertThat(view.getList("slots[0].actuals[11].imputed", String.class)).isEmpty();
+        assertThat(view.getList("slots[0].actuals.imputed.flatten()", String.class)).hasSize(1);
         assertThat(view.getList("slots[0].forecast.steps")).hasSize(TestStream.HORIZON);
         assertThat(view.getDouble("slots[0].forecast.steps[0].point.'oil_c.mean'"))
                 .isCloseTo(last.steps().get(0).point().get("oil_c.mean"), within(1e-4));
@@ -200,9 +213,12 @@ class ForecastPageTest {
 
         // the view of the last step sent (an earlier one may come first, as the page opens while the stream works)
         wait.until(d -> lastX() == TestStream.START + 19 * TestStream.STEP);
-        assertThat(count("0")).isEqualTo(TestStream.LOOKBACK);
-        assertThat(count("2")).as("p90 edge of the band, one point per horizon step").isEqualTo(TestStream.HORIZON);
-        assertThat(count("1")).as("p10 edge").isEqualTo(TestStream.HORIZON);
+        assertThat(count("0")).isEqualTo(20);
+        assertThat(count("1")).as("the imputed value, marked").isOne();
+        assertThat(browser.executeScript("return window.streamcastPage.chart.data.datasets[1].data[0].x")).isEqualTo(IMPUTED_AT);
+        assertThat(count("3")).as("p90 edge of the band, one point per horizon step").isEqualTo(TestStream.HORIZON);
+        assertThat(count("2")).as("p10 edge").isEqualTo(TestStream.HORIZON);
+        assertThat(browser.findElement(By.id("target-picker")).isDisplayed()).as("one target: no picker").isFalse();
         assertThat(browser.findElement(By.id("entity-models")).getText()).contains("champion: fleet@1 since");
         assertThat(browser.findElements(By.cssSelector("#errors tbody tr"))).hasSize(2);
 
@@ -214,9 +230,10 @@ class ForecastPageTest {
         assertThat(browser.findElement(By.id("entity-name")).getText()).startsWith("e2");
         assertThat(browser.findElement(By.id("ov-entities")).getText()).isEqualTo("3");
 
-        // a hot swap under the open page: champion moves to version 2, and the page follows without a reload
+        // a hot swap under the open page to a model of every feature (M): champion moves to version 2, and the page
+        // follows without a reload, with a picker over its three targets
         Path bundles = Path.of(ConfigProvider.getConfig().getValue("forecaster.model.dir", String.class));
-        TestStream.bundle(bundles, MODEL, 2, "dlinear", Mode.S, 0.1, 0.9);
+        TestStream.bundle(bundles, MODEL, 2, "dlinear", Mode.M, 0.1, 0.9);
         TestBundles.alias(bundles, MODEL, "champion", 2);
         ModelEvent moved = new ModelEvent(ModelEvent.Type.ALIAS_MOVED, MODEL, 2, "champion", 1L,
                 TestBundles.sha256(bundles, MODEL, 2), System.currentTimeMillis(), Map.of("champion", 2L));
@@ -226,11 +243,18 @@ class ForecastPageTest {
         }
         await().atMost(Duration.ofSeconds(60)).until(() -> "fleet@2".equals(given().get("/api/overview").jsonPath()
                 .getString("models[0].model")));
-        produce(23, 25);
+        int last = 23 + TestStream.LOOKBACK; // within a look-back of new steps the M model has warmed up and forecasts
+        produce(23, last);
         wait.until(d -> "fleet@2".equals(browser.executeScript(
                 "const v = window.streamcastPage.lastView; return v && v.slots[0].forecast ? v.slots[0].forecast.model : null"))
-                && lastX() == TestStream.START + 24 * TestStream.STEP);
+                && lastX() == TestStream.START + (last - 1) * TestStream.STEP);
         assertThat(browser.findElement(By.id("entity-models")).getText()).contains("champion: fleet@2 since");
+        assertThat(count("0")).as("e2's oil_c.mean history goes on across the swap").isEqualTo(last);
+        assertThat(browser.findElement(By.id("target-picker")).isDisplayed()).isTrue();
+        new Select(browser.findElement(By.id("target"))).selectByValue("load_mw.mean");
+        wait.until(d -> "load_mw.mean".equals(browser.executeScript("return window.streamcastPage.chart.options.scales.y.title.text")));
+        assertThat(count("0")).as("load_mw.mean is kept since the model that forecasts it came").isEqualTo(last - 23);
+        assertThat(count("4")).as("its forecast").isEqualTo(TestStream.HORIZON);
         Files.write(Path.of("target/forecast-page.png"), browser.getScreenshotAs(OutputType.BYTES));
     }
 
@@ -241,7 +265,7 @@ class ForecastPageTest {
         return ((Number) x).longValue();
     }
 
-    /** Points of the chart's dataset {@code index} (0 actuals, 1 and 2 the band's edges). */
+    /** Points of the chart's dataset {@code index} (0 actuals, 1 the imputed ones, 2 and 3 the band's edges, 4 the forecast). */
     private long count(String index) {
         Object n = browser.executeScript("const c = window.streamcastPage.chart; return c ? c.data.datasets[" + index + "].data.length : -1;");
         return ((Number) n).longValue();

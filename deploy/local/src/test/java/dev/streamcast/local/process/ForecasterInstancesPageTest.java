@@ -91,9 +91,9 @@ class ForecasterInstancesPageTest {
                 for (int e = 0; e < ENTITIES; e++) {
                     JsonNode view = get(a, "/api/entities/t" + e);
                     assertThat(view.path("entity").asText()).isEqualTo("t" + e);
-                    // the inputs the state remembers: the model's look-back of them, the last one the last sent
-                    assertThat(view.at("/slots/0/actuals")).hasSize(8);
-                    assertThat(view.at("/slots/0/actuals/7/t").asLong()).isEqualTo(lastWindowStart(manifest.featureSpec()));
+                    // the actuals the owner keeps for the page: every step sent, the last one last
+                    assertThat(view.at("/slots/0/actuals")).hasSize(STEPS);
+                    assertThat(view.at("/slots/0/actuals/" + (STEPS - 1) + "/t").asLong()).isEqualTo(lastWindowStart(manifest.featureSpec()));
                     assertThat(view.at("/slots/0/forecast/steps")).hasSize(4);
                     answeredBy.put("t" + e, view.path("instance").asText());
                     assertThat(get(b, "/api/entities/t" + e).path("instance").asText()).as("both ask the same owner")
@@ -130,7 +130,7 @@ class ForecasterInstancesPageTest {
         try {
             browser.get(a.url("/?entity=" + entity));
             new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> ((Number) browser.executeScript(
-                    "const c = window.streamcastPage.chart; return c ? c.data.datasets[0].data.length : 0;")).intValue() == 8);
+                    "const c = window.streamcastPage.chart; return c ? c.data.datasets[0].data.length : 0;")).intValue() == STEPS);
             assertThat((String) browser.executeScript("return window.streamcastPage.lastView.instance")).isNotEqualTo("127.0.0.1:" + a.port());
             Files.write(Path.of("target/forecast-page-two-instances.png"), browser.getScreenshotAs(OutputType.BYTES));
         } finally {
