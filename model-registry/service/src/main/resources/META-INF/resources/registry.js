@@ -61,12 +61,47 @@ async function loadModels() {
     item.addEventListener('click', () => showModel(m.name));
     list.append(item);
   }
+  await renderOverview(models);
   if (!current && models.length > 0) await showModel(models[0].name);
+}
+
+// The landing's table: per model its aliases and the latest metrics of its headline version (the
+// champion's, else the latest), one version read per model (the first 100 models).
+const OVERVIEW_MODELS = 100;
+async function renderOverview(models) {
+  const shown = models.slice(0, OVERVIEW_MODELS);
+  const headlines = await Promise.all(shown.map(m => {
+    const version = m.aliases.champion !== undefined ? m.aliases.champion : m.latestVersion;
+    return version > 0
+      ? api('GET', '/api/models/' + encodeURIComponent(m.name) + '/versions/' + version).catch(() => null)
+      : Promise.resolve(null);
+  }));
+  const body = document.querySelector('#overview-table tbody');
+  body.replaceChildren();
+  shown.forEach((m, i) => {
+    const v = headlines[i];
+    const metric = (name, digits) => v && v.metrics[name] !== undefined ? Number(v.metrics[name]).toPrecision(digits) : '–';
+    const row = el('tr', null, {'data-model': m.name, 'class': m.name === current ? 'selected' : ''});
+    row.append(el('td', m.name), el('td', m.versionCount, {'class': 'num'}),
+        el('td', Object.entries(m.aliases).sort().map(([a, n]) => a + '→' + n).join(' ') || '–'),
+        el('td', v ? v.version + ' · ' + v.architecture : '–', {'data-col': 'headline'}),
+        el('td', metric('mse', 4), {'class': 'num', 'data-col': 'mse'}), el('td', metric('mae', 4), {'class': 'num', 'data-col': 'mae'}),
+        el('td', metric('coverage', 3), {'class': 'num'}), el('td', metric('step_us_b1', 3), {'class': 'num'}),
+        el('td', v ? v.signature.stateBytesPerEntity : '–', {'class': 'num'}), el('td', v ? time(v.createdAt) : '–'));
+    row.addEventListener('click', () => showModel(m.name));
+    body.append(row);
+  });
+  if (models.length > OVERVIEW_MODELS) {
+    const more = el('tr');
+    more.append(el('td', (models.length - OVERVIEW_MODELS) + ' more models: pick them on the left', {'colspan': 10}));
+    body.append(more);
+  }
+  document.getElementById('overview').hidden = models.length === 0;
 }
 
 async function showModel(name) {
   current = name;
-  for (const li of document.querySelectorAll('#models li')) {
+  for (const li of document.querySelectorAll('#models li, #overview-table tbody tr')) {
     li.classList.toggle('selected', li.dataset.model === name);
   }
   const [model, versions] = await Promise.all([

@@ -96,6 +96,11 @@ class RegistryPageTest {
         // the forecaster's live page, from registry.ui.live-page-url (set for the tests)
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("live-link")));
         assertThat(browser.findElement(By.id("live-link")).getAttribute("href")).isEqualTo("http://127.0.0.1:8083/");
+        // the landing: every model with its aliases and its headline version's latest metrics (no champion: the latest)
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#overview-table tr[data-model='ui-other']")));
+        assertThat(overview("ui-compare", "headline")).isEqualTo("2 · last-value");
+        assertThat(overview("ui-compare", "mse")).isEqualTo("0.5000");
+        assertThat(overview("ui-other", "mse")).isEqualTo("0.9000");
         browser.findElement(By.cssSelector("#models li[data-model='ui-compare']")).click();
         wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#versions thead th[data-version]"), 2));
 
@@ -146,6 +151,9 @@ class RegistryPageTest {
         wait.until(ExpectedConditions.textToBe(By.id("alias-status"), "champion now points at version 1"));
         given().auth().oauth2(READ).get("/api/models/ui-alias/aliases").then().body("champion", equalTo(1));
         wait.until(ExpectedConditions.textToBe(By.cssSelector("#aliases tr[data-alias='champion'] td:nth-child(2)"), "1"));
+        // the landing's headline follows the champion: version 1 and its metrics, not the latest's
+        wait.until(d -> "1 · last-value".equals(overview("ui-alias", "headline")));
+        assertThat(overview("ui-alias", "mse")).isEqualTo("0.5000");
     }
 
     private void moveAliasFromThePage(String alias, String version) {
@@ -167,6 +175,11 @@ class RegistryPageTest {
         browser.findElement(By.id("token")).clear();
         browser.findElement(By.id("token-save")).click();
         wait.until(ExpectedConditions.textToBe(By.id("token-state"), "no token"));
+    }
+
+    /** The landing table's cell {@code column} of {@code model}'s row. */
+    private String overview(String model, String column) {
+        return browser.findElement(By.cssSelector("#overview-table tr[data-model='" + model + "'] td[data-col='" + column + "']")).getText();
     }
 
     private List<String> cells(String row) {
