@@ -209,6 +209,12 @@ class ForecastPageTest {
         browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort()
                 .build(), options);
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+        // an entity not in state: the page says so, in place of the chart
+        browser.get(root + "?entity=nobody");
+        wait.until(d -> browser.findElement(By.id("entity-message")).getText().contains("no entity 'nobody'"));
+        assertThat(browser.findElement(By.id("entity-message")).getAttribute("class")).isEqualTo("error");
+        assertThat(browser.findElement(By.id("entity-body")).isDisplayed()).isFalse();
+
         browser.get(root + "?entity=e1");
 
         // the view of the last step sent (an earlier one may come first, as the page opens while the stream works)
