@@ -47,7 +47,7 @@ final class FirstTraining implements AutoCloseable {
         List<String> command = Service.TRAINER.command(List.of(), List.of(), List.of("--data", "kafka:features",
                 "--bootstrap-servers", bootstrapServers, "--mode", "S", "--target", "oil_c.mean", "--arch", "dlinear,gru",
                 "--lookback", "24", "--horizon", "12", "--epochs", "5", "--hidden", "16", "--layers", "1", "--season", "24",
-                "--trend-kernel", "5", "--name", model, "--out", out.toString(), "--publish", registryUrl, "--alias", "champion"));
+                "--trend-kernel", "5", "--quantiles", "0.1,0.9", "--name", model, "--out", out.toString(), "--publish", registryUrl, "--alias", "champion"));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         if (Files.isRegularFile(tokenFile)) {
             // the environment, not --token: a command line is visible to every user of the machine

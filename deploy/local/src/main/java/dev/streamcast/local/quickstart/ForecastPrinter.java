@@ -86,8 +86,10 @@ final class ForecastPrinter implements AutoCloseable {
         line.append(String.format(" ... %s %.2f", TIME.format(Instant.ofEpochMilli(last.ts())), last.point().get(target)));
         Map<String, double[]> q = last.quantiles();
         if (q.containsKey(target)) {
-            double[] levels = q.get(target);
-            line.append(String.format(" [%.2f, %.2f]", levels[0], levels[levels.length - 1]));
+            double[] values = q.get(target);
+            double[] levels = f.quantileLevels();
+            line.append(String.format(" p%d–p%d [%.2f, %.2f]", Math.round(levels[0] * 100), Math.round(levels[levels.length - 1] * 100),
+                    values[0], values[values.length - 1]));
         }
         return line.toString();
     }
