@@ -18,5 +18,13 @@ public interface Architecture {
         return false;
     }
 
+    /**
+     * Adam's rate when {@link TrainOptions#learningRate()} is 0: the one measured best on ETTh1 (1e-3 unless the
+     * architecture says otherwise); the first a learning-rate choice tries ({@code eval.Comparison}).
+     */
+    default float learningRate() {
+        return 1e-3f;
+    }
+
     TrainedModel fit(Dataset data, TrainOptions options, TrainingProgress progress);
 }

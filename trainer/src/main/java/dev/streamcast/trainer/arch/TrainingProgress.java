@@ -13,6 +13,10 @@ public interface TrainingProgress {
     default void skipped(String architecture, int epoch, int skipped, int batches, String first) {
     }
 
+    /** Told after each fit of a learning-rate choice: the rate tried and the validation MSE it reached. */
+    default void choice(String architecture, float learningRate, double validationMse) {
+    }
+
     TrainingProgress SILENT = (a, e, m, t, v, s) -> {
     };
 }

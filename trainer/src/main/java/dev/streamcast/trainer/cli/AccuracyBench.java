@@ -30,8 +30,10 @@ public final class AccuracyBench {
             TrainOptions options = trainOptions(o);
             Dataset data = TrainCommand.dataset(o, System.out);
             List<Comparison.Row> rows = new ArrayList<>();
+            boolean choose = TrainCommand.chooseLearningRate(o);
             for (Architecture arch : archs) {
-                Comparison.Row row = Comparison.run(arch, data, options, TrainCommand.progress(System.err), (model, r) -> { });
+                Comparison.Row row = Comparison.run(arch, data, options, Comparison.learningRates(arch, options.learningRate(), choose),
+                        TrainCommand.progress(System.err), (model, r) -> { });
                 System.out.println(row.line());
                 rows.add(row);
             }

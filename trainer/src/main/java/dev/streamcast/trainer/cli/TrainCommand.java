@@ -69,6 +69,7 @@ public final class TrainCommand {
         o.put("--patience", String.valueOf(d.patience()));
         o.put("--batch-size", String.valueOf(d.batchSize()));
         o.put("--learning-rate", "0");
+        o.put("--learning-rates", "choose");
         o.put("--hidden", String.valueOf(d.hidden()));
         o.put("--layers", String.valueOf(d.layers()));
         o.put("--dropout", String.valueOf(d.dropout()));
@@ -93,6 +94,11 @@ public final class TrainCommand {
             }
 
             @Override
+            public void choice(String a, float rate, double val) {
+                out.printf("  %-16s learning rate %.0e: validation mse %.4f%n", a, rate, val);
+            }
+
+            @Override
             public void skipped(String a, int e, int skipped, int batches, String first) {
                 out.printf("  %-16s epoch %2d: skipped %d of %d batches, not finite (first: %s)%n", a, e, skipped, batches, first);
             }
@@ -106,6 +112,22 @@ public final class TrainCommand {
                 (float) o.getDouble("--dropout", 0, 0.99), o.getLong("--seed", Long.MIN_VALUE, Long.MAX_VALUE),
                 (int) o.getLong("--max-train-windows", 0, Integer.MAX_VALUE), (int) o.getLong("--season", 2, 100_000),
                 (int) o.getLong("--trend-kernel", 1, 100_001), quantiles(o.get("--quantiles")));
+    }
+
+    /**
+     * Whether to choose each architecture's learning rate on the validation split: {@code --learning-rates choose}
+     * (the default: its own rate and one more, see {@code Comparison.learningRates}) or {@code default} (its own rate
+     * alone, as the accuracy tables were measured); a {@code --learning-rate} above 0 is used alone either way.
+     */
+    static boolean chooseLearningRate(Options o) {
+        String choice = o.get("--learning-rates").strip().toLowerCase(java.util.Locale.ROOT);
+        return switch (choice) {
+            case "choose" -> true;
+            case "default" -> false;
+            default -> throw new IllegalArgumentException("--learning-rates must be 'choose' (each architecture's own rate and"
+                    + " one more, the better on the validation split) or 'default' (its own rate alone), got '"
+                    + o.get("--learning-rates") + "'");
+        };
     }
 
     /** {@code 0.1,0.9} to the head's levels (the median is added); blank for no quantile head. */
@@ -202,17 +224,19 @@ public final class TrainCommand {
             TrainingProgress progress = progress(out);
             List<Comparison.Row> rows = new ArrayList<>();
             Map<String, Long> published = new LinkedHashMap<>();
+            boolean choose = chooseLearningRate(o);
             for (Architecture arch : archs) {
                 out.println("train: " + arch.name());
-                rows.add(Comparison.run(arch, data, options, progress, (model, row) -> {
+                float[] rates = Comparison.learningRates(arch, options.learningRate(), choose);
+                rows.add(Comparison.run(arch, data, options, rates, progress, (model, row) -> {
                     try {
                         Path bundle = dir.resolve(arch.name());
                         BundleWriter.write(bundle, name, model, data, row.metrics());
                         out.println("train: wrote " + bundle);
                         if (registry != null) {
                             ModelVersion version = registry.publish(bundle, PublishOptions.by(creator())
-                                    .withDescription(arch.name() + " on " + data.source() + String.format(" (test mse %.4f, mae %.4f)",
-                                            row.mse(), row.mae())));
+                                    .withDescription(arch.name() + " on " + data.source() + String.format(
+                                            " (validation mse %.4f; test mse %.4f, mae %.4f)", row.valMse(), row.mse(), row.mae())));
                             published.put(arch.name(), version.version());
                             out.printf("train: published %s@%d (%s) to %s%n", name, version.version(), arch.name(), registry.baseUrl());
                         }
@@ -225,19 +249,21 @@ public final class TrainCommand {
                 Comparison.Row best = Comparison.champion(rows);
                 long version = published.get(best.arch());
                 registry.setAlias(name, o.get("--alias"), version);
-                out.printf("train: %s@%s now points to version %d (%s, the lowest test mse %.4f)%n", name, o.get("--alias"), version,
-                        best.arch(), best.mse());
+                out.printf("train: %s@%s now points to version %d (%s, the lowest validation mse %.4f; test mse %.4f)%n", name,
+                        o.get("--alias"), version, best.arch(), best.valMse(), best.mse());
             }
             out.println();
             boolean quantiles = options.quantiles().length > 0;
-            out.printf("%-16s %9s %9s %10s %12s %12s %14s %9s%s%n", "architecture", "mse", "mae", "params",
+            out.printf("%-16s %9s %9s %9s %8s %10s %12s %12s %14s %9s%s%n", "architecture", "val mse", "mse", "mae", "lr", "params",
                     "state bytes", "step us b1", "step us b256", "train s",
                     quantiles ? String.format(" %9s %9s", "pinball", "coverage") : "");
             for (Comparison.Row r : rows) {
-                out.printf("%-16s %9.4f %9.4f %10d %12d %12.1f %14.1f %9.1f%s%n", r.arch(), r.mse(), r.mae(),
-                        r.params(), r.stateBytes(), r.stepMicrosB1(), r.stepMicrosB256(), r.trainSeconds(),
+                out.printf("%-16s %9.4f %9.4f %9.4f %8s %10d %12d %12.1f %14.1f %9.1f%s%n", r.arch(), r.valMse(), r.mse(), r.mae(),
+                        r.learningRate() > 0 ? String.format("%.0e", r.learningRate()) : "-", r.params(), r.stateBytes(),
+                        r.stepMicrosB1(), r.stepMicrosB256(), r.trainSeconds(),
                         quantiles ? String.format(" %9.4f %9.3f", r.pinball(), r.coverage()) : "");
             }
+            out.println("champion (lowest validation mse, baselines included): " + Comparison.champion(rows).arch());
             return 0;
         } catch (IllegalArgumentException | CsvFormatException e) {
             err.println("streamcast train: " + e.getMessage());

@@ -7,8 +7,8 @@ import dev.streamcast.trainer.data.Dataset;
 import java.util.Arrays;
 
 /**
- * The protocol's scores: MSE and MAE on z-scored values over every window of the test split,
- * every horizon step and every target, of the point forecast (the median when the model has
+ * The protocol's scores: MSE and MAE on z-scored values over every window of a split (the test
+ * split's are reported, the validation split's chosen by), every horizon step and every target, of the point forecast (the median when the model has
  * quantiles). With quantiles also the mean pinball loss over the levels and the share of actual
  * values inside the outermost interval [lowest level, highest level].
  */
@@ -21,8 +21,19 @@ public final class Backtest {
     private Backtest() {
     }
 
+    /** The scores over the test split: what is reported, never what is chosen by. */
     public static Scores test(TrainedModel model, Dataset data) {
-        int[] windows = data.windowStarts(Dataset.Split.TEST);
+        return score(model, data, Dataset.Split.TEST);
+    }
+
+    /** The scores over the validation split: what learning rates and champions are chosen by. */
+    public static Scores validate(TrainedModel model, Dataset data) {
+        return score(model, data, Dataset.Split.VALIDATION);
+    }
+
+    /** The scores over every window of {@code split}. */
+    public static Scores score(TrainedModel model, Dataset data, Dataset.Split split) {
+        int[] windows = data.windowStarts(split);
         double[] levels = model.quantiles();
         int q = Math.max(1, levels.length);
         int median = levels.length == 0 ? 0 : Arrays.binarySearch(levels, TrainOptions.MEDIAN);

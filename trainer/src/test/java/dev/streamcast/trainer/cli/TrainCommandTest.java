@@ -55,12 +55,18 @@ class TrainCommandTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
         assertThat(status).isZero();
         String printed = out.toString(StandardCharsets.UTF_8);
-        assertThat(printed).containsPattern("gru +epoch  1/2  loss \\d+\\.\\d{4}  val \\d+\\.\\d{4}").contains("architecture").containsPattern("dlinear +\\d+\\.\\d{4} +\\d+\\.\\d{4} +600 ");
+        assertThat(printed).containsPattern("gru +epoch  1/2  loss \\d+\\.\\d{4}  val \\d+\\.\\d{4}").contains("architecture")
+                // each learned architecture's rate is chosen on the validation split: its own and one more
+                .containsPattern("dlinear +learning rate 1e-04: validation mse \\d+\\.\\d{4}")
+                .containsPattern("dlinear +learning rate 1e-03: validation mse \\d+\\.\\d{4}")
+                .containsPattern("gru +learning rate 3e-04: validation mse \\d+\\.\\d{4}")
+                .containsPattern("dlinear +\\d+\\.\\d{4} +\\d+\\.\\d{4} +\\d+\\.\\d{4} +1e-0[34] +600 ")
+                .containsPattern("champion \\(lowest validation mse, baselines included\\): (last-value|dlinear|gru)");
         for (String arch : List.of("last-value", "dlinear", "gru")) {
             BundleManifest manifest = Manifests.read(dir.resolve("models/small-M-h12").resolve(arch));
             assertThat(manifest.architecture()).isEqualTo(arch);
             assertThat(manifest.name()).isEqualTo("small-M-h12");
-            assertThat(manifest.metrics()).containsKeys("mse", "mae", "step_us_b1", "step_us_b256");
+            assertThat(manifest.metrics()).containsKeys("mse", "mae", "val_mse", "step_us_b1", "step_us_b256");
             assertThat(manifest.featureSpec().names()).containsExactly("HUFL", "OT");
         }
     }
