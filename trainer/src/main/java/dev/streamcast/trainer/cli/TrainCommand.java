@@ -45,7 +45,8 @@ import java.util.function.UnaryOperator;
  */
 public final class TrainCommand {
 
-    static final Map<String, String> OPTIONS = options();
+    /** Every option of the command with its default. */
+    public static final Map<String, String> OPTIONS = options();
 
     private TrainCommand() {
     }
@@ -211,59 +212,16 @@ public final class TrainCommand {
     public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
         try {
             Options o = Options.parse(args, OPTIONS, "train");
-            RegistryClient registry = registry(o);
-            List<Architecture> archs = Architectures.parse(o.get("--arch"));
-            TrainOptions options = trainOptions(o);
-            Dataset data = dataset(o, out);
-            String name = o.get("--name").isBlank()
-                    ? defaultName(o.get("--data"), o.get("--mode"), data.horizon()) : o.get("--name");
-            Path dir = Path.of(o.get("--out")).resolve(name);
-            out.printf("train: %s, %d rows, mode %s (%d in, %d out), look-back %d, horizon %d, splits %s%n",
-                    data.source(), data.rows(), o.get("--mode"), data.features(), data.targets().size(),
-                    data.lookback(), data.horizon(), data.splits());
-            TrainingProgress progress = progress(out);
-            List<Comparison.Row> rows = new ArrayList<>();
-            Map<String, Long> published = new LinkedHashMap<>();
-            boolean choose = chooseLearningRate(o);
-            for (Architecture arch : archs) {
-                out.println("train: " + arch.name());
-                float[] rates = Comparison.learningRates(arch, options.learningRate(), choose);
-                rows.add(Comparison.run(arch, data, options, rates, progress, (model, row) -> {
-                    try {
-                        Path bundle = dir.resolve(arch.name());
-                        BundleWriter.write(bundle, name, model, data, row.metrics());
-                        out.println("train: wrote " + bundle);
-                        if (registry != null) {
-                            ModelVersion version = registry.publish(bundle, PublishOptions.by(creator())
-                                    .withDescription(arch.name() + " on " + data.source() + String.format(
-                                            " (validation mse %.4f; test mse %.4f, mae %.4f)", row.valMse(), row.mse(), row.mae())));
-                            published.put(arch.name(), version.version());
-                            out.printf("train: published %s@%d (%s) to %s%n", name, version.version(), arch.name(), registry.baseUrl());
-                        }
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                }));
-            }
-            if (registry != null && !o.get("--alias").isBlank()) {
-                Comparison.Row best = Comparison.champion(rows);
-                long version = published.get(best.arch());
-                registry.setAlias(name, o.get("--alias"), version);
-                out.printf("train: %s@%s now points to version %d (%s, the lowest validation mse %.4f; test mse %.4f)%n", name,
-                        o.get("--alias"), version, best.arch(), best.valMse(), best.mse());
+            Result result = train(o, out, progress(out));
+            if (!o.get("--alias").isBlank()) {
+                Comparison.Row best = result.champion();
+                long version = result.published().get(best.arch());
+                result.registry().setAlias(result.name(), o.get("--alias"), version);
+                out.printf("train: %s@%s now points to version %d (%s, the lowest validation mse %.4f; test mse %.4f)%n",
+                        result.name(), o.get("--alias"), version, best.arch(), best.valMse(), best.mse());
             }
             out.println();
-            boolean quantiles = options.quantiles().length > 0;
-            out.printf("%-16s %9s %9s %9s %8s %10s %12s %12s %14s %9s%s%n", "architecture", "val mse", "mse", "mae", "lr", "params",
-                    "state bytes", "step us b1", "step us b256", "train s",
-                    quantiles ? String.format(" %9s %9s", "pinball", "coverage") : "");
-            for (Comparison.Row r : rows) {
-                out.printf("%-16s %9.4f %9.4f %9.4f %8s %10d %12d %12.1f %14.1f %9.1f%s%n", r.arch(), r.valMse(), r.mse(), r.mae(),
-                        r.learningRate() > 0 ? String.format("%.0e", r.learningRate()) : "-", r.params(), r.stateBytes(),
-                        r.stepMicrosB1(), r.stepMicrosB256(), r.trainSeconds(),
-                        quantiles ? String.format(" %9.4f %9.3f", r.pinball(), r.coverage()) : "");
-            }
-            out.println("champion (lowest validation mse, baselines included): " + Comparison.champion(rows).arch());
+            printTable(result, out);
             return 0;
         } catch (IllegalArgumentException | CsvFormatException e) {
             err.println("streamcast train: " + e.getMessage());
@@ -272,6 +230,81 @@ public final class TrainCommand {
             err.println("streamcast train: publishing failed: " + e.getMessage());
             return 3;
         }
+    }
+
+    /**
+     * What one training run did: the model name, the data it read, a row per architecture, the registry versions
+     * published (by architecture; empty without {@code --publish}) and the registry they went to (null without).
+     */
+    public record Result(String name, Dataset data, List<Comparison.Row> rows, Map<String, Long> published,
+                         RegistryClient registry, boolean quantiles) {
+
+        /** The lowest validation error, baselines included ({@link Comparison#champion}). */
+        public Comparison.Row champion() {
+            return Comparison.champion(rows);
+        }
+    }
+
+    /**
+     * Reads the data, trains, backtests and writes every architecture of {@code o}, publishing each bundle when
+     * {@code --publish} is given; moves no alias. {@code progress} hears every epoch (and may stop the run by
+     * throwing). Bad input is an {@link IllegalArgumentException} or {@link CsvFormatException} with the reason.
+     */
+    public static Result train(Options o, PrintStream out, TrainingProgress progress) throws Exception {
+        return train(o, out, progress, "");
+    }
+
+    /** The same, with {@code note} added to each published version's description (why the run ran). */
+    public static Result train(Options o, PrintStream out, TrainingProgress progress, String note) throws Exception {
+        RegistryClient registry = registry(o);
+        List<Architecture> archs = Architectures.parse(o.get("--arch"));
+        TrainOptions options = trainOptions(o);
+        boolean choose = chooseLearningRate(o);
+        Dataset data = dataset(o, out);
+        String name = o.get("--name").isBlank()
+                ? defaultName(o.get("--data"), o.get("--mode"), data.horizon()) : o.get("--name");
+        Path dir = Path.of(o.get("--out")).resolve(name);
+        out.printf("train: %s, %d rows, mode %s (%d in, %d out), look-back %d, horizon %d, splits %s%n",
+                data.source(), data.rows(), o.get("--mode"), data.features(), data.targets().size(),
+                data.lookback(), data.horizon(), data.splits());
+        List<Comparison.Row> rows = new ArrayList<>();
+        Map<String, Long> published = new LinkedHashMap<>();
+        for (Architecture arch : archs) {
+            out.println("train: " + arch.name());
+            float[] rates = Comparison.learningRates(arch, options.learningRate(), choose);
+            rows.add(Comparison.run(arch, data, options, rates, progress, (model, row) -> {
+                try {
+                    Path bundle = dir.resolve(arch.name());
+                    BundleWriter.write(bundle, name, model, data, row.metrics());
+                    out.println("train: wrote " + bundle);
+                    if (registry != null) {
+                        ModelVersion version = registry.publish(bundle, PublishOptions.by(creator())
+                                .withDescription(arch.name() + " on " + data.source() + String.format(
+                                        " (validation mse %.4f; test mse %.4f, mae %.4f)", row.valMse(), row.mse(), row.mae())
+                                        + (note.isBlank() ? "" : "; " + note)));
+                        published.put(arch.name(), version.version());
+                        out.printf("train: published %s@%d (%s) to %s%n", name, version.version(), arch.name(), registry.baseUrl());
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }));
+        }
+        return new Result(name, data, List.copyOf(rows), Map.copyOf(published), registry, options.quantiles().length > 0);
+    }
+
+    static void printTable(Result result, PrintStream out) {
+        boolean quantiles = result.quantiles();
+        out.printf("%-16s %9s %9s %9s %8s %10s %12s %12s %14s %9s%s%n", "architecture", "val mse", "mse", "mae", "lr", "params",
+                "state bytes", "step us b1", "step us b256", "train s",
+                quantiles ? String.format(" %9s %9s", "pinball", "coverage") : "");
+        for (Comparison.Row r : result.rows()) {
+            out.printf("%-16s %9.4f %9.4f %9.4f %8s %10d %12d %12.1f %14.1f %9.1f%s%n", r.arch(), r.valMse(), r.mse(), r.mae(),
+                    r.learningRate() > 0 ? String.format("%.0e", r.learningRate()) : "-", r.params(), r.stateBytes(),
+                    r.stepMicrosB1(), r.stepMicrosB256(), r.trainSeconds(),
+                    quantiles ? String.format(" %9.4f %9.3f", r.pinball(), r.coverage()) : "");
+        }
+        out.println("champion (lowest validation mse, baselines included): " + result.champion().arch());
     }
 
     /** The registry client for {@code --publish}, or null. */
@@ -299,19 +332,24 @@ public final class TrainCommand {
             throw new IllegalArgumentException("--token and --token-file: give one of them, not both");
         }
         if (!file.isBlank()) {
-            List<String> lines;
-            try {
-                lines = Files.readAllLines(Path.of(file), StandardCharsets.UTF_8);
-            } catch (java.nio.file.NoSuchFileException e) {
-                throw new IllegalArgumentException("--token-file " + file + ": no such file");
-            } catch (IOException e) {
-                throw new IllegalArgumentException("--token-file " + file + ": cannot be read: " + e.getMessage());
-            }
-            return Optional.of(lines.stream().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).findFirst()
-                    .orElseThrow(() -> new IllegalArgumentException("--token-file " + file + ": holds no token")));
+            return Optional.of(readToken(file));
         }
         String token = o.get("--token").isBlank() ? environment.apply(RegistryClient.TOKEN_ENV) : o.get("--token");
         return token == null || token.isBlank() ? Optional.empty() : Optional.of(token.strip());
+    }
+
+    /** The first line of {@code file} that is not blank and does not start with # (the registry's write-token file). */
+    public static String readToken(String file) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(Path.of(file), StandardCharsets.UTF_8);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IllegalArgumentException("--token-file " + file + ": no such file");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--token-file " + file + ": cannot be read: " + e.getMessage());
+        }
+        return lines.stream().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("--token-file " + file + ": holds no token"));
     }
 
     private static String creator() {

@@ -29,6 +29,7 @@ public enum Service {
     INGEST("ingest", "512m", null),
     REGISTRY("registry", "512m", null),
     FORECASTER("forecaster", "1g", null),
+    TRAINER_SERVICE("trainer-service", "2g", null),
     TRAINER("train", "2g", TrainCommand.class),
     ACCURACY_BENCH("bench-accuracy", "4g", AccuracyBench.class),
     PARITY_BENCH("bench-parity", "4g", ParityBench.class);

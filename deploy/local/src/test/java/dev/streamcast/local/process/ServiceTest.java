@@ -28,7 +28,7 @@ class ServiceTest {
             assertThat(command).as(program.launcherName()).contains("-Xss8m");
             assertThat(command.indexOf("-Xss8m")).as(program.launcherName()).isLessThan(command.indexOf("-cp"));
         }
-        for (Service service : List.of(Service.INGEST, Service.REGISTRY, Service.FORECASTER)) {
+        for (Service service : List.of(Service.INGEST, Service.REGISTRY, Service.FORECASTER, Service.TRAINER_SERVICE)) {
             if (service.built()) {
                 List<String> command = service.command(List.of(), List.of(), List.of());
                 assertThat(command.indexOf("-Xss8m")).as(service.launcherName()).isBetween(1, command.indexOf("-jar"));
@@ -38,11 +38,12 @@ class ServiceTest {
 
     @Test
     void quarkusServicesRunTheApplicationTheirModuleBuilds() {
-        for (Service service : List.of(Service.INGEST, Service.REGISTRY, Service.FORECASTER)) {
+        for (Service service : List.of(Service.INGEST, Service.REGISTRY, Service.FORECASTER, Service.TRAINER_SERVICE)) {
             Path application = service.application();
             assertThat(application.getFileName()).hasToString("quarkus-run.jar");
             assertThat(application.toString()).doesNotContain("..").contains(service == Service.REGISTRY
-                    ? Path.of("model-registry", "service").toString() : service.launcherName());
+                    ? Path.of("model-registry", "service").toString() : service == Service.TRAINER_SERVICE ? "trainer"
+                    : service.launcherName());
         }
         assertThatThrownBy(Service.TRAINER::application).hasMessageContaining("class path");
     }

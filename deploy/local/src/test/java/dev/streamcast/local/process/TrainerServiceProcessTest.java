@@ -1,0 +1,149 @@
+package dev.streamcast.local.process;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamcast.contracts.records.Codecs;
+import dev.streamcast.contracts.records.FeatureSpec;
+import dev.streamcast.contracts.records.FeatureVector;
+import dev.streamcast.contracts.topics.Topics;
+import dev.streamcast.local.broker.LocalBroker;
+import dev.streamcast.local.broker.Ports;
+import dev.streamcast.local.broker.TopicProvisioner;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+/**
+ * The trainer service as the launcher starts it (its built application), with a real registry and broker: its first
+ * run, started because the model has no champion, makes the lowest validation error champion; a run requested through
+ * its API publishes every architecture again, with the trigger in each version's description, and points challenger
+ * at its winner, leaving champion where it was.
+ */
+class TrainerServiceProcessTest {
+
+    static final String WRITE = "trainer-process-write-token-0123456789";
+    static final int ENTITIES = 3;
+    static final int STEPS = 300;
+    static final FeatureSpec SPEC = FeatureSpec.of(3_600_000L, List.of("load_mw.mean", "oil_c.mean"));
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aFirstRunMakesTheChampionAndARequestedRunTheChallenger() throws Exception {
+        assumeThat(Service.REGISTRY.built() && Service.TRAINER_SERVICE.built())
+                .as("the registry and the trainer service are built (mvn verify builds them before these tests)").isTrue();
+        Path token = Files.writeString(tmp.resolve("write-token"), "# the registry's write token\n" + WRITE + "\n");
+        try (LocalBroker broker = LocalBroker.start(new LocalBroker.Settings(tmp.resolve("broker"), "127.0.0.1",
+                Ports.pickFree("127.0.0.1"), Ports.pickFree("127.0.0.1")))) {
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+                TopicProvisioner.ensure(admin, Topics.ALL, (short) 1);
+            }
+            produce(broker.bootstrapServers());
+            try (ServiceProcess registry = ServiceProcess.start(Service.REGISTRY, Ports.pickFree("127.0.0.1"), List.of(),
+                    List.of("registry.data-dir=" + tmp.resolve("registry"), "kafka.bootstrap.servers=" + broker.bootstrapServers()),
+                    Map.of("REGISTRY_AUTH_WRITE_TOKENS", WRITE), tmp.resolve("registry.log"));
+                 ServiceProcess trainer = ServiceProcess.start(Service.TRAINER_SERVICE, Ports.pickFree("127.0.0.1"),
+                         List.of("-Dai.djl.offline=true"), List.of("kafka.bootstrap.servers=" + broker.bootstrapServers(),
+                                 "trainer.registry.url=" + registry.url(""), "trainer.registry.token-file=" + token,
+                                 "trainer.auth.token-file=" + token, "trainer.run.out=" + tmp.resolve("runs"),
+                                 "trainer.run.options=--mode S --target oil_c.mean --arch gru --lookback 24 --horizon 6"
+                                         + " --epochs 2 --hidden 8 --layers 1 --max-train-windows 128 --quantiles 0.1,0.9"),
+                         Map.of(), tmp.resolve("trainer.log"))) {
+                // the registry first (the bootstrap asks it for a champion), so wait for both
+                Awaitility.await().atMost(Duration.ofMinutes(2)).until(() -> registry.isReady() && trainer.isReady());
+
+                JsonNode first = awaitRun(trainer, 1);
+                assertThat(first.path("trigger").asText()).as(first.toString()).isEqualTo("bootstrap");
+                assertThat(first.path("state").asText()).as(first.toString()).isEqualTo("succeeded");
+                assertThat(first.path("alias").asText()).isEqualTo("champion");
+                assertThat(first.path("architectures")).hasSize(3); // gru, and the baselines always trained
+                JsonNode model = get(registry, "/api/models/fleet", WRITE);
+                assertThat(model.at("/aliases/champion").asLong()).isEqualTo(first.path("version").asLong());
+
+                HttpResponse<String> started = send(trainer, "POST", "/api/runs?reason=a+test", WRITE);
+                assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+                JsonNode second = awaitRun(trainer, 2);
+                assertThat(second.path("state").asText()).as(second.toString()).isEqualTo("succeeded");
+                assertThat(second.path("alias").asText()).isEqualTo("challenger");
+                model = get(registry, "/api/models/fleet", WRITE);
+                assertThat(model.at("/aliases/champion").asLong()).as("champion stays").isEqualTo(first.path("version").asLong());
+                assertThat(model.at("/aliases/challenger").asLong()).isEqualTo(second.path("version").asLong());
+                assertThat(model.path("versionCount").asLong()).isEqualTo(6);
+                JsonNode version = get(registry, "/api/models/fleet/versions/" + second.path("version").asLong(), WRITE);
+                assertThat(version.path("description").asText()).contains("run 2, trigger request: a test");
+                assertThat(version.path("metrics").has("val_mse")).isTrue();
+            }
+        }
+    }
+
+    private static JsonNode awaitRun(ServiceProcess trainer, long id) throws Exception {
+        try {
+            Awaitility.await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+                HttpResponse<String> r = send(trainer, "GET", "/api/runs/" + id, null);
+                return r.statusCode() == 200 && !"running".equals(JSON.readTree(r.body()).path("state").asText());
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("run " + id + " did not end: " + send(trainer, "GET", "/api/runs", null).body()
+                    + "\nthe trainer's log:\n" + Files.readString(trainer.log()), e);
+        }
+        return JSON.readTree(send(trainer, "GET", "/api/runs/" + id, null).body());
+    }
+
+    private static JsonNode get(ServiceProcess p, String path, String token) throws Exception {
+        HttpResponse<String> r = send(p, "GET", path, token);
+        assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
+    private static HttpResponse<String> send(ServiceProcess p, String method, String path, String token) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(p.url(path))).timeout(Duration.ofSeconds(20))
+                .method(method, HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The spec, then {@link #STEPS} hourly vectors of each entity: a daily cycle with a slow drift. */
+    private static void produce(String bootstrap) throws Exception {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(Topics.FEATURE_SPECS.name(), SPEC.id().getBytes(StandardCharsets.UTF_8),
+                    Codecs.FEATURE_SPEC.encode(SPEC))).get();
+            long start = 1_700_000_000_000L / SPEC.stepMillis() * SPEC.stepMillis();
+            for (int s = 0; s < STEPS; s++) {
+                for (int e = 0; e < ENTITIES; e++) {
+                    double cycle = Math.sin(2 * Math.PI * s / 24.0);
+                    FeatureVector v = new FeatureVector(SPEC.id(), start + s * SPEC.stepMillis(), start + (s + 1) * SPEC.stepMillis(),
+                            new double[]{50 + 10 * cycle + e, 30 + 5 * cycle + 0.01 * s + e}, new boolean[]{true, true});
+                    producer.send(new ProducerRecord<>(Topics.FEATURES.name(), null, v.windowEnd(),
+                            ("t" + e).getBytes(StandardCharsets.UTF_8), Codecs.FEATURE_VECTOR.encode(v)));
+                }
+            }
+            producer.flush();
+        }
+    }
+}

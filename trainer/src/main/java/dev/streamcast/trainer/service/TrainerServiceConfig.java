@@ -1,0 +1,72 @@
+package dev.streamcast.trainer.service;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.util.List;
+import java.util.Optional;
+
+/** Every trainer-service setting; documented in trainer/README.md ("The service"). */
+@ConfigMapping(prefix = "trainer")
+public interface TrainerServiceConfig {
+
+    /** The registered model the runs publish to and whose aliases they move. */
+    @WithDefault("fleet")
+    String model();
+
+    Registry registry();
+
+    Run run();
+
+    Schedule schedule();
+
+    Auth auth();
+
+    interface Registry {
+        /** The model registry's base URL, e.g. http://127.0.0.1:8082. */
+        String url();
+
+        /** A file holding the registry's write token (first line not blank and not a # comment). */
+        Optional<String> tokenFile();
+    }
+
+    interface Run {
+        /**
+         * The options of {@code ./streamcast train} every run uses, beyond those the service sets itself
+         * ({@code --data kafka:features}, {@code --bootstrap-servers}, {@code --name}, {@code --out}, {@code --publish},
+         * {@code --token-file}); whitespace-separated.
+         */
+        @WithDefault("--mode S --arch last-value,seasonal-naive,dlinear,gru --quantiles 0.1,0.9")
+        String options();
+
+        /** Where the runs write their bundles, one folder per run. */
+        @WithDefault(".streamcast/trainer/runs")
+        String out();
+
+        /** How many finished runs {@code /api/runs} keeps. */
+        @WithDefault("50")
+        int history();
+
+        /** Architectures every run trains whatever {@code options} names: the baselines a champion must beat. */
+        @WithDefault("last-value,seasonal-naive")
+        List<String> baselines();
+    }
+
+    interface Schedule {
+        /** Retrain this often (a duration such as {@code 6h} or {@code PT10M}); {@code off} for never. */
+        @WithDefault("off")
+        String every();
+
+        /** Train once at start when the model has no champion yet (a fresh deployment gets its first). */
+        @WithDefault("true")
+        boolean bootstrap();
+    }
+
+    interface Auth {
+        /** Tokens that may start and cancel runs (at least 16 characters each). */
+        Optional<List<String>> writeTokens();
+
+        /** A file of such tokens, one per line (blank and # lines skipped), added to {@code write-tokens}. */
+        Optional<String> tokenFile();
+    }
+}
