@@ -22,6 +22,8 @@ public interface TrainerServiceConfig {
 
     Auth auth();
 
+    Live live();
+
     interface Registry {
         /** The model registry's base URL, e.g. http://127.0.0.1:8082. */
         String url();
@@ -60,6 +62,45 @@ public interface TrainerServiceConfig {
         /** Train once at start when the model has no champion yet (a fresh deployment gets its first). */
         @WithDefault("true")
         boolean bootstrap();
+    }
+
+    /** The live comparison: champion against its backtest (drift) and against the challenger (promotion). */
+    interface Live {
+        /** Read forecasts, forecasts-shadow and features, score them, trigger on drift and promote. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** A drift run starts when the champion's live MAE exceeds its backtest MAE by this factor... */
+        @WithDefault("2.0")
+        double driftFactor();
+
+        /** ...over its last this many scored errors (every horizon step and target, in z-scored units). */
+        @WithDefault("300")
+        int driftErrors();
+
+        /** No second drift run within this long of one. */
+        @WithDefault("PT10M")
+        java.time.Duration driftCooldown();
+
+        /** Paired forecasts of champion and challenger (same entity, origin and horizon step) before a decision. */
+        @WithDefault("300")
+        int minPairs();
+
+        /** Without a promotion by this many pairs, the challenger is kept out for good. */
+        @WithDefault("3000")
+        int maxPairs();
+
+        /** The challenger's mean squared error must be this share below the champion's... */
+        @WithDefault("0.05")
+        double margin();
+
+        /** ...with a one-sided Diebold-Mariano p-value below this. */
+        @WithDefault("0.05")
+        double alpha();
+
+        /** Seasonal naive's period in steps: no model worse than it live is promoted. */
+        @WithDefault("24")
+        int season();
     }
 
     interface Auth {

@@ -37,7 +37,9 @@ import static org.assertj.core.api.Assumptions.assumeThat;
  * The trainer service as the launcher starts it (its built application), with a real registry and broker: its first
  * run, started because the model has no champion, makes the lowest validation error champion; a run requested through
  * its API publishes every architecture again, with the trigger in each version's description, and points challenger
- * at its winner, leaving champion where it was.
+ * at its winner, leaving champion where it was. Then, live, with forecasts written as the forecaster writes them: a
+ * challenger far closer to the actuals is promoted (the old champion becomes the challenger, the decision goes to the
+ * model's tags), and a champion whose errors grow far beyond its backtest starts a drift run.
  */
 class TrainerServiceProcessTest {
 
@@ -69,6 +71,8 @@ class TrainerServiceProcessTest {
                          List.of("-Dai.djl.offline=true"), List.of("kafka.bootstrap.servers=" + broker.bootstrapServers(),
                                  "trainer.registry.url=" + registry.url(""), "trainer.registry.token-file=" + token,
                                  "trainer.auth.token-file=" + token, "trainer.run.out=" + tmp.resolve("runs"),
+                                 "trainer.live.min-pairs=60", "trainer.live.max-pairs=480", "trainer.live.drift-errors=60",
+                                 "trainer.live.drift-factor=3.0",
                                  "trainer.run.options=--mode S --target oil_c.mean --arch gru --lookback 24 --horizon 6"
                                          + " --epochs 2 --hidden 8 --layers 1 --max-train-windows 128 --quantiles 0.1,0.9"),
                          Map.of(), tmp.resolve("trainer.log"))) {
@@ -95,6 +99,37 @@ class TrainerServiceProcessTest {
                 JsonNode version = get(registry, "/api/models/fleet/versions/" + second.path("version").asLong(), WRITE);
                 assertThat(version.path("description").asText()).contains("run 2, trigger request: a test");
                 assertThat(version.path("metrics").has("val_mse")).isTrue();
+
+                // live: the champion's forecasts on forecasts, the challenger's on forecasts-shadow, the actuals on
+                // features; the challenger is far closer, so it is promoted and the champion becomes the challenger
+                // (the champion stays within 3 x its backtest error: no drift yet)
+                long champion = first.path("version").asLong();
+                long challenger = second.path("version").asLong();
+                live(broker.bootstrapServers(), STEPS, STEPS + 40, "fleet@" + champion, 1.0, "fleet@" + challenger, 0.1);
+                try {
+                    Awaitility.await().atMost(Duration.ofMinutes(1)).until(() ->
+                            get(trainer, "/api/live", null).path("decisions").size() > 0);
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    throw new AssertionError("no decision: " + get(trainer, "/api/live", null) + "\nthe trainer's log:\n"
+                            + Files.readString(trainer.log()), e);
+                }
+                JsonNode decision = get(trainer, "/api/live", null).at("/decisions/0");
+                assertThat(decision.path("promoted").asBoolean()).as(decision.toString()).isTrue();
+                assertThat(decision.path("applied").asBoolean()).as(decision.toString()).isTrue();
+                assertThat(decision.path("challengerMse").asDouble()).isLessThan(decision.path("championMse").asDouble());
+                assertThat(decision.path("pValue").asDouble()).isLessThan(0.05);
+                model = get(registry, "/api/models/fleet", WRITE);
+                assertThat(model.at("/aliases/champion").asLong()).as("promoted").isEqualTo(challenger);
+                assertThat(model.at("/aliases/challenger").asLong()).as("the old champion, shadowed").isEqualTo(champion);
+                assertThat(model.at("/tags/promotion.last").asText()).startsWith("promoted fleet@" + challenger + " over fleet@" + champion);
+
+                // drift: the new champion's forecasts drift far from the actuals: a run starts, with drift as its trigger
+                live(broker.bootstrapServers(), STEPS + 40, STEPS + 60, "fleet@" + challenger, 40.0, null, 0);
+                Awaitility.await().atMost(Duration.ofMinutes(1)).until(() -> get(trainer, "/api/runs", null).path("runs").size() == 3);
+                JsonNode drift = get(trainer, "/api/runs", null).at("/runs/0");
+                assertThat(drift.path("trigger").asText()).isEqualTo("drift");
+                assertThat(drift.path("reason").asText()).startsWith("fleet@" + challenger + " live MAE").contains("x its backtest MAE");
+                awaitRun(trainer, 3);
             }
         }
     }
@@ -127,6 +162,53 @@ class TrainerServiceProcessTest {
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** Oil temperature: a daily cycle, a slow rise and noise (the same number for the same entity and step). */
+    static double oil(int e, int s) {
+        return 30 + 5 * Math.sin(2 * Math.PI * s / 24.0) + 0.01 * s + e + 0.5 * new java.util.Random(e * 1_000_003L + s).nextGaussian();
+    }
+
+    /**
+     * Steps [from, to) of every entity as the forecaster would write them: the actual vector, then the champion's
+     * forecast (on forecasts) and the challenger's (on forecasts-shadow, when named) of the next 6 steps, each off the
+     * truth by a sign-alternating error of the given size; a step at a time, as a stream arrives.
+     */
+    private static void live(String bootstrap, int from, int to, String championRef, double championError, String challengerRef,
+                             double challengerError) throws Exception {
+        long step = SPEC.stepMillis();
+        long start = 1_700_000_000_000L / step * step;
+        java.util.Random noise = new java.util.Random(from);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int s = from; s < to; s++) {
+                for (int e = 0; e < ENTITIES; e++) {
+                    byte[] key = ("t" + e).getBytes(StandardCharsets.UTF_8);
+                    FeatureVector v = new FeatureVector(SPEC.id(), start + s * step, start + (s + 1) * step,
+                            new double[]{50 + e, oil(e, s)}, new boolean[]{true, true});
+                    producer.send(new ProducerRecord<>(Topics.FEATURES.name(), null, v.windowEnd(), key, Codecs.FEATURE_VECTOR.encode(v)));
+                    producer.send(new ProducerRecord<>(Topics.FORECASTS.name(), key, Codecs.FORECAST.encode(
+                            forecast(championRef, start, step, e, s, championError, noise))));
+                    if (challengerRef != null) {
+                        producer.send(new ProducerRecord<>(Topics.FORECASTS_SHADOW.name(), key, Codecs.FORECAST.encode(
+                                forecast(challengerRef, start, step, e, s, challengerError, noise))));
+                    }
+                }
+                producer.flush();
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    private static dev.streamcast.contracts.records.Forecast forecast(String model, long start, long step, int e, int s, double error,
+                                                                      java.util.Random noise) {
+        List<dev.streamcast.contracts.records.Forecast.Step> steps = new java.util.ArrayList<>();
+        for (int h = 1; h <= 6; h++) {
+            double off = error * (noise.nextBoolean() ? 1 : -1) * (0.5 + noise.nextDouble());
+            steps.add(new dev.streamcast.contracts.records.Forecast.Step(h, start + (s + h) * step, Map.of("oil_c.mean", oil(e, s + h) + off),
+                    Map.of()));
+        }
+        return new dev.streamcast.contracts.records.Forecast(start + s * step, model, SPEC.id(), List.of("oil_c.mean"), new double[0], steps);
+    }
+
     /** The spec, then {@link #STEPS} hourly vectors of each entity: a daily cycle with a slow drift. */
     private static void produce(String bootstrap) throws Exception {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
@@ -138,7 +220,7 @@ class TrainerServiceProcessTest {
                 for (int e = 0; e < ENTITIES; e++) {
                     double cycle = Math.sin(2 * Math.PI * s / 24.0);
                     FeatureVector v = new FeatureVector(SPEC.id(), start + s * SPEC.stepMillis(), start + (s + 1) * SPEC.stepMillis(),
-                            new double[]{50 + 10 * cycle + e, 30 + 5 * cycle + 0.01 * s + e}, new boolean[]{true, true});
+                            new double[]{50 + 10 * cycle + e, oil(e, s)}, new boolean[]{true, true});
                     producer.send(new ProducerRecord<>(Topics.FEATURES.name(), null, v.windowEnd(),
                             ("t" + e).getBytes(StandardCharsets.UTF_8), Codecs.FEATURE_VECTOR.encode(v)));
                 }

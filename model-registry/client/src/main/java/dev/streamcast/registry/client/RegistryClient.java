@@ -173,6 +173,17 @@ public final class RegistryClient {
     }
 
     /**
+     * Sets the model's description and tags (the registry keeps what it is given: pass every tag to keep); creates
+     * the model when it does not exist.
+     */
+    public RegisteredModel updateModel(String name, String description, Map<String, String> tags) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("description", description);
+        body.put("tags", tags);
+        return json("PUT", modelPath(name), body, RegisteredModel.class);
+    }
+
+    /**
      * Points {@code alias} at {@code version}, atomically. With {@code expectedVersion} non-null the
      * move happens only if the alias points there now (null: anywhere or nowhere), else HTTP 409.
      */
