@@ -57,10 +57,16 @@ public final class DemoGenerator implements Runnable {
     private volatile boolean stopping;
 
     private volatile boolean live;
+    private volatile Duration driftAfter;
 
     public DemoGenerator(String bootstrapServers, Settings settings) {
         this.bootstrapServers = bootstrapServers;
         this.settings = settings;
+    }
+
+    /** The plant drifts ({@link DemoSignals#driftFrom}) this long of wall time after the generator starts; set before. */
+    public void driftAfter(Duration after) {
+        this.driftAfter = after;
     }
 
     @Override
@@ -74,6 +80,9 @@ public final class DemoGenerator implements Runnable {
                 settings.anomalyProbability(), settings.noteProbability());
         long intervalMillis = settings.interval().toMillis();
         long now = System.currentTimeMillis();
+        if (driftAfter != null) { // live timestamps run at speed x the wall clock from now on
+            signals.driftFrom(now + (long) (driftAfter.toMillis() * settings.speed()));
+        }
         long ts = (now - settings.backfill().toMillis()) / intervalMillis * intervalMillis;
         try (KafkaProducer<String, byte[]> producer =
                      new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {

@@ -40,7 +40,11 @@ public final class DemoSignals {
     public record Step(String entity, SensorReading reading, List<TextEvent> texts) {
     }
 
+    /** The oil temperature's cycle after a drift: 4 minutes, 24 windows of the quickstart's 10 s. */
+    static final long DRIFT_PERIOD_MILLIS = 240_000L;
+
     private final List<Entity> entities = new ArrayList<>();
+    private long driftFrom = Long.MAX_VALUE;
     private final double anomalyProbability;
     private final double noteProbability;
 
@@ -56,6 +60,15 @@ public final class DemoSignals {
         }
         this.anomalyProbability = anomalyProbability;
         this.noteProbability = noteProbability;
+    }
+
+    /**
+     * From {@code ts} on the plant behaves otherwise: its cooling degrades, so the oil runs 4 °C warmer and swings
+     * ±6 °C over a 4-minute cycle, and each transformer reports it once as a text event. A model trained before
+     * has never seen that; one trained on enough of what follows can learn it.
+     */
+    public void driftFrom(long ts) {
+        driftFrom = ts;
     }
 
     /** The next reading of every entity at {@code ts}; call with non-decreasing timestamps. */
@@ -78,6 +91,7 @@ public final class DemoSignals {
         int spikeLeft;
         double spikeSize;
         boolean alarmed;
+        boolean driftReported;
 
         Entity(String id, long seed, double scale, double phase) {
             this.id = id;
@@ -112,9 +126,17 @@ public final class DemoSignals {
             // oil temperature lags load and ambient (first-order response), plus the spike
             double steadyOil = 25 + 0.55 * load + 0.6 * ambient;
             oil = Double.isNaN(oil) ? steadyOil : oil + 0.15 * (steadyOil - oil);
-            double oilReading = oil + spike + random.nextGaussian() * 0.3;
+            double drift = 0;
+            if (ts >= driftFrom) {
+                drift = 4 + 6 * Math.sin(2 * Math.PI * (ts - driftFrom) / DRIFT_PERIOD_MILLIS);
+            }
+            double oilReading = oil + spike + drift + random.nextGaussian() * 0.3;
             double voltage = 110.5 - 0.025 * load + random.nextGaussian() * 0.15;
 
+            if (ts >= driftFrom && !driftReported) { // draws nothing: the readings stay those of the same seed
+                driftReported = true;
+                texts.add(new TextEvent(ts, "COOLING degraded on " + id + ": fan bank B out of service", "scada"));
+            }
             if (spike > 0 && oilReading >= OIL_ALARM_C && !alarmed) {
                 alarmed = true;
                 texts.add(new TextEvent(ts, String.format("ALARM oil temperature high on %s: %.1f C (threshold %.0f C)",

@@ -32,8 +32,9 @@ import java.util.concurrent.TimeUnit;
 public final class Quickstart {
 
     /** What a run did: the committed records per topic and when things became ready. */
+    /** {@code retrains} and {@code promotions} are -1 when the trainer service did not run. */
     public record Summary(Map<String, Long> counts, long brokerStartMillis, long firstRecordMillis,
-                          long sensorSent, long textSent, Exception generatorError) {
+                          long sensorSent, long textSent, Exception generatorError, long retrains, long promotions) {
     }
 
     static final Map<String, String> OPTIONS = DemoGenerator.optionDefaults(Map.ofEntries(
@@ -49,8 +50,15 @@ public final class Quickstart {
             Map.entry("--ingest-port", "8081"),
             Map.entry("--registry-port", "8082"),
             Map.entry("--forecaster-port", "8083"),
+            Map.entry("--trainer-port", "8084"),
             Map.entry("--train", "true"),
+            Map.entry("--drift-at", "0"),
+            Map.entry("--retrain-every", "3m"),
             Map.entry("--model", "fleet")));
+
+    /** What the trainer service's runs train: the first training run's options (see FirstTraining). */
+    static final String TRAINING_OPTIONS = "--mode S --target oil_c.mean --arch dlinear,gru --lookback 24 --horizon 12"
+            + " --epochs 5 --hidden 16 --layers 1 --season 24 --trend-kernel 5 --quantiles 0.1,0.9";
 
     /** History the first training run needs before it starts: feature vectors per entity. */
     static final int TRAINING_VECTORS_PER_ENTITY = 240;
@@ -78,6 +86,8 @@ public final class Quickstart {
         long exitAfter = options.getLong("--exit-after", 0, Long.MAX_VALUE / 1000);
         long statusEvery = options.getLong("--status-every-s", 1, 3600) * 1000;
         DemoGenerator.Settings generatorSettings = DemoGenerator.settingsFrom(options);
+        long driftAt = options.getLong("--drift-at", 0, Long.MAX_VALUE / 1000);
+        String retrainEvery = options.get("--retrain-every").strip();
         boolean train = Boolean.parseBoolean(options.get("--train")) && Service.INGEST.built() && Service.REGISTRY.built();
         if (train && !options.given("--backfill-hours")) { // an hour of history for the first training run
             DemoGenerator.Settings g = generatorSettings;
@@ -93,6 +103,9 @@ public final class Quickstart {
             deleteRecursively(dataDir); // every quickstart starts from empty topics, so its counts are its own
         }
 
+        boolean trainerService = train && Service.TRAINER_SERVICE.built() && Service.FORECASTER.built();
+        long retrains = -1;
+        long promotions = -1;
         say("starting a local Kafka broker on %s:%d (data in %s)", host, port, dataDir);
         try (LocalBroker broker = LocalBroker.start(new LocalBroker.Settings(dataDir, host, port, controllerPort))) {
             say("broker ready in %.1f s; topics: %s", broker.startMillis() / 1000.0,
@@ -100,6 +113,10 @@ public final class Quickstart {
 
             List<ServiceProcess> services = new ArrayList<>();
             DemoGenerator generator = new DemoGenerator(broker.bootstrapServers(), generatorSettings);
+            if (driftAt > 0) {
+                // from the command's start: the generator starts a moment later
+                generator.driftAfter(Duration.ofMillis(Math.max(0, t0 + driftAt * 1000 - System.currentTimeMillis())));
+            }
             Thread generatorThread = new Thread(generator, "demo-generator");
             try {
                 if (Service.INGEST.built()) {
@@ -141,13 +158,19 @@ public final class Quickstart {
                             "forecaster.registry.url=" + registryUrl,
                             "forecaster.model.name=" + model,
                             "forecaster.model.cache-dir=" + dataDir.resolve("forecaster-bundles").toAbsolutePath(),
+                            // the challenger a retraining publishes runs beside the champion, on forecasts-shadow
+                            "forecaster.shadow.enabled=" + trainerService,
                             "streamcast.state-dir=" + dataDir.resolve("state")), LOGS.resolve("forecaster.log")));
-                    say("starting the forecaster (serves %s@champion once it exists; log %s)", model, LOGS.resolve("forecaster.log"));
+                    say("starting the forecaster (serves %s@champion once it exists%s; log %s)", model,
+                            trainerService ? ", and shadows " + model + "@challenger" : "", LOGS.resolve("forecaster.log"));
                 } else {
                     say("the forecaster is not built (%s missing)", Service.FORECASTER.application());
                 }
-                FirstTraining training = train ? new FirstTraining(broker.bootstrapServers(), registryUrl,
-                        dataDir.resolve("registry").resolve("write-token"), model, dataDir.resolve("models"), out) : null;
+                Path writeToken = dataDir.resolve("registry").resolve("write-token").toAbsolutePath();
+                FirstTraining training = train && !trainerService ? new FirstTraining(broker.bootstrapServers(), registryUrl,
+                        writeToken, model, dataDir.resolve("models"), out) : null;
+                ServiceProcess trainer = null;
+                boolean trainerStarted = false;
                 ForecastPrinter printer = new ForecastPrinter(broker.bootstrapServers(), out);
                 printer.start();
 
@@ -181,19 +204,40 @@ public final class Quickstart {
                             if (service.name().equals("forecaster")) {
                                 say("live forecasts: %s", service.url("/"));
                             }
+                            if (service.name().equals("trainer-service")) {
+                                say("trainer runs: %s, live comparison: %s", service.url("/api/runs"), service.url("/api/live"));
+                            }
                         } else if (!service.isAlive()) {
                             waiting.remove(service);
                             say("%s exited; see %s", service.name(), service.log());
                         }
                     }
-                    if (training != null && !training.started() && generator.live() && waiting.stream()
+                    boolean trainingDue = training != null ? !training.started() : trainerService && !trainerStarted;
+                    if (trainingDue && generator.live() && waiting.stream()
                             .noneMatch(service -> service.name().equals("registry") || service.name().equals("ingest"))) {
                         long vectors = TopicCounts.count(broker.bootstrapServers(), List.of(Topics.FEATURES), Duration.ofSeconds(10))
                                 .getOrDefault(Topics.FEATURES.name(), 0L);
                         if (vectors >= (long) TRAINING_VECTORS_PER_ENTITY * generatorSettings.entities()) {
-                            say("first training run on %d feature vectors of history: dlinear and gru, published as %s@champion"
-                                    + " (log %s)", vectors, model, LOGS.resolve("train.log"));
-                            training.start();
+                            if (training != null) {
+                                say("first training run on %d feature vectors of history: dlinear and gru, published as %s@champion"
+                                        + " (log %s)", vectors, model, LOGS.resolve("train.log"));
+                                training.start();
+                            } else {
+                                trainer = ServiceProcess.start(Service.TRAINER_SERVICE, choosePort("127.0.0.1", "--trainer-port"),
+                                        List.of("-Dai.djl.offline=true"), List.of(
+                                        "kafka.bootstrap.servers=" + broker.bootstrapServers(),
+                                        "trainer.registry.url=" + registryUrl, "trainer.registry.token-file=" + writeToken,
+                                        "trainer.auth.token-file=" + writeToken, "trainer.model=" + model,
+                                        "trainer.run.out=" + dataDir.resolve("trainer-runs").toAbsolutePath(),
+                                        "trainer.schedule.every=" + retrainEvery, "trainer.run.options=" + TRAINING_OPTIONS),
+                                        Map.of(), LOGS.resolve("trainer.log"));
+                                services.add(trainer);
+                                waiting.add(trainer);
+                                trainerStarted = true;
+                                say("starting the trainer service on %d feature vectors of history: its first run trains dlinear and"
+                                        + " gru with the baselines and publishes the best as %s@champion; it retrains every %s%s"
+                                        + " (log %s)", vectors, model, retrainEvery, " and on drift", LOGS.resolve("trainer.log"));
+                            }
                         }
                     }
                     if (System.currentTimeMillis() >= nextStatus) {
@@ -201,6 +245,11 @@ public final class Quickstart {
                         say("sent %s=%d %s=%d; forecasts seen %d", Topics.SENSOR_READINGS.name(), generator.sensorAcked(),
                                 Topics.TEXT_EVENTS.name(), generator.textAcked(), printer.seen());
                     }
+                }
+                if (trainer != null && trainer.isAlive()) {
+                    TrainerCounts trainerCounts = TrainerCounts.read(trainer);
+                    retrains = trainerCounts.retrains();
+                    promotions = trainerCounts.promotions();
                 }
                 say("stopping");
                 printer.close();
@@ -217,7 +266,7 @@ public final class Quickstart {
             Map<String, Long> counts = TopicCounts.count(broker.bootstrapServers(), Topics.ALL, Duration.ofSeconds(60));
             long firstMillis = generator.firstAckMillis() == 0 ? -1 : generator.firstAckMillis() - t0;
             return new Summary(counts, broker.startMillis(), firstMillis, generator.sensorAcked(), generator.textAcked(),
-                    generator.error());
+                    generator.error(), retrains, promotions);
         }
     }
 
@@ -256,7 +305,8 @@ public final class Quickstart {
                         + " command started; broker, services and generator stopped%n",
                 (System.currentTimeMillis() - quickstart.t0) / 1000.0, summary.brokerStartMillis() / 1000.0,
                 summary.firstRecordMillis() / 1000.0);
-        System.out.println(TopicCounts.line(summary.counts()));
+        System.out.println(TopicCounts.line(summary.counts()) + (summary.retrains() < 0 ? ""
+                : " retrains=" + summary.retrains() + " promotions=" + summary.promotions()));
         finished.countDown();
         if (summary.generatorError() != null) {
             System.err.println("streamcast quickstart: the generator failed: " + summary.generatorError());

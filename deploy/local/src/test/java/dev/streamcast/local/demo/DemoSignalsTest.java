@@ -81,4 +81,33 @@ class DemoSignalsTest {
             assertThat(Codecs.SENSOR_READING.decode(Codecs.SENSOR_READING.encode(step.reading())).value()).isEqualTo(step.reading());
         }
     }
+
+    @Test
+    void aDriftWarmsAndSwingsTheOilFromItsTimeOnAndSaysSoOnce() {
+        DemoSignals plain = new DemoSignals(2, 9, 0, 0);
+        DemoSignals drifting = new DemoSignals(2, 9, 0, 0);
+        long from = MONDAY + 600 * 10_000L;
+        drifting.driftFrom(from);
+        List<String> texts = new ArrayList<>();
+        double shift = 0;
+        int after = 0;
+        for (int i = 0; i < 1200; i++) {
+            long ts = MONDAY + i * 10_000L;
+            List<DemoSignals.Step> a = plain.next(ts);
+            List<DemoSignals.Step> b = drifting.next(ts);
+            for (int e = 0; e < 2; e++) {
+                double d = b.get(e).reading().values().get("oil_c") - a.get(e).reading().values().get("oil_c");
+                if (ts < from) {
+                    assertThat(d).as("before the drift the plant is the same").isZero();
+                } else {
+                    shift += d;
+                    after++;
+                }
+                b.get(e).texts().forEach(t -> texts.add(t.text()));
+            }
+        }
+        assertThat(shift / after).as("4 C warmer on average over whole cycles").isCloseTo(4.0, org.assertj.core.api.Assertions.within(0.1));
+        assertThat(texts).containsExactly("COOLING degraded on transformer-01: fan bank B out of service",
+                "COOLING degraded on transformer-02: fan bank B out of service");
+    }
 }
