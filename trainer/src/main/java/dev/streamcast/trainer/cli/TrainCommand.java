@@ -71,6 +71,7 @@ public final class TrainCommand {
         o.put("--batch-size", String.valueOf(d.batchSize()));
         o.put("--learning-rate", "0");
         o.put("--learning-rates", "choose");
+        o.put("--select-on", "earlier");
         o.put("--hidden", String.valueOf(d.hidden()));
         o.put("--layers", String.valueOf(d.layers()));
         o.put("--dropout", String.valueOf(d.dropout()));
@@ -128,6 +129,19 @@ public final class TrainCommand {
             default -> throw new IllegalArgumentException("--learning-rates must be 'choose' (each architecture's own rate and"
                     + " one more, the better on the validation split) or 'default' (its own rate alone), got '"
                     + o.get("--learning-rates") + "'");
+        };
+    }
+
+    /**
+     * {@code --select-on earlier} (the protocol: validation is the block before the test block) or {@code latest}
+     * (validation is the latest block, the test block the one before: {@link Dataset#selectingOnLatest}).
+     */
+    static Dataset selectOn(Options o, Dataset data) {
+        return switch (o.get("--select-on").strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "earlier" -> data;
+            case "latest" -> data.selectingOnLatest();
+            default -> throw new IllegalArgumentException("--select-on must be 'earlier' (validation before the test block, the"
+                    + " protocol) or 'latest' (validation is the latest block), got '" + o.get("--select-on") + "'");
         };
     }
 
@@ -260,13 +274,14 @@ public final class TrainCommand {
         List<Architecture> archs = Architectures.parse(o.get("--arch"));
         TrainOptions options = trainOptions(o);
         boolean choose = chooseLearningRate(o);
-        Dataset data = dataset(o, out);
+        Dataset data = selectOn(o, dataset(o, out));
         String name = o.get("--name").isBlank()
                 ? defaultName(o.get("--data"), o.get("--mode"), data.horizon()) : o.get("--name");
         Path dir = Path.of(o.get("--out")).resolve(name);
-        out.printf("train: %s, %d rows, mode %s (%d in, %d out), look-back %d, horizon %d, splits %s%n",
+        out.printf("train: %s, %d rows, mode %s (%d in, %d out), look-back %d, horizon %d, splits %s%s%n",
                 data.source(), data.rows(), o.get("--mode"), data.features(), data.targets().size(),
-                data.lookback(), data.horizon(), data.splits());
+                data.lookback(), data.horizon(), data.splits(),
+                data.selectsOnLatest() ? " (validation is the latest block, the test block the one before)" : "");
         List<Comparison.Row> rows = new ArrayList<>();
         Map<String, Long> published = new LinkedHashMap<>();
         for (Architecture arch : archs) {

@@ -27,9 +27,11 @@ public final class Dataset {
     private final double[] mean;       // [F]
     private final double[] std;        // [F]
     private final float[] z;           // [rows of all series, F] normalised inputs
+    private final boolean latestValidation; // the validation windows are the latest block, the test windows the one before
 
     private Dataset(List<SeriesTable> series, List<Splits> localSplits, List<String> inputs, List<String> targets,
                     int lookback, int horizon) {
+        this.latestValidation = false;
         this.series = List.copyOf(series);
         this.inputs = List.copyOf(inputs);
         this.targets = List.copyOf(targets);
@@ -236,8 +238,40 @@ public final class Dataset {
         return java.util.Arrays.copyOfRange(z, from * features(), to * features());
     }
 
+    private Dataset(Dataset d, boolean latestValidation) {
+        this.series = d.series;
+        this.inputs = d.inputs;
+        this.targets = d.targets;
+        this.targetIndex = d.targetIndex;
+        this.lookback = d.lookback;
+        this.horizon = d.horizon;
+        this.splits = d.splits;
+        this.mean = d.mean;
+        this.std = d.std;
+        this.z = d.z;
+        this.latestValidation = latestValidation;
+    }
+
+    /**
+     * The same data with the roles of the two held-out blocks exchanged: validation (early stopping, the learning-rate
+     * choice, the champion) is each series' latest block, and the test score is taken on the block before it. For
+     * retraining on a live stream, where what matters is how the latest data behave (after a drift, most of them are
+     * in that block); training rows and normalisation do not change.
+     */
+    public Dataset selectingOnLatest() {
+        return new Dataset(this, true);
+    }
+
+    /** Whether validation is the latest block ({@link #selectingOnLatest}). */
+    public boolean selectsOnLatest() {
+        return latestValidation;
+    }
+
     /** The first row of every window of a split: windows start at these rows and need lookback + horizon rows. */
     public int[] windowStarts(Split split) {
+        if (latestValidation && split != Split.TRAIN) {
+            split = split == Split.VALIDATION ? Split.TEST : Split.VALIDATION;
+        }
         java.util.stream.IntStream.Builder starts = java.util.stream.IntStream.builder();
         for (int i = 0; i < splits.length; i++) {
             Splits s = splits[i];

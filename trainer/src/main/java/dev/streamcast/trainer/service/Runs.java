@@ -106,6 +106,10 @@ public class Runs {
         if (arch + 1 < args.size()) {
             args.set(arch + 1, String.join(",", names));
         }
+        if (!args.contains("--select-on")) { // a live stream: choose by how the latest data behave (after a drift, too)
+            args.add("--select-on");
+            args.add("latest");
+        }
         try {
             Options.parse(args.toArray(String[]::new), TrainCommand.OPTIONS, "trainer.run.options");
         } catch (IllegalArgumentException e) {

@@ -74,4 +74,19 @@ class DatasetTest {
         assertThat(test[test.length - 1]).isEqualTo(800 - 30);
         assertThat(data.trainingData().rows()).isEqualTo(300 + 180);
     }
+
+    @Test
+    void selectingOnTheLatestBlockExchangesValidationAndTestAndKeepsTraining() {
+        Dataset data = Dataset.of(TestSeries.hourly(1000, List.of("HUFL", "OT"), 3), Mode.S, "OT", 24, 12);
+        Dataset latest = data.selectingOnLatest();
+        assertThat(latest.selectsOnLatest()).isTrue();
+        assertThat(data.selectsOnLatest()).isFalse();
+        assertThat(latest.windowStarts(Dataset.Split.VALIDATION)).containsExactly(data.windowStarts(Dataset.Split.TEST));
+        assertThat(latest.windowStarts(Dataset.Split.TEST)).containsExactly(data.windowStarts(Dataset.Split.VALIDATION));
+        assertThat(latest.windowStarts(Dataset.Split.TRAIN)).containsExactly(data.windowStarts(Dataset.Split.TRAIN));
+        assertThat(latest.mean()).containsExactly(data.mean());
+        // the latest validation window ends at the last row
+        int[] validation = latest.windowStarts(Dataset.Split.VALIDATION);
+        assertThat(validation[validation.length - 1] + 24 + 12).isEqualTo(1000);
+    }
 }

@@ -15,8 +15,9 @@ class RunOptionsTest {
     @Test
     void theBaselinesAreAlwaysTrainedAfterTheConfiguredArchitectures() {
         assertThat(Runs.options(" --mode S  --arch gru,last-value --epochs 3 ", BASELINES))
-                .containsExactly("--mode", "S", "--arch", "gru,last-value,seasonal-naive", "--epochs", "3");
-        assertThat(Runs.options("--mode M", BASELINES)).containsExactly("--mode", "M", "--arch", "dlinear,last-value,seasonal-naive");
+                .containsExactly("--mode", "S", "--arch", "gru,last-value,seasonal-naive", "--epochs", "3", "--select-on", "latest");
+        assertThat(Runs.options("--mode M --select-on earlier", BASELINES))
+                .containsExactly("--mode", "M", "--select-on", "earlier", "--arch", "dlinear,last-value,seasonal-naive");
     }
 
     @Test
