@@ -64,6 +64,8 @@ public class LiveScores {
     private final Deque<Map<String, Object>> decisions = new ArrayDeque<>();
     private final LiveComparison comparison;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private long newVectors;
+    private long runsSeen;
     private volatile boolean running;
     private Thread thread;
 
@@ -201,12 +203,32 @@ public class LiveScores {
             Decoded<FeatureVector> v = Codecs.FEATURE_VECTOR.decode(r.value());
             if (v.isOk()) {
                 comparison.actual(key, v.value(), now);
+                countNewHistory();
             }
         } else {
             Decoded<Forecast> f = Codecs.FORECAST.decode(r.value());
             if (f.isOk()) {
                 comparison.forecast(r.topic().equals(Topics.FORECASTS.name()) ? LiveComparison.Slot.CHAMPION
                         : LiveComparison.Slot.CHALLENGER, key, f.value());
+            }
+        }
+    }
+
+    /** The new-history trigger: {@code trainer.schedule.new-vectors} vectors since the last run started. */
+    private void countNewHistory() {
+        long threshold = config.schedule().newVectors();
+        if (threshold <= 0) {
+            return;
+        }
+        if (runs.started() != runsSeen) {
+            runsSeen = runs.started();
+            newVectors = 0;
+        }
+        if (++newVectors >= threshold) {
+            Runs.Submission s = runs.submit(Run.Trigger.HISTORY, newVectors + " new feature vectors since the last run");
+            if (s.started()) {
+                runsSeen = runs.started();
+                newVectors = 0;
             }
         }
     }

@@ -135,6 +135,11 @@ public class Runs {
         return new Submission(run, true);
     }
 
+    /** How many runs have started: a trigger counting "since the last run" compares it. */
+    public long started() {
+        return ids.get();
+    }
+
     public synchronized Optional<Run> current() {
         return Optional.ofNullable(current);
     }

@@ -59,6 +59,10 @@ public interface TrainerServiceConfig {
         @WithDefault("off")
         String every();
 
+        /** Retrain once this many new feature vectors have arrived since the last run started; 0 for never. */
+        @WithDefault("0")
+        long newVectors();
+
         /** Train once at start when the model has no champion yet (a fresh deployment gets its first). */
         @WithDefault("true")
         boolean bootstrap();

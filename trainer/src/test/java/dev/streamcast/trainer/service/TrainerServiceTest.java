@@ -33,7 +33,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * The trainer service on a real broker: a run with too little history is refused with its reason and publishes
  * nothing; starting and cancelling runs needs the write token; a trigger while a run is going starts no second one;
- * a run is cancelled at its next epoch; the metrics count runs by trigger and outcome. (Publishing and the aliases,
+ * a run is cancelled at its next epoch; the metrics count runs by trigger and outcome; enough new history starts a
+ * run. (Publishing and the aliases,
  * with a real registry, are in deploy/local's TrainerServiceProcessTest.)
  */
 @QuarkusTest
@@ -54,6 +55,7 @@ class TrainerServiceTest {
                     // no registry in this module's tests: nothing gets as far as publishing
                     "trainer.registry.url", "http://127.0.0.1:9",
                     "trainer.schedule.bootstrap", "false",
+                    "trainer.schedule.new-vectors", "700",
                     "trainer.run.out", "target/trainer-service-runs",
                     "trainer.run.options", "--mode S --target oil_c.mean --arch gru --lookback 24 --horizon 6 --epochs 500"
                             + " --patience 500 --hidden 8 --layers 1 --learning-rates default --kafka-timeout-s 10");
@@ -132,6 +134,20 @@ class TrainerServiceTest {
         given().get("/api/runs/999").then().statusCode(404);
         assertThat(metric("trainer_runs_total{outcome=\"cancelled\",trigger=\"request\"}")).isEqualTo(1.0);
         assertThat(metric("trainer_runs_total{outcome=\"succeeded\",trigger=\"drift\"}")).as("every series from the start").isZero();
+    }
+
+    @Test
+    @Order(4)
+    void enoughNewHistoryStartsARun() throws Exception {
+        int before = given().get("/api/runs").jsonPath().getList("runs").size();
+        produce("transformer-later", 700); // counted since the last run started: 700 reach the threshold
+        await().atMost(Duration.ofSeconds(60)).until(() -> given().get("/api/runs").jsonPath().getList("runs").size() > before);
+        JsonPath r = given().get("/api/runs").jsonPath();
+        assertThat(r.getString("runs[0].trigger")).isEqualTo("history");
+        assertThat(r.getString("runs[0].reason")).isEqualTo("700 new feature vectors since the last run");
+        long id = r.getLong("runs[0].id");
+        given().auth().oauth2(TOKEN).delete("/api/runs/" + id); // no registry here: it would only fail at publishing
+        await().atMost(Duration.ofSeconds(60)).until(() -> !"running".equals(run(id).getString("state")));
     }
 
     private static double metric(String series) {
