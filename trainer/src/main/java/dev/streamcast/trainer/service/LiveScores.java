@@ -9,7 +9,6 @@ import dev.streamcast.contracts.records.Forecast;
 import dev.streamcast.contracts.topics.Topics;
 import dev.streamcast.registry.client.RegisteredModel;
 import dev.streamcast.registry.client.RegistryClient;
-import dev.streamcast.trainer.cli.TrainCommand;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -234,9 +233,7 @@ public class LiveScores {
     }
 
     private RegistryClient registry() {
-        RegistryClient.Builder builder = RegistryClient.builder(config.registry().url());
-        config.registry().tokenFile().filter(f -> !f.isBlank()).ifPresent(f -> builder.token(TrainCommand.readToken(f)));
-        return builder.build();
+        return Runs.registry(config).build();
     }
 
     /** A model's scale and backtest MAE from its manifest, downloaded once per version; null while the registry fails. */

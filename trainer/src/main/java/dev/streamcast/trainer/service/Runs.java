@@ -118,6 +118,13 @@ public class Runs {
         return List.copyOf(args);
     }
 
+    /** A client of the configured registry with its write token (the service's own calls: aliases, tags, manifests). */
+    static RegistryClient.Builder registry(TrainerServiceConfig config) {
+        RegistryClient.Builder builder = RegistryClient.builder(config.registry().url());
+        config.registry().tokenFile().filter(f -> !f.isBlank()).ifPresent(f -> builder.token(TrainCommand.readToken(f)));
+        return builder;
+    }
+
     /** What a trigger got: the run it started, or the one already going ({@code started} false). */
     public record Submission(Run run, boolean started) {
     }

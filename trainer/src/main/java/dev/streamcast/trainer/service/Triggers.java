@@ -2,7 +2,6 @@ package dev.streamcast.trainer.service;
 
 import dev.streamcast.registry.client.RegistryClient;
 import dev.streamcast.registry.client.RegistryException;
-import dev.streamcast.trainer.cli.TrainCommand;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -40,11 +39,10 @@ public class Triggers {
         boolean warned = false;
         while (true) {
             try {
-                RegistryClient.Builder builder = RegistryClient.builder(config.registry().url()).maxAttempts(1);
-                config.registry().tokenFile().filter(f -> !f.isBlank()).ifPresent(f -> builder.token(TrainCommand.readToken(f)));
+                RegistryClient registry = Runs.registry(config).maxAttempts(1).build();
                 boolean champion;
                 try {
-                    champion = builder.build().model(config.model()).aliases().containsKey("champion");
+                    champion = registry.model(config.model()).aliases().containsKey("champion");
                 } catch (RegistryException e) {
                     if (e.status() != 404) {
                         throw e;
