@@ -17,6 +17,8 @@ import dev.streamcast.trainer.data.CsvFormatException;
 import dev.streamcast.trainer.data.CsvSeries;
 import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.data.FeatureHistory;
+import dev.streamcast.trainer.data.InputSelection;
+import dev.streamcast.trainer.data.SeriesTable;
 import dev.streamcast.contracts.json.Encoding;
 import dev.streamcast.trainer.data.Mode;
 import dev.streamcast.trainer.eval.Comparison;
@@ -72,6 +74,7 @@ public final class TrainCommand {
         o.put("--learning-rate", "0");
         o.put("--learning-rates", "choose");
         o.put("--select-on", "earlier");
+        o.put("--inputs", "");
         o.put("--hidden", String.valueOf(d.hidden()));
         o.put("--layers", String.valueOf(d.layers()));
         o.put("--dropout", String.valueOf(d.dropout()));
@@ -183,7 +186,9 @@ public final class TrainCommand {
         int lookback = (int) o.getLong("--lookback", 2, 100_000);
         int horizon = (int) o.getLong("--horizon", 1, BundleManifest.MAX_HORIZON);
         if (!data.startsWith("kafka:")) {
-            return Dataset.of(CsvSeries.read(Path.of(data)), mode, o.get("--target"), lookback, horizon);
+            List<SeriesTable> table = InputSelection.select(List.of(CsvSeries.read(Path.of(data))), mode, o.get("--target"),
+                    o.get("--inputs"), line -> out.println("train: " + line));
+            return Dataset.of(table.get(0), mode, o.get("--target"), lookback, horizon);
         }
         String topic = data.substring("kafka:".length());
         if (topic.isBlank()) {
@@ -200,7 +205,9 @@ public final class TrainCommand {
         }
         out.printf("train: read %d vectors of spec %s (%d features) for %d entities from %s%n", history.vectors(),
                 history.spec().id(), history.spec().size(), history.series().size(), data);
-        return Dataset.panel(history.series(), mode, target, lookback, horizon, skipped -> out.println("train: left out " + skipped));
+        List<SeriesTable> series = InputSelection.select(history.series(), mode, target, o.get("--inputs"),
+                line -> out.println("train: " + line));
+        return Dataset.panel(series, mode, target, lookback, horizon, skipped -> out.println("train: left out " + skipped));
     }
 
     /**

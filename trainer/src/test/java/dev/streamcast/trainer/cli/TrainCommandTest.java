@@ -72,6 +72,26 @@ class TrainCommandTest {
     }
 
     @Test
+    void inputsChooseTheColumnsTheModelReads() throws Exception {
+        Path data = csv(600);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = TrainCommand.run(new String[]{"--data", data.toString(), "--arch", "dlinear", "--mode", "MS", "--target", "OT",
+                "--inputs", "HU*", "--horizon", "12", "--lookback", "24", "--epochs", "1", "--max-train-windows", "64",
+                "--learning-rates", "default", "--name", "covariates", "--out", dir.resolve("models").toString()},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(status).isZero();
+        BundleManifest manifest = Manifests.read(dir.resolve("models/covariates/dlinear"));
+        assertThat(manifest.featureSpec().names()).containsExactly("OT", "HUFL");
+        assertThat(manifest.targets()).containsExactly("OT");
+
+        assertThat(TrainCommand.run(new String[]{"--data", data.toString(), "--mode", "S", "--inputs", "HUFL"},
+                new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8))).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--inputs: mode S reads its target alone");
+    }
+
+    @Test
     void theRegistryTokenComesFromItsFileTheOptionOrTheEnvironment() throws Exception {
         Path file = Files.writeString(dir.resolve("write-token"), "# the registry's write token\n\n  file-token-0123456789 \nnext\n");
         Map<String, String> environment = Map.of(RegistryClient.TOKEN_ENV, "env-token-0123456789");
