@@ -258,8 +258,10 @@ public final class Quickstart {
                 }
             } finally {
                 if (generatorThread.isAlive()) {
-                    generator.stop(Duration.ofSeconds(30));
-                    generatorThread.join(30_000);
+                    // until every record sent is acknowledged (or its delivery times out, 2 minutes at most): the
+                    // summary compares what was acknowledged with what the topics hold, so it must not count early
+                    generator.stop(Duration.ofMinutes(3));
+                    generatorThread.join(10_000);
                 }
                 services.forEach(ServiceProcess::close); // SIGTERM: each commits and leaves cleanly
             }
