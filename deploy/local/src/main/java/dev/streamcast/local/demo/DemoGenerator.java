@@ -75,6 +75,10 @@ public final class DemoGenerator implements Runnable {
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.LINGER_MS_CONFIG, 5,
+                // one request in flight: a batch retried after a leader change (the topics are new) cannot land behind
+                // later ones, which the broker answers with OutOfOrderSequenceException on every retry until the
+                // batch expires (seen when the generator started right after topic creation on a busy machine)
+                ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1,
                 ProducerConfig.CLIENT_ID_CONFIG, "streamcast-demo-generator");
         DemoSignals signals = new DemoSignals(settings.entities(), settings.seed(),
                 settings.anomalyProbability(), settings.noteProbability());
