@@ -9,7 +9,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -75,6 +74,7 @@ public final class LiveComparison {
     /** Per entity: recent actuals by window start, for seasonal naive. */
     private final Map<String, TreeMap<Long, Map<String, Double>>> actuals = new HashMap<>();
     private final Deque<Double> championErrors = new ArrayDeque<>();
+    private double championErrorSum;    // of championErrors: the window's mean without a pass over it per error
     private String driftModel = "";
     private long lastDrift = Long.MIN_VALUE / 2;
     private String pairChampion = "";
@@ -160,23 +160,25 @@ public final class LiveComparison {
         }
         if (!p.model().equals(driftModel)) {
             driftModel = p.model();
-            championErrors.clear(); // a new champion: its own errors from now
+            clearChampionErrors(); // a new champion: its own errors from now
         }
         for (Map.Entry<String, Double> e : p.point().entrySet()) {
             Double actual = values.get(e.getKey());
             Double std = model.std().get(e.getKey());
             if (actual != null && std != null && std > 0) {
-                championErrors.addLast(Math.abs(e.getValue() - actual) / std);
+                double error = Math.abs(e.getValue() - actual) / std;
+                championErrors.addLast(error);
+                championErrorSum += error;
                 if (championErrors.size() > settings.driftErrors()) {
-                    championErrors.removeFirst();
+                    championErrorSum -= championErrors.removeFirst();
                 }
             }
         }
         if (championErrors.size() == settings.driftErrors() && now - lastDrift >= settings.driftCooldown().toMillis()) {
-            double live = championErrors.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+            double live = championErrorSum / championErrors.size();
             if (Double.isFinite(model.backtestMae()) && live > settings.driftFactor() * model.backtestMae()) {
                 lastDrift = now;
-                championErrors.clear();
+                clearChampionErrors();
                 listener.drift(p.model(), live, model.backtestMae(), settings.driftErrors());
             }
         }
@@ -306,23 +308,16 @@ public final class LiveComparison {
         v.put("challengerMse", pairs == 0 ? null : chall / pairs);
         v.put("naiveMse", naivePairs == 0 ? null : naiveLoss / naivePairs);
         v.put("driftErrors", championErrors.size());
-        v.put("championLiveMae", championErrors.isEmpty() ? null
-                : championErrors.stream().mapToDouble(Double::doubleValue).average().orElse(0));
+        v.put("championLiveMae", championErrors.isEmpty() ? null : championErrorSum / championErrors.size());
         return v;
+    }
+
+    private void clearChampionErrors() {
+        championErrors.clear();
+        championErrorSum = 0;
     }
 
     private static double sq(double x) {
         return x * x;
-    }
-
-    /** Entities with predictions waiting (bounded per entity). */
-    int pendingEntities() {
-        int n = 0;
-        for (Iterator<TreeMap<Long, List<Prediction>>> it = pending.values().iterator(); it.hasNext(); ) {
-            if (!it.next().isEmpty()) {
-                n++;
-            }
-        }
-        return n;
     }
 }

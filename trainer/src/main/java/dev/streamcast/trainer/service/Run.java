@@ -49,6 +49,14 @@ public final class Run {
         return trigger;
     }
 
+    public String reason() {
+        return reason;
+    }
+
+    public String outcome() {
+        return outcome;
+    }
+
     public State state() {
         return state;
     }

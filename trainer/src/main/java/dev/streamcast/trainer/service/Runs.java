@@ -198,7 +198,7 @@ public class Runs {
         } finally {
             sample.stop(meters.timer("trainer_run_seconds", "trigger", tag(run.trigger())));
             counter(run.trigger(), run.state()).increment();
-            LOG.infof("run %d %s: %s", run.id(), tag(run.state()), run.view().get("outcome"));
+            LOG.infof("run %d %s: %s", run.id(), tag(run.state()), run.outcome());
             synchronized (this) {
                 finished.addFirst(run);
                 while (finished.size() > Math.max(1, config.run().history())) {
@@ -213,7 +213,7 @@ public class Runs {
         return meters.counter("trainer_runs_total", "trigger", tag(trigger), "outcome", tag(state));
     }
 
-    private static String tag(Enum<?> e) {
+    static String tag(Enum<?> e) {
         return e.name().toLowerCase(Locale.ROOT);
     }
 
@@ -247,7 +247,7 @@ public class Runs {
             }
         };
         TrainCommand.Result result = TrainCommand.train(o, out, progress,
-                "run " + run.id() + ", trigger " + tag(run.trigger()) + ": " + run.view().get("reason"));
+                "run " + run.id() + ", trigger " + tag(run.trigger()) + ": " + run.reason());
         out.flush();
         run.compared(result.rows());
         run.result("dataSource", result.data().source());

@@ -57,7 +57,7 @@ public class RunsResource {
         Runs.Submission s = runs.submit(Run.Trigger.REQUEST, reason == null || reason.isBlank() ? "requested through the API" : reason);
         if (!s.started()) {
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("error", "run " + s.run().id() + " is going (started by " + s.run().view().get("trigger")
+            body.put("error", "run " + s.run().id() + " is going (started by " + Runs.tag(s.run().trigger())
                     + "); one run at a time: wait for it, or cancel it with DELETE /api/runs/" + s.run().id());
             body.put("running", s.run().view());
             return Response.status(409).entity(body).build();
@@ -73,7 +73,7 @@ public class RunsResource {
             return refused;
         }
         return runs.find(id).map(r -> r.running() ? Response.accepted(runs.cancel(id).orElse(r).view()).build()
-                        : error(409, "run " + id + " is not going: it " + r.view().get("state")))
+                        : error(409, "run " + id + " is not going: it " + Runs.tag(r.state())))
                 .orElseGet(() -> error(404, "no run " + id));
     }
 
