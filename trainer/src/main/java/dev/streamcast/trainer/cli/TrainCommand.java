@@ -74,6 +74,8 @@ public final class TrainCommand {
         o.put("--learning-rate", "0");
         o.put("--learning-rates", "choose");
         o.put("--select-on", "earlier");
+        o.put("--refit", "false");
+        o.put("--history", "all");
         o.put("--inputs", "");
         o.put("--hidden", String.valueOf(d.hidden()));
         o.put("--layers", String.valueOf(d.layers()));
@@ -148,6 +150,56 @@ public final class TrainCommand {
         };
     }
 
+    /**
+     * {@code --refit true}: after the choice on the validation split, each architecture is fitted again on training and
+     * validation together, for the epochs its early stopping chose, and that fit is tested, exported and published.
+     */
+    static boolean refit(Options o) {
+        return switch (o.get("--refit").strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("--refit must be true (fit the chosen learning rate and epochs"
+                    + " again on training and validation before export) or false, got '" + o.get("--refit") + "'");
+        };
+    }
+
+    /**
+     * {@code --history}: {@code all}, or an ISO-8601 duration ({@code PT30M}, {@code P14D}) of the latest history to
+     * train on, counted back from the latest row of any series; empty for {@code all}.
+     */
+    static Optional<Duration> history(Options o) {
+        String value = o.get("--history").strip();
+        if (value.equalsIgnoreCase("all")) {
+            return Optional.empty();
+        }
+        try {
+            Duration d = Duration.parse(value);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("--history must be positive, got " + value);
+            }
+            return Optional.of(d);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException("--history must be 'all' or an ISO-8601 duration such as PT30M or P14D, got '"
+                    + value + "'");
+        }
+    }
+
+    /** The rows of each series within {@code window} of the latest row of all of them; all rows when empty. */
+    static List<SeriesTable> latest(List<SeriesTable> series, Optional<Duration> window, PrintStream out) {
+        if (window.isEmpty() || series.isEmpty()) {
+            return series;
+        }
+        long latest = series.stream().mapToLong(t -> t.timestamps()[t.rows() - 1]).max().orElseThrow();
+        long from = latest - window.get().toMillis() + 1; // PT300H of hourly rows: the latest 300
+        List<SeriesTable> kept = series.stream().map(t -> t.since(from)).filter(t -> t.rows() > 0).toList();
+        out.printf("train: --history %s: %d of %d rows, from %s%n", window.get(), kept.stream().mapToInt(SeriesTable::rows).sum(),
+                series.stream().mapToInt(SeriesTable::rows).sum(), java.time.Instant.ofEpochMilli(from));
+        if (kept.isEmpty()) {
+            throw new IllegalArgumentException("--history " + window.get() + " keeps no rows");
+        }
+        return kept;
+    }
+
     /** {@code 0.1,0.9} to the head's levels (the median is added); blank for no quantile head. */
     static double[] quantiles(String list) {
         if (list.isBlank()) {
@@ -186,8 +238,8 @@ public final class TrainCommand {
         int lookback = (int) o.getLong("--lookback", 2, 100_000);
         int horizon = (int) o.getLong("--horizon", 1, BundleManifest.MAX_HORIZON);
         if (!data.startsWith("kafka:")) {
-            List<SeriesTable> table = InputSelection.select(List.of(CsvSeries.read(Path.of(data))), mode, o.get("--target"),
-                    o.get("--inputs"), line -> out.println("train: " + line));
+            List<SeriesTable> table = InputSelection.select(latest(List.of(CsvSeries.read(Path.of(data))), history(o), out), mode,
+                    o.get("--target"), o.get("--inputs"), line -> out.println("train: " + line));
             return Dataset.of(table.get(0), mode, o.get("--target"), lookback, horizon);
         }
         String topic = data.substring("kafka:".length());
@@ -205,8 +257,8 @@ public final class TrainCommand {
         }
         out.printf("train: read %d vectors of spec %s (%d features) for %d entities from %s%n", history.vectors(),
                 history.spec().id(), history.spec().size(), history.series().size(), data);
-        List<SeriesTable> series = InputSelection.select(history.series(), mode, target, o.get("--inputs"),
-                line -> out.println("train: " + line));
+        List<SeriesTable> series = InputSelection.select(latest(history.series(), history(o), out), mode, target,
+                o.get("--inputs"), line -> out.println("train: " + line));
         return Dataset.panel(series, mode, target, lookback, horizon, skipped -> out.println("train: left out " + skipped));
     }
 
@@ -281,23 +333,26 @@ public final class TrainCommand {
         List<Architecture> archs = Architectures.parse(o.get("--arch"));
         TrainOptions options = trainOptions(o);
         boolean choose = chooseLearningRate(o);
+        boolean refit = refit(o);
         Dataset data = selectOn(o, dataset(o, out));
         String name = o.get("--name").isBlank()
                 ? defaultName(o.get("--data"), o.get("--mode"), data.horizon()) : o.get("--name");
         Path dir = Path.of(o.get("--out")).resolve(name);
-        out.printf("train: %s, %d rows, mode %s (%d in, %d out), look-back %d, horizon %d, splits %s%s%n",
+        out.printf("train: %s, %d rows, mode %s (%d in, %d out), look-back %d, horizon %d, splits %s%s%s%n",
                 data.source(), data.rows(), o.get("--mode"), data.features(), data.targets().size(),
                 data.lookback(), data.horizon(), data.splits(),
-                data.selectsOnLatest() ? " (validation is the latest block, the test block the one before)" : "");
+                data.selectsOnLatest() ? " (validation is the latest block, the test block the one before)" : "",
+                refit ? "; each refitted on training and validation after the choice" : "");
+        Dataset trained = refit ? data.refitting() : data; // what the exported models were fitted on
         List<Comparison.Row> rows = new ArrayList<>();
         Map<String, Long> published = new LinkedHashMap<>();
         for (Architecture arch : archs) {
             out.println("train: " + arch.name());
             float[] rates = Comparison.learningRates(arch, options.learningRate(), choose);
-            rows.add(Comparison.run(arch, data, options, rates, progress, (model, row) -> {
+            rows.add(Comparison.run(arch, data, options, rates, refit, progress, (model, row) -> {
                 try {
                     Path bundle = dir.resolve(arch.name());
-                    BundleWriter.write(bundle, name, model, data, row.metrics());
+                    BundleWriter.write(bundle, name, model, trained, row.metrics());
                     out.println("train: wrote " + bundle);
                     if (registry != null) {
                         ModelVersion version = registry.publish(bundle, PublishOptions.by(creator())
@@ -312,7 +367,7 @@ public final class TrainCommand {
                 }
             }));
         }
-        return new Result(name, data, List.copyOf(rows), Map.copyOf(published), registry, options.quantiles().length > 0);
+        return new Result(name, trained, List.copyOf(rows), Map.copyOf(published), registry, options.quantiles().length > 0);
     }
 
     static void printTable(Result result, PrintStream out) {

@@ -28,10 +28,12 @@ public final class Dataset {
     private final double[] std;        // [F]
     private final float[] z;           // [rows of all series, F] normalised inputs
     private final boolean latestValidation; // the validation windows are the latest block, the test windows the one before
+    private final boolean refit;            // the training windows are those of training and validation together
 
     private Dataset(List<SeriesTable> series, List<Splits> localSplits, List<String> inputs, List<String> targets,
                     int lookback, int horizon) {
         this.latestValidation = false;
+        this.refit = false;
         this.series = List.copyOf(series);
         this.inputs = List.copyOf(inputs);
         this.targets = List.copyOf(targets);
@@ -173,17 +175,26 @@ public final class Dataset {
         return series.get(0).stepMillis();
     }
 
-    /** The training split's time range (first row to the first row after it) and row count, over all series. */
+    /**
+     * The training split's time range (first row to the first row after it) and row count, over all series; in a
+     * {@link #refitting} view the validation block's rows count too and the range ends where that block ends.
+     */
     public dev.streamcast.contracts.bundle.BundleManifest.TrainingData trainingData() {
         long from = Long.MAX_VALUE;
         long to = Long.MIN_VALUE;
         long rows = 0;
         for (int i = 0; i < series.size(); i++) {
             long[] ts = series.get(i).timestamps();
-            int end = splits[i].trainEnd() - offset(i);                 // the local train end
+            Splits s = splits[i];
+            int end = s.trainEnd() - offset(i);                 // the local train end
+            rows += end;
+            if (refit) { // and the validation block's own rows: the block before the test block, or the latest
+                int validationEnd = latestValidation ? s.testEnd() : s.valEnd();
+                rows += validationEnd - (latestValidation ? s.valEnd() : s.trainEnd());
+                end = validationEnd - offset(i);
+            }
             from = Math.min(from, ts[0]);
             to = Math.max(to, end < ts.length ? ts[end] : ts[ts.length - 1] + series.get(i).stepMillis());
-            rows += end;
         }
         return new dev.streamcast.contracts.bundle.BundleManifest.TrainingData(source(), from, to, rows);
     }
@@ -238,7 +249,7 @@ public final class Dataset {
         return java.util.Arrays.copyOfRange(z, from * features(), to * features());
     }
 
-    private Dataset(Dataset d, boolean latestValidation) {
+    private Dataset(Dataset d, boolean latestValidation, boolean refit) {
         this.series = d.series;
         this.inputs = d.inputs;
         this.targets = d.targets;
@@ -250,6 +261,7 @@ public final class Dataset {
         this.std = d.std;
         this.z = d.z;
         this.latestValidation = latestValidation;
+        this.refit = refit;
     }
 
     /**
@@ -259,7 +271,21 @@ public final class Dataset {
      * in that block); training rows and normalisation do not change.
      */
     public Dataset selectingOnLatest() {
-        return new Dataset(this, true);
+        return new Dataset(this, true, refit);
+    }
+
+    /**
+     * The same data for a refit after the choice: the training windows are those of training and validation together
+     * (validation keeps its windows, now seen in training, and the test split stays held out); normalisation does not
+     * change. A fitter on this view runs the epochs it is given, without early stopping.
+     */
+    public Dataset refitting() {
+        return new Dataset(this, latestValidation, true);
+    }
+
+    /** Whether the training windows include the validation windows ({@link #refitting}). */
+    public boolean refits() {
+        return refit;
     }
 
     /** Whether validation is the latest block ({@link #selectingOnLatest}). */
@@ -269,6 +295,13 @@ public final class Dataset {
 
     /** The first row of every window of a split: windows start at these rows and need lookback + horizon rows. */
     public int[] windowStarts(Split split) {
+        if (refit && split == Split.TRAIN) {
+            int[] train = new Dataset(this, latestValidation, false).windowStarts(Split.TRAIN);
+            int[] validation = windowStarts(Split.VALIDATION);
+            int[] both = java.util.Arrays.copyOf(train, train.length + validation.length);
+            System.arraycopy(validation, 0, both, train.length, validation.length);
+            return both;
+        }
         if (latestValidation && split != Split.TRAIN) {
             split = split == Split.VALIDATION ? Split.TEST : Split.VALIDATION;
         }

@@ -27,6 +27,19 @@ public record SeriesTable(String source, long[] timestamps, List<String> columns
         return index;
     }
 
+    /** The rows at or after {@code fromMillis} (the same table when that is all of them). */
+    public SeriesTable since(long fromMillis) {
+        int first = 0;
+        while (first < timestamps.length && timestamps[first] < fromMillis) {
+            first++;
+        }
+        if (first == 0) {
+            return this;
+        }
+        return new SeriesTable(source, java.util.Arrays.copyOfRange(timestamps, first, timestamps.length), columns,
+                java.util.Arrays.copyOfRange(values, first, values.length));
+    }
+
     /** The typical step between rows (the median difference), in milliseconds. */
     public long stepMillis() {
         if (timestamps.length < 2) {

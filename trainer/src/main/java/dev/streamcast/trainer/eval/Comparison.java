@@ -94,13 +94,26 @@ public final class Comparison {
      */
     public static Row run(Architecture arch, Dataset data, TrainOptions options, float[] rates, TrainingProgress progress,
                           BiConsumer<TrainedModel, Row> keep) throws OrtException {
+        return run(arch, data, options, rates, false, progress, keep);
+    }
+
+    /**
+     * The same; with {@code refit}, the chosen fit is then fitted again on training and validation together
+     * ({@link Dataset#refitting}) at its learning rate for the epochs its early stopping chose, and that refit is what
+     * is backtested, timed and kept: the validation MSE stays the chosen fit's (what the choice was made on), the test
+     * split stays held out.
+     */
+    public static Row run(Architecture arch, Dataset data, TrainOptions options, float[] rates, boolean refit,
+                          TrainingProgress progress, BiConsumer<TrainedModel, Row> keep) throws OrtException {
         long start = System.nanoTime();
         TrainedModel best = null;
         double bestVal = Double.POSITIVE_INFINITY;
         float bestRate = 0;
+        int bestEpochs = 0;
         try {
             for (float rate : rates) {
-                TrainedModel model = QuantileHead.fit(arch, data, rate > 0 ? options.withLearningRate(rate) : options, progress);
+                BestEpoch epochs = new BestEpoch(progress);
+                TrainedModel model = QuantileHead.fit(arch, data, rate > 0 ? options.withLearningRate(rate) : options, epochs);
                 double val = Backtest.validate(model, data).mse();
                 if (rates.length > 1) {
                     progress.choice(arch.name(), rate, val);
@@ -112,9 +125,16 @@ public final class Comparison {
                     best = model;
                     bestVal = val;
                     bestRate = rate;
+                    bestEpochs = epochs.epoch();
                 } else {
                     model.close();
                 }
+            }
+            if (refit) {
+                TrainOptions again = (bestRate > 0 ? options.withLearningRate(bestRate) : options).withEpochs(Math.max(1, bestEpochs));
+                TrainedModel refitted = QuantileHead.fit(arch, data.refitting(), again, progress);
+                best.close();
+                best = refitted;
             }
             double trainSeconds = (System.nanoTime() - start) / 1e9;
             Backtest.Scores scores = Backtest.test(best, data);
@@ -129,6 +149,40 @@ public final class Comparison {
             if (best != null) {
                 best.close();
             }
+        }
+    }
+
+    /** Passes epochs on and remembers the one with the lowest finite validation loss: where early stopping ended up. */
+    private static final class BestEpoch implements TrainingProgress {
+        private final TrainingProgress next;
+        private int epoch;
+        private double loss = Double.POSITIVE_INFINITY;
+
+        BestEpoch(TrainingProgress next) {
+            this.next = next;
+        }
+
+        @Override
+        public void epoch(String a, int e, int max, double train, double validation, double seconds) {
+            if (validation < loss) {
+                loss = validation;
+                epoch = e;
+            }
+            next.epoch(a, e, max, train, validation, seconds);
+        }
+
+        @Override
+        public void skipped(String a, int e, int skipped, int batches, String first) {
+            next.skipped(a, e, skipped, batches, first);
+        }
+
+        @Override
+        public void choice(String a, float rate, double validation) {
+            next.choice(a, rate, validation);
+        }
+
+        int epoch() {
+            return epoch;
         }
     }
 

@@ -32,7 +32,8 @@ import java.util.Random;
  * window (or, with a quantile head, on the mean pinball loss over the quantile levels), an epoch
  * over shuffled windows, early stopping on the same loss over the validation windows with the
  * best parameters restored. A batch whose loss or gradients are not finite (NaN or infinite) is
- * skipped, no update made, and reported through {@link TrainingProgress#skipped}; an epoch in which
+ * skipped, no update made, and reported through {@link TrainingProgress#skipped}; on a refitting view of the data
+ * ({@link Dataset#refitting}) there is no early stopping: the given epochs run and the last is kept. An epoch in which
  * every batch was skipped, or whose validation loss is not finite, ends training with the best
  * parameters so far. Owns the DJL model; close it to free native memory.
  *
@@ -88,7 +89,9 @@ public final class Fitter implements AutoCloseable {
         double best = Double.POSITIVE_INFINITY;
         Map<String, float[]> bestParameters = snapshot();
         int sinceBest = 0;
-        for (int epoch = 1; epoch <= options.maxEpochs() && sinceBest < options.patience(); epoch++) {
+        // a refit has seen the validation windows: it runs the epochs it was given and keeps the last
+        int patience = data.refits() ? Integer.MAX_VALUE : options.patience();
+        for (int epoch = 1; epoch <= options.maxEpochs() && sinceBest < patience; epoch++) {
             long start = System.nanoTime();
             shuffle(train, random);
             double lossSum = 0;
@@ -120,7 +123,7 @@ public final class Fitter implements AutoCloseable {
             if (!Double.isFinite(validationLoss)) {
                 break;   // nothing left to learn from: keep the best epoch so far (the initial parameters if none)
             }
-            if (validationLoss < best) {
+            if (validationLoss < best || data.refits()) {
                 best = validationLoss;
                 bestParameters = snapshot();
                 sinceBest = 0;

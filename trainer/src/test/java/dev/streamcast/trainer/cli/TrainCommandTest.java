@@ -92,6 +92,36 @@ class TrainCommandTest {
     }
 
     @Test
+    void historyKeepsTheLatestRowsAndARefitAddsTheValidationRows() throws Exception {
+        Path data = csv(600);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = TrainCommand.run(new String[]{"--data", data.toString(), "--arch", "dlinear,last-value", "--horizon", "12",
+                "--lookback", "24", "--epochs", "2", "--learning-rates", "default", "--history", "PT300H", "--refit", "true",
+                "--name", "recent", "--out", dir.resolve("models").toString()},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(status).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("--history PT300H: 300 of 600 rows")
+                .contains("each refitted on training and validation after the choice");
+        BundleManifest manifest = Manifests.read(dir.resolve("models/recent/dlinear"));
+        assertThat(manifest.trainingData().rows()).as("60 % of the 300 latest rows and the 20 % of validation").isEqualTo(240);
+
+        PrintStream ignored = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        err.reset();
+        PrintStream errors = new PrintStream(err, true, StandardCharsets.UTF_8);
+        assertThat(TrainCommand.run(new String[]{"--data", data.toString(), "--history", "yesterday"}, ignored, errors)).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--history must be 'all' or an ISO-8601 duration");
+        err.reset();
+        assertThat(TrainCommand.run(new String[]{"--data", data.toString(), "--history", "PT5H", "--lookback", "24"}, ignored, errors))
+                .isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("rows are too few for look-back 24");
+        err.reset();
+        assertThat(TrainCommand.run(new String[]{"--data", data.toString(), "--refit", "maybe"}, ignored, errors)).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--refit must be true");
+    }
+
+    @Test
     void theRegistryTokenComesFromItsFileTheOptionOrTheEnvironment() throws Exception {
         Path file = Files.writeString(dir.resolve("write-token"), "# the registry's write token\n\n  file-token-0123456789 \nnext\n");
         Map<String, String> environment = Map.of(RegistryClient.TOKEN_ENV, "env-token-0123456789");

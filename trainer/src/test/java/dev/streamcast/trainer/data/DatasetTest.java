@@ -89,4 +89,41 @@ class DatasetTest {
         int[] validation = latest.windowStarts(Dataset.Split.VALIDATION);
         assertThat(validation[validation.length - 1] + 24 + 12).isEqualTo(1000);
     }
+
+    @Test
+    void aRefitTrainsOnTrainingAndValidationWindowsAndKeepsTheTestOut() {
+        Dataset data = Dataset.of(TestSeries.hourly(1000, List.of("HUFL", "OT"), 3), Mode.S, "OT", 24, 12);
+        Dataset refit = data.refitting();
+        assertThat(refit.refits()).isTrue();
+        assertThat(data.refits()).isFalse();
+        int[] train = data.windowStarts(Dataset.Split.TRAIN);
+        int[] validation = data.windowStarts(Dataset.Split.VALIDATION);
+        assertThat(refit.windowStarts(Dataset.Split.TRAIN)).hasSize(train.length + validation.length)
+                .startsWith(train).endsWith(validation);
+        assertThat(refit.windowStarts(Dataset.Split.TEST)).containsExactly(data.windowStarts(Dataset.Split.TEST));
+        assertThat(refit.mean()).containsExactly(data.mean());
+        // 600 training rows and the 200 of validation; the range ends where validation does
+        assertThat(data.trainingData().rows()).isEqualTo(600);
+        assertThat(refit.trainingData().rows()).isEqualTo(800);
+        assertThat(refit.trainingData().to()).isEqualTo(data.trainingData().to() + 200 * 3_600_000L);
+
+        // selecting on the latest block: the refit adds the latest block, the one before stays the test
+        Dataset latest = data.selectingOnLatest().refitting();
+        assertThat(latest.windowStarts(Dataset.Split.TRAIN)).endsWith(data.windowStarts(Dataset.Split.TEST));
+        assertThat(latest.windowStarts(Dataset.Split.TEST)).containsExactly(validation);
+        assertThat(latest.trainingData().rows()).isEqualTo(800);
+        assertThat(latest.trainingData().to()).isEqualTo(data.trainingData().to() + 400 * 3_600_000L);
+    }
+
+    @Test
+    void aTableSinceATimeKeepsTheRowsFromThere() {
+        SeriesTable table = TestSeries.hourly(10, List.of("OT"), 1);
+        long t3 = table.timestamps()[3];
+        SeriesTable since = table.since(t3);
+        assertThat(since.rows()).isEqualTo(7);
+        assertThat(since.timestamps()[0]).isEqualTo(t3);
+        assertThat(since.values()[0]).containsExactly(table.values()[3]);
+        assertThat(table.since(table.timestamps()[0] - 1)).isSameAs(table);
+        assertThat(table.since(table.timestamps()[9] + 1).rows()).isZero();
+    }
 }

@@ -80,4 +80,34 @@ class ComparisonTest {
         assertThat(row.mse()).as("the kept model's test error").isEqualTo(keptTest[0]);
         assertThat(row.metrics()).containsEntry("val_mse", row.valMse());
     }
+
+    @Test
+    void aRefitRunsTheChosenEpochsOnTrainingAndValidationAndIsWhatIsKept() throws Exception {
+        Dataset data = Dataset.of(TestSeries.hourly(900, List.of("load", "OT"), 7), Mode.S, "OT", 24, 6);
+        TrainOptions options = TrainOptions.defaults().withEpochs(4).withMaxTrainWindows(0);
+        List<double[]> epochs = new ArrayList<>(); // {epoch, validation loss}
+        TrainingProgress progress = (a, e, m, t, v, s) -> epochs.add(new double[]{e, v});
+        double[] keptTest = new double[1];
+        Comparison.Row row = Comparison.run(Architectures.byName("dlinear"), data, options, new float[]{1e-3f}, true, progress,
+                (model, r) -> keptTest[0] = Backtest.test(model, data).mse());
+
+        int selection = 1;
+        while (selection < epochs.size() && epochs.get(selection)[0] > epochs.get(selection - 1)[0]) {
+            selection++;
+        }
+        int chosen = 1;
+        for (int i = 0; i < selection; i++) {
+            if (epochs.get(i)[1] < epochs.get(chosen - 1)[1]) {
+                chosen = (int) epochs.get(i)[0];
+            }
+        }
+        assertThat(epochs.size() - selection).as("the refit runs the epochs the choice's early stopping chose").isEqualTo(chosen);
+        assertThat(row.mse()).as("the refit is what is tested and kept").isEqualTo(keptTest[0]);
+        assertThat(row.valMse()).as("the validation error is the choice's, on data it was not fitted on").isFinite();
+
+        Comparison.Row plain = Comparison.run(Architectures.byName("dlinear"), data, options, new float[]{1e-3f}, false,
+                TrainingProgress.SILENT, (model, r) -> {
+                });
+        assertThat(plain.mse()).as("a fit on more windows forecasts the test split otherwise").isNotEqualTo(row.mse());
+    }
 }
