@@ -1,11 +1,14 @@
-// The registry's page: models, versions side by side, lineage, metrics, the architecture chart,
-// and moving an alias with the token (reads need one too unless the registry opens them). Text
-// from the registry is always set as text, never as HTML.
+// The registry's page: models, versions side by side, lineage, metrics, the architecture chart, the
+// trainer's training runs, and moving an alias with the token (reads need one too unless the registry
+// opens them). Text from the registry is always set as text, never as HTML.
 'use strict';
 
 const TOKEN_KEY = 'streamcast.registry.token';
 let current = null;   // the selected model's name
 let chart = null;
+let runsTimer = null; // the next refresh of the selected model's runs, while one of them is running
+const RUNS_SHOWN = 20;
+const RUNS_REFRESH_MS = 5000;
 
 function token() {
   return sessionStorage.getItem(TOKEN_KEY) || '';
@@ -43,6 +46,19 @@ function bytes(n) {
   return (n / 1024 / 1024).toFixed(1) + ' MiB';
 }
 
+// "3 s", "4 min 05 s", "1 h 02 min"
+function duration(ms) {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return s + ' s';
+  const m = Math.floor(s / 60);
+  if (m < 60) return m + ' min ' + String(s % 60).padStart(2, '0') + ' s';
+  return Math.floor(m / 60) + ' h ' + String(m % 60).padStart(2, '0') + ' min';
+}
+
+function runsPath(name, limit) {
+  return '/api/models/' + encodeURIComponent(name) + '/runs?limit=' + limit;
+}
+
 function status(text) {
   document.getElementById('status').textContent = text;
 }
@@ -65,17 +81,18 @@ async function loadModels() {
   if (!current && models.length > 0) await showModel(models[0].name);
 }
 
-// The landing's table: per model its aliases and the latest metrics of its headline version (the
-// champion's, else the latest), one version read per model (the first 100 models).
+// The landing's table: per model its aliases, the latest metrics of its headline version (the
+// champion's, else the latest) and its newest training run; one version and one run read per model
+// (the first 100 models).
 const OVERVIEW_MODELS = 100;
 async function renderOverview(models) {
   const shown = models.slice(0, OVERVIEW_MODELS);
-  const headlines = await Promise.all(shown.map(m => {
+  const [headlines, lastRuns] = await Promise.all([Promise.all(shown.map(m => {
     const version = m.aliases.champion !== undefined ? m.aliases.champion : m.latestVersion;
     return version > 0
       ? api('GET', '/api/models/' + encodeURIComponent(m.name) + '/versions/' + version).catch(() => null)
       : Promise.resolve(null);
-  }));
+  })), Promise.all(shown.map(m => api('GET', runsPath(m.name, 1)).then(runs => runs[0] || null).catch(() => null)))]);
   const body = document.querySelector('#overview-table tbody');
   body.replaceChildren();
   shown.forEach((m, i) => {
@@ -87,13 +104,14 @@ async function renderOverview(models) {
         el('td', v ? v.version + ' · ' + v.architecture : '–', {'data-col': 'headline'}),
         el('td', metric('mse', 4), {'class': 'num', 'data-col': 'mse'}), el('td', metric('mae', 4), {'class': 'num', 'data-col': 'mae'}),
         el('td', metric('coverage', 3), {'class': 'num'}), el('td', metric('step_us_b1', 3), {'class': 'num'}),
-        el('td', v ? v.signature.stateBytesPerEntity : '–', {'class': 'num'}), el('td', v ? time(v.createdAt) : '–'));
+        el('td', v ? v.signature.stateBytesPerEntity : '–', {'class': 'num'}), el('td', v ? time(v.createdAt) : '–'),
+        lastRunCell(lastRuns[i]));
     row.addEventListener('click', () => showModel(m.name));
     body.append(row);
   });
   if (models.length > OVERVIEW_MODELS) {
     const more = el('tr');
-    more.append(el('td', (models.length - OVERVIEW_MODELS) + ' more models: pick them on the left', {'colspan': 10}));
+    more.append(el('td', (models.length - OVERVIEW_MODELS) + ' more models: pick them on the left', {'colspan': 11}));
     body.append(more);
   }
   document.getElementById('overview').hidden = models.length === 0;
@@ -104,18 +122,67 @@ async function showModel(name) {
   for (const li of document.querySelectorAll('#models li, #overview-table tbody tr')) {
     li.classList.toggle('selected', li.dataset.model === name);
   }
-  const [model, versions] = await Promise.all([
+  const [model, versions, runs] = await Promise.all([
     api('GET', '/api/models/' + encodeURIComponent(name)),
-    api('GET', '/api/models/' + encodeURIComponent(name) + '/versions?archived=true')]);
+    api('GET', '/api/models/' + encodeURIComponent(name) + '/versions?archived=true'),
+    api('GET', runsPath(name, RUNS_SHOWN))]);
   document.getElementById('model').hidden = false;
   document.getElementById('model-name').textContent = model.name;
   document.getElementById('model-description').textContent = model.description || '';
   document.getElementById('model-tags').textContent =
       Object.entries(model.tags).map(([k, v]) => k + '=' + v).join('  ');
   renderAliases(model.aliases, versions);
+  renderRuns(runs);
   renderVersions(versions);
   renderChart(versions.filter(v => v.archivedAt === null));
   status('loaded ' + model.name + ': ' + versions.length + ' versions');
+}
+
+// The landing's "last run": state and trigger of the model's newest run.
+function lastRunCell(run) {
+  return el('td', run ? run.state + ' · ' + run.trigger : '–',
+      {'data-col': 'last-run', 'class': run ? 'run-' + run.state : '', 'title': run ? 'run ' + run.id + ': ' + run.reason : ''});
+}
+
+// Runs as rows, newest first: a running one shows its latest progress line, an ended one its outcome.
+function renderRuns(runs) {
+  const body = document.querySelector('#runs-table tbody');
+  body.replaceChildren();
+  for (const r of runs) {
+    const started = Date.parse(r.startedAt);
+    const target = r.version !== null ? r.version + (r.alias ? ' (' + r.alias + ')' : '') : (r.alias || '');
+    const row = el('tr', null, {'data-run': r.id, 'data-state': r.state});
+    row.append(
+        el('td', r.id, {'data-col': 'id', 'class': 'num'}),
+        el('td', r.trigger, {'data-col': 'trigger', 'title': r.reason}),
+        el('td', r.state, {'data-col': 'state', 'class': 'run-' + r.state}),
+        el('td', time(started), {'data-col': 'started'}),
+        el('td', r.state === 'running' ? 'running' : r.endedAt !== null ? duration(Date.parse(r.endedAt) - started) : '–',
+            {'data-col': 'duration'}),
+        el('td', r.winner && target ? r.winner + ' → ' + target : r.winner || (target ? '→ ' + target : '–'),
+            {'data-col': 'result'}),
+        el('td', r.state === 'running' ? r.progress : r.outcome, {'data-col': 'detail'}));
+    body.append(row);
+  }
+  document.getElementById('runs-table').hidden = runs.length === 0;
+  document.getElementById('runs-empty').hidden = runs.length > 0;
+  clearTimeout(runsTimer);
+  runsTimer = runs.some(r => r.state === 'running') ? setTimeout(refreshRuns, RUNS_REFRESH_MS) : null;
+}
+
+// While a run of the selected model is running: its runs again, and its landing row's last run.
+async function refreshRuns() {
+  const name = current;
+  try {
+    const runs = await api('GET', runsPath(name, RUNS_SHOWN));
+    if (name !== current) return;
+    renderRuns(runs);
+    const cell = document.querySelector('#overview-table tr[data-model="' + CSS.escape(name) + '"] td[data-col="last-run"]');
+    if (cell) cell.replaceWith(lastRunCell(runs[0] || null));
+  } catch (e) {
+    status('could not refresh the runs of ' + name + ': ' + e.message);
+    if (name === current) runsTimer = setTimeout(refreshRuns, RUNS_REFRESH_MS);
+  }
 }
 
 function renderAliases(aliases, versions) {

@@ -12,6 +12,7 @@ import dev.streamcast.registry.rest.ModelResource;
 import dev.streamcast.registry.security.BearerTokenFilter;
 import dev.streamcast.registry.security.Tokens;
 import dev.streamcast.registry.store.RegistryStore;
+import dev.streamcast.registry.store.TrainingRunStore;
 import dev.streamcast.registry.upload.Uploads;
 import dev.streamcast.contracts.bundle.GraphCheck;
 import io.agroal.api.AgroalDataSource;
@@ -55,12 +56,22 @@ public class RegistryBeans {
     @Produces
     @Singleton
     RegistryStore store(@Any InjectableInstance<AgroalDataSource> dataSources, RegistryConfig config) {
+        return new RegistryStore(activeDataSource(dataSources), config.events().enabled(), System::currentTimeMillis);
+    }
+
+    @Produces
+    @Singleton
+    TrainingRunStore trainingRuns(@Any InjectableInstance<AgroalDataSource> dataSources) {
+        return new TrainingRunStore(activeDataSource(dataSources), System::currentTimeMillis);
+    }
+
+    private static AgroalDataSource activeDataSource(InjectableInstance<AgroalDataSource> dataSources) {
         List<AgroalDataSource> active = dataSources.listActive();
         if (active.size() != 1) {
             throw new IllegalStateException(active.size() + " datasources are active; exactly one of"
                     + " quarkus.datasource.h2.active and quarkus.datasource.postgresql.active must be true");
         }
-        return new RegistryStore(active.get(0), config.events().enabled(), System::currentTimeMillis);
+        return active.get(0);
     }
 
     /** Also the {@link ArtifactStore} every other part uses. */

@@ -11,6 +11,7 @@ import dev.streamcast.registry.client.ModelVersion;
 import dev.streamcast.registry.client.PublishOptions;
 import dev.streamcast.registry.client.RegistryClient;
 import dev.streamcast.registry.client.RegistryException;
+import dev.streamcast.registry.client.TrainingRun;
 import dev.streamcast.registry.testing.BundleEdits;
 import dev.streamcast.testkit.Signals;
 import dev.streamcast.trainer.testing.TestBundles;
@@ -595,6 +596,198 @@ abstract class RegistryRules {
         assertThat(mine.get(4).aliases()).isEqualTo(Map.of("champion", 1L, "marker", 1L));
     }
 
+    // ---- training runs
+
+    static final String RUN_STARTED = "{\"trigger\": \"drift\", \"state\": \"running\", \"reason\": \"val_mse 0.31 over"
+            + " 2 x 0.12 for 3 windows\", \"progress\": \"gru: epoch 3 of 20\", \"startedAt\": \"2026-12-05T10:00:00Z\"}";
+    static final String RUN_SUCCEEDED = "{\"trigger\": \"drift\", \"state\": \"succeeded\", \"reason\": \"val_mse 0.31"
+            + " over 2 x 0.12 for 3 windows\", \"progress\": \"published gru as version 1\", \"outcome\": \"gru won"
+            + " (val_mse 0.118); published as version 1, alias challenger\", \"startedAt\": \"2026-12-05T10:00:00Z\","
+            + " \"endedAt\": \"2026-12-05T10:42:05Z\", \"winner\": \"gru\", \"version\": 1, \"alias\": \"challenger\"}";
+
+    @Test
+    void aRunIsKeptBeforeItsModelHasAVersionAndUpdatedInPlace() throws Exception {
+        String firstUpdate = putRun("runs-first", "1", RUN_STARTED).statusCode(200)
+                .body("model", equalTo("runs-first"))
+                .body("id", equalTo(1))
+                .body("trigger", equalTo("drift"))
+                .body("state", equalTo("running"))
+                .body("reason", equalTo("val_mse 0.31 over 2 x 0.12 for 3 windows"))
+                .body("progress", equalTo("gru: epoch 3 of 20"))
+                .body("outcome", equalTo(""))
+                .body("startedAt", equalTo("2026-12-05T10:00:00Z"))
+                .body("endedAt", org.hamcrest.Matchers.nullValue())
+                .body("winner", org.hamcrest.Matchers.nullValue())
+                .body("version", org.hamcrest.Matchers.nullValue())
+                .body("alias", org.hamcrest.Matchers.nullValue())
+                .extract().path("updatedAt");
+        // the run does not register the model: it has no version yet
+        reader().get("/api/models/runs-first").then().statusCode(404);
+        reader().get("/api/models/runs-first/runs").then().statusCode(200)
+                .body("id", equalTo(List.of(1))).body("[0].progress", equalTo("gru: epoch 3 of 20"));
+
+        Thread.sleep(5); // updatedAt has millisecond resolution
+        putRun("runs-first", "1", RUN_SUCCEEDED).statusCode(200)
+                .body("state", equalTo("succeeded"))
+                .body("endedAt", equalTo("2026-12-05T10:42:05Z"))
+                .body("winner", equalTo("gru"))
+                .body("version", equalTo(1))
+                .body("alias", equalTo("challenger"))
+                .body("outcome", equalTo("gru won (val_mse 0.118); published as version 1, alias challenger"));
+        List<Map<String, Object>> runs = reader().get("/api/models/runs-first/runs").then().statusCode(200)
+                .extract().jsonPath().getList("$");
+        assertThat(runs).hasSize(1);
+        assertThat(runs.get(0)).containsEntry("state", "succeeded").containsEntry("progress", "published gru as version 1")
+                .containsEntry("startedAt", "2026-12-05T10:00:00Z");
+        assertThat(java.time.Instant.parse((String) runs.get(0).get("updatedAt")))
+                .isAfter(java.time.Instant.parse(firstUpdate));
+
+        // epoch milliseconds are taken too, and answered as ISO-8601; the model's first version leaves its runs alone
+        putRun("runs-first", "2", "{\"trigger\": \"schedule\", \"state\": \"running\", \"startedAt\": 1796464800000}")
+                .statusCode(200).body("startedAt", equalTo("2026-12-05T10:00:00Z")).body("reason", equalTo(""));
+        upload("runs-first", BundleEdits.zip(TestBundles.lastValue(tmp.resolve("rf"), "runs-first", Map.of())), "")
+                .statusCode(201);
+        reader().get("/api/models/runs-first/runs").then().statusCode(200).body("id", equalTo(List.of(2, 1)));
+    }
+
+    @Test
+    void runsComeNewestFirstUpToTheLimitAndAnUnknownModelHasNone() {
+        for (String id : List.of("3", "1", "5", "2", "4")) {
+            putRun("runs-order", id, RUN_STARTED).statusCode(200);
+        }
+        reader().get("/api/models/runs-order/runs").then().statusCode(200).body("id", equalTo(List.of(5, 4, 3, 2, 1)));
+        reader().get("/api/models/runs-order/runs?limit=2").then().statusCode(200).body("id", equalTo(List.of(5, 4)));
+        reader().get("/api/models/runs-order/runs?limit=200").then().statusCode(200).body("id", equalTo(List.of(5, 4, 3, 2, 1)));
+        for (String bad : List.of("0", "201", "-1", "many", "1.5")) {
+            reader().get("/api/models/runs-order/runs?limit=" + bad).then().statusCode(400).body("status", equalTo(400))
+                    .body("error", equalTo("limit: '" + bad + "' is not a whole number between 1 and 200"));
+        }
+        reader().get("/api/models/never-trained-or-published/runs").then().statusCode(200).body("$", equalTo(List.of()));
+        reader().get("/api/models/{m}/runs", "a..b").then().statusCode(400).body("error", containsString("is not a safe name"));
+    }
+
+    @Test
+    void theRegistryKeepsTheNewest200RunsOfAModel() {
+        putRun("runs-kept-other", "1", RUN_STARTED).statusCode(200);
+        for (int id = 1; id <= 205; id++) {
+            putRun("runs-kept", String.valueOf(id), RUN_STARTED).statusCode(200);
+        }
+        List<Integer> kept = reader().get("/api/models/runs-kept/runs?limit=200").then().statusCode(200)
+                .extract().jsonPath().getList("id");
+        assertThat(kept).hasSize(200).startsWith(205, 204).endsWith(7, 6);
+        reader().get("/api/models/runs-kept/runs").then().statusCode(200)
+                .body("id", equalTo(java.util.stream.IntStream.rangeClosed(186, 205).map(i -> 391 - i).boxed().toList()));
+
+        // a run older than the kept ones would be deleted as it is written: run ids started again
+        putRun("runs-kept", "3", RUN_STARTED).statusCode(409).body("error", equalTo("run 3 of model 'runs-kept' is older"
+                + " than the newest 200 runs the registry keeps (from run 6); run ids must keep growing"));
+        putRun("runs-kept", "6", RUN_SUCCEEDED).statusCode(200).body("state", equalTo("succeeded"));
+        assertThat(reader().get("/api/models/runs-kept/runs?limit=200").then().extract().jsonPath().getList("id"))
+                .hasSize(200);
+        reader().get("/api/models/runs-kept-other/runs").then().body("id", equalTo(List.of(1)));
+    }
+
+    @Test
+    void aRunReportWithABadFieldGives400NamingIt() {
+        String start = "\"startedAt\": \"2026-12-05T10:00:00Z\"";
+        String valid = "\"trigger\": \"drift\", \"state\": \"running\", " + start;
+        Map<String, String> cases = new LinkedHashMap<>();
+        cases.put("{\"trigger\": \"cron\", \"state\": \"running\", " + start + "}",
+                "field 'trigger': expected one of bootstrap, schedule, drift, history, request (got \"cron\")");
+        cases.put("{\"trigger\": \"drift\", \"state\": \"done\", " + start + "}",
+                "field 'state': expected one of running, succeeded, refused, failed, cancelled (got \"done\")");
+        cases.put("{\"trigger\": 7, \"state\": \"running\", " + start + "}", "field 'trigger': expected a string (got 7)");
+        cases.put("{\"state\": \"running\", " + start + "}", "field 'trigger': is required");
+        cases.put("{\"trigger\": \"drift\", " + start + "}", "field 'state': is required");
+        cases.put("{\"trigger\": \"drift\", \"state\": \"running\"}", "field 'startedAt': is required");
+        cases.put("{\"trigger\": \"drift\", \"state\": \"running\", \"startedAt\": \"yesterday\"}",
+                "field 'startedAt': unparsable ISO-8601 timestamp (e.g. 2016-07-01T00:00:00Z) (got \"yesterday\")");
+        cases.put("{" + valid + ", \"endedAt\": \"2026-12-05T09:59:59Z\"}",
+                "field 'endedAt': is before startedAt 2026-12-05T10:00:00Z (got \"2026-12-05T09:59:59Z\")");
+        cases.put("{" + valid + ", \"endedAt\": \"soon\"}", "field 'endedAt': unparsable ISO-8601 timestamp");
+        cases.put("{" + valid + ", \"reason\": \"" + "r".repeat(1001) + "\"}",
+                "field 'reason': longer than 1000 characters (got a string of 1001 characters)");
+        cases.put("{" + valid + ", \"progress\": \"" + "p".repeat(1001) + "\"}",
+                "field 'progress': longer than 1000 characters (got a string of 1001 characters)");
+        cases.put("{" + valid + ", \"outcome\": \"" + "o".repeat(2001) + "\"}",
+                "field 'outcome': longer than 2000 characters (got a string of 2001 characters)");
+        cases.put("{" + valid + ", \"reason\": \"a\\u0000b\"}", "field 'reason': contains a control character at index 1");
+        cases.put("{" + valid + ", \"winner\": \"" + "w".repeat(65) + "\"}", "field 'winner': longer than 64 characters");
+        cases.put("{" + valid + ", \"version\": 0}", "field 'version': expected a whole number between 1 and 2147483647 (got 0)");
+        cases.put("{" + valid + ", \"version\": \"ten\"}", "field 'version': expected a whole number (got \"ten\")");
+        cases.put("{" + valid + ", \"alias\": \"latest\"}", "field 'alias': is reserved");
+        cases.put("{" + valid + ", \"alias\": \"../x\"}", "field 'alias': expected a safe name");
+        cases.put("{" + valid, "field '$': malformed JSON");
+        cases.put("[]", "field '$': expected a JSON object");
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            putRun("runs-bad", "1", c.getKey()).statusCode(400).body("status", equalTo(400))
+                    .body("error", org.hamcrest.Matchers.startsWith(c.getValue()));
+        }
+        for (String id : List.of("0", "-1", "x")) {
+            putRun("runs-bad", id, RUN_STARTED).statusCode(400)
+                    .body("error", equalTo("id: run id '" + id + "' is not a run number (1, 2, ...)"));
+        }
+        writer().contentType("application/json").body(RUN_STARTED).put("/api/models/{m}/runs/1", "a..b").then()
+                .statusCode(400).body("error", containsString("is not a safe name"));
+        reader().get("/api/models/runs-bad/runs").then().statusCode(200).body("$", equalTo(List.of()));
+    }
+
+    @Test
+    void reportingARunNeedsTheWriteTokenAndReadingRunsAToken() {
+        given().contentType("application/json").body(RUN_STARTED).put("/api/models/runs-guarded/runs/1").then()
+                .statusCode(401).header("WWW-Authenticate", containsString("Bearer"))
+                .body("error", containsString("needs a write token"));
+        given().auth().oauth2(READ).contentType("application/json").body(RUN_STARTED).put("/api/models/runs-guarded/runs/1")
+                .then().statusCode(403).body("error", containsString("this token may only read"));
+        given().get("/api/models/runs-guarded/runs").then().statusCode(401);
+        reader().get("/api/models/runs-guarded/runs").then().statusCode(200).body("$", equalTo(List.of()));
+        putRun("runs-guarded", "1", RUN_STARTED).statusCode(200);
+        reader().get("/api/models/runs-guarded/runs").then().statusCode(200).body("id", equalTo(List.of(1)));
+    }
+
+    @Test
+    void theClientReportsAndListsRuns() {
+        RegistryClient client = RegistryClient.builder("http://localhost:" + port).token(WRITE).build();
+        java.time.Instant start = java.time.Instant.parse("2026-12-05T10:00:00Z");
+
+        TrainingRun started = client.putRun("runs-client", 1, TrainingRun.report("bootstrap", "running",
+                "no champion yet", "reading 2000 rows", null, start, null, null, null, null));
+        assertThat(started.model()).isEqualTo("runs-client");
+        assertThat(started.id()).isEqualTo(1);
+        assertThat(started.running()).isTrue();
+        assertThat(started.outcome()).isEmpty();
+        assertThat(started.startedAt()).isEqualTo(start);
+        assertThat(started.endedAt()).isNull();
+        assertThat(started.updatedAt()).isNotNull();
+
+        TrainingRun done = client.putRun("runs-client", 1, TrainingRun.report("bootstrap", "succeeded", "no champion yet",
+                "published gru as version 1", "gru won (val_mse 0.12)", start, start.plusSeconds(125), "gru", 1L, "champion"));
+        assertThat(done.state()).isEqualTo("succeeded");
+        assertThat(done.endedAt()).isEqualTo(start.plusSeconds(125));
+        assertThat(done.version()).isEqualTo(1L);
+        client.putRun("runs-client", 2, TrainingRun.report("request", "failed", "asked by ops", "", "no rows in the window",
+                start.plusSeconds(600), start.plusSeconds(601), null, null, null));
+
+        assertThat(client.runs("runs-client", 20)).extracting(TrainingRun::id).containsExactly(2L, 1L);
+        assertThat(client.runs("runs-client", 20).get(1)).isEqualTo(done);
+        assertThat(client.runs("runs-client", 1)).singleElement().extracting(TrainingRun::state).isEqualTo("failed");
+        assertThat(client.runs("runs-client-never", 5)).isEmpty();
+
+        RegistryException bad = catchRegistry(() -> client.putRun("runs-client", 3, TrainingRun.report("cron", "running",
+                null, null, null, start, null, null, null, null)));
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.attempts()).isEqualTo(1);
+        assertThat(bad.serverMessage()).startsWith("field 'trigger': expected one of bootstrap");
+        RegistryException limit = catchRegistry(() -> client.runs("runs-client", 0));
+        assertThat(limit.status()).isEqualTo(400);
+        assertThat(limit.serverMessage()).isEqualTo("limit: '0' is not a whole number between 1 and 200");
+
+        RegistryClient reader = RegistryClient.builder("http://localhost:" + port).token(READ).build();
+        assertThat(catchRegistry(() -> reader.putRun("runs-client", 3, TrainingRun.report("request", "running", null, null,
+                null, start, null, null, null, null))).status()).isEqualTo(403);
+        assertThat(reader.runs("runs-client", 20)).hasSize(2);
+    }
+
     // ---- operations
 
     @Test
@@ -626,6 +819,10 @@ abstract class RegistryRules {
     static ValidatableResponse upload(String model, byte[] zip, String query) {
         return writer().contentType("application/zip").body(zip)
                 .post("/api/models/" + model + "/versions" + (query.isEmpty() ? "" : "?" + query)).then();
+    }
+
+    static ValidatableResponse putRun(String model, String id, String json) {
+        return writer().contentType("application/json").body(json).put("/api/models/{m}/runs/{id}", model, id).then();
     }
 
     static ValidatableResponse moveAlias(String model, String alias, long version, Long expected) {

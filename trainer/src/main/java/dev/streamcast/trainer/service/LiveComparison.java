@@ -24,7 +24,7 @@ import java.util.TreeMap;
  *   <li><b>promotion</b>: on pairs (the same entity, origin and horizon step forecast by both), the challenger is
  *   promoted when its mean squared error is at least {@code margin} below the champion's with a one-sided
  *   Diebold-Mariano p-value below {@code alpha} (Newey-West lag H − 1), and not above seasonal naive's on the same
- *   pairs; it is kept out when {@code maxPairs} pass without that, or when the champion is significantly better. The
+ *   pairs by more than {@code margin}; it is kept out when {@code maxPairs} pass without that, or when the champion is significantly better. The
  *   test looks at {@code minPairs}, twice that, four times, ... and at {@code maxPairs}, each look at alpha divided by
  *   the number of looks (Bonferroni): looking again and again would otherwise promote an equal challenger by chance.</li>
  * </ul>
@@ -268,7 +268,9 @@ public final class LiveComparison {
         double naive = naivePairs == 0 ? Double.NaN : naiveLoss / naivePairs;
         double alpha = settings.alpha() / looks();
         boolean better = dm.improvement() >= settings.margin() && dm.pValue() < alpha;
-        boolean aboveNaive = Double.isFinite(naive) && dm.meanLossB() > naive;
+        // seasonal naive is the floor, within the margin: a seasonal-naive challenger scores as the floor does, up to
+        // the few steps its own ring filled otherwise (imputed inputs), and must not be kept out by that difference
+        boolean aboveNaive = Double.isFinite(naive) && dm.meanLossB() > naive * (1 + settings.margin());
         boolean championBetter = 1 - dm.pValue() < alpha;
         String why;
         boolean promote = false;
@@ -277,7 +279,8 @@ public final class LiveComparison {
             why = String.format(Locale.ROOT, "better by %.1f%% >= %.1f%% with p %.2g < %.3f", 100 * dm.improvement(),
                     100 * settings.margin(), dm.pValue(), alpha);
         } else if (better) {
-            why = "better than the champion but worse than seasonal naive";
+            why = String.format(Locale.ROOT, "better than the champion but worse than seasonal naive by more than %.1f%%",
+                    100 * settings.margin());
         } else if (championBetter) {
             why = String.format(Locale.ROOT, "the champion is significantly better (p %.2g < %.3f)", 1 - dm.pValue(), alpha);
         } else if (pairs >= settings.maxPairs()) {
@@ -289,6 +292,18 @@ public final class LiveComparison {
         decided = true;
         listener.decided(new Decision(pairChampion, pairChallenger, promote, why, pairs, dm.statistic(), dm.pValue(),
                 dm.meanLossA(), dm.meanLossB(), naive, now));
+    }
+
+    /**
+     * The challenger being compared, while it has live pairs and no decision yet: "fleet@16 (440 live pairs against
+     * fleet@2, no decision yet)"; empty before its first pair and once decided.
+     */
+    public java.util.Optional<String> undecided() {
+        if (pairs == 0 || decided) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(String.format(Locale.ROOT, "%s (%d live pairs against %s, no decision yet)", pairChallenger,
+                pairs, pairChampion));
     }
 
     /** Where the comparison stands, for {@code /api/live}. */

@@ -115,6 +115,13 @@ public class LiveScores {
         }
     }
 
+    /** The challenger under live comparison and undecided ({@link LiveComparison#undecided}). */
+    public java.util.Optional<String> undecided() {
+        synchronized (comparison) {
+            return comparison.undecided();
+        }
+    }
+
     /** Where the comparison stands and the last decisions, for {@code /api/live}. */
     public Map<String, Object> view() {
         Map<String, Object> v = new LinkedHashMap<>();

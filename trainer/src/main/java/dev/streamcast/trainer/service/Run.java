@@ -61,6 +61,25 @@ public final class Run {
         return state;
     }
 
+    public long startedAt() {
+        return startedAt;
+    }
+
+    /** When it ended, 0 while it runs. */
+    public long endedAt() {
+        return endedAt;
+    }
+
+    /** Its latest progress line, empty before the first. */
+    public synchronized String lastProgress() {
+        return progress.isEmpty() ? "" : progress.getLast();
+    }
+
+    /** A result it recorded ({@code winner}, {@code version}, {@code alias}, ...), or null. */
+    public synchronized Object result(String key) {
+        return result.get(key);
+    }
+
     public boolean running() {
         return state == State.RUNNING;
     }

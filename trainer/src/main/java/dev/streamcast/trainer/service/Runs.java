@@ -4,6 +4,7 @@ import dev.streamcast.contracts.cli.Options;
 import dev.streamcast.registry.client.RegisteredModel;
 import dev.streamcast.registry.client.RegistryClient;
 import dev.streamcast.registry.client.RegistryException;
+import dev.streamcast.registry.client.TrainingRun;
 import dev.streamcast.trainer.arch.TrainingProgress;
 import dev.streamcast.trainer.cli.TrainCommand;
 import dev.streamcast.trainer.data.CsvFormatException;
@@ -13,6 +14,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -21,6 +23,8 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -60,16 +64,22 @@ public class Runs {
         return t;
     });
     private final AtomicLong ids = new AtomicLong();
+    private final RegistryClient reports;
+    private final Instance<LiveScores> live; // looked up when a run ends: LiveScores starts runs itself
+    private boolean numbered;          // ids continue after the registry's latest run of the model
+    private volatile long lastReport;  // when progress was last reported
     private final Deque<Run> finished = new ArrayDeque<>();
     private Run current;
 
     Runs(TrainerServiceConfig config, @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "127.0.0.1:9092")
-            String bootstrapServers, MeterRegistry meters) {
+            String bootstrapServers, MeterRegistry meters, Instance<LiveScores> live) {
+        this.live = live;
         DjlSetup.configure();
         this.config = config;
         this.bootstrapServers = bootstrapServers;
         this.meters = meters;
         this.options = options(config.run().options(), config.run().baselines());
+        this.reports = registry(config).requestTimeout(Duration.ofSeconds(5)).maxAttempts(1).build();
         meters.gauge("trainer_run_active", this, r -> r.current().isPresent() ? 1 : 0);
         for (Run.Trigger trigger : Run.Trigger.values()) {
             for (Run.State state : Run.State.values()) {
@@ -135,6 +145,7 @@ public class Runs {
             LOG.infof("%s trigger (%s) while run %d is going: not started", trigger, reason, current.id());
             return new Submission(current, false);
         }
+        number();
         Run run = new Run(ids.incrementAndGet(), trigger, reason, System.currentTimeMillis());
         current = run;
         LOG.infof("run %d starts: %s (%s)", run.id(), trigger, reason);
@@ -142,9 +153,57 @@ public class Runs {
         return new Submission(run, true);
     }
 
+    /**
+     * The first time it can: continues the ids after the newest run the registry has of the model, so that a
+     * restarted service does not report its run 1 over an earlier one's.
+     */
+    private void number() {
+        if (numbered) {
+            return;
+        }
+        try {
+            reports.runs(config.model(), 1).stream().findFirst().ifPresent(latest -> ids.set(Math.max(ids.get(), latest.id())));
+            numbered = true;
+        } catch (RuntimeException e) {
+            LOG.warnf("the registry's runs of %s could not be read (%s): run ids go on from %d", config.model(), e.getMessage(),
+                    ids.get() + 1);
+        }
+    }
+
     /** How many runs have started: a trigger counting "since the last run" compares it. */
     public long started() {
         return ids.get();
+    }
+
+    /**
+     * Reports {@code run} to the registry (its page shows runs from there); a report that fails is logged and the run
+     * goes on. Progress is reported at most every 2 s, a start and an end always.
+     */
+    void report(Run run, boolean always) {
+        long now = System.currentTimeMillis();
+        if (!always && now - lastReport < 2_000) {
+            return;
+        }
+        lastReport = now;
+        Object version = run.result("version");
+        try {
+            reports.putRun(config.model(), run.id(), TrainingRun.report(tag(run.trigger()), tag(run.state()),
+                    cut(run.reason(), 1000), cut(run.lastProgress(), 1000), cut(run.outcome(), 2000),
+                    Instant.ofEpochMilli(run.startedAt()), run.endedAt() == 0 ? null : Instant.ofEpochMilli(run.endedAt()),
+                    (String) run.result("winner"), version == null ? null : ((Number) version).longValue(),
+                    (String) run.result("alias")));
+        } catch (RuntimeException e) {
+            LOG.warnf("run %d: the registry did not take its report: %s", run.id(), e.getMessage());
+        }
+    }
+
+    /** {@code text} as the registry takes it: no control characters but line breaks and tabs, at most {@code max} characters. */
+    static String cut(String text, int max) {
+        if (text == null) {
+            return null;
+        }
+        String clean = text.replaceAll("[\\p{Cntrl}&&[^\\n\\t]]", " ");
+        return clean.length() <= max ? clean : clean.substring(0, max - 1) + "…";
     }
 
     public synchronized Optional<Run> current() {
@@ -183,6 +242,7 @@ public class Runs {
 
     private void execute(Run run) {
         Timer.Sample sample = Timer.start(meters);
+        report(run, true);
         try {
             train(run);
         } catch (CancellationException e) {
@@ -206,6 +266,7 @@ public class Runs {
                 }
                 current = null;
             }
+            report(run, true);
         }
     }
 
@@ -231,12 +292,14 @@ public class Runs {
         Options o = Options.parse(arguments(run).toArray(String[]::new), TrainCommand.OPTIONS, "trainer-service");
         PrintStream out = new PrintStream(new Lines(line -> {
             run.log(line);
+            report(run, false);
             LOG.debugf("run %d: %s", run.id(), line);
         }), true, StandardCharsets.UTF_8);
         TrainingProgress progress = new TrainingProgress() {
             @Override
             public void epoch(String arch, int epoch, int max, double train, double val, double seconds) {
                 run.log(String.format(Locale.ROOT, "%s epoch %d/%d loss %.4f val %.4f %.1f s", arch, epoch, max, train, val, seconds));
+                report(run, false);
                 stopIfCancelled(run);
             }
 
@@ -261,13 +324,32 @@ public class Runs {
         long version = result.published().get(best.arch());
         RegistryClient registry = result.registry();
         RegisteredModel model = registry.model(config.model());
-        String alias = model.aliases().containsKey("champion") ? "challenger" : "champion";
-        registry.setAlias(config.model(), alias, version);
         run.result("winner", best.arch());
+        String alias = model.aliases().containsKey("champion") ? "challenger" : "champion";
+        Optional<String> kept = keepsChallenger(run.trigger(), alias, live.isResolvable() ? live.get().undecided() : Optional.empty());
+        if (kept.isPresent()) {
+            run.result("version", version);
+            run.end(Run.State.SUCCEEDED, String.format(Locale.ROOT, "%s@%d (%s, validation mse %.4f, test mse %.4f) published"
+                    + " without an alias: the challenger %s keeps it until decided", config.model(), version, best.arch(),
+                    best.valMse(), best.mse(), kept.get()), System.currentTimeMillis());
+            return;
+        }
+        registry.setAlias(config.model(), alias, version);
         run.result("alias", alias);
         run.result("version", version);
         run.end(Run.State.SUCCEEDED, String.format(Locale.ROOT, "%s@%d (%s, validation mse %.4f, test mse %.4f) is now %s",
                 config.model(), version, best.arch(), best.valMse(), best.mse(), alias), System.currentTimeMillis());
+    }
+
+    /**
+     * Whether a run's winner leaves the {@code challenger} alias where it is: a scheduled or new-history run does not
+     * take it from a challenger that is being compared live and has no decision yet (else a schedule shorter than a
+     * comparison would restart it again and again, and nothing would ever be promoted); a drift or a person's request
+     * does. Present: the challenger kept, as {@code undecided} says it.
+     */
+    static Optional<String> keepsChallenger(Run.Trigger trigger, String alias, Optional<String> undecided) {
+        boolean routine = trigger == Run.Trigger.SCHEDULE || trigger == Run.Trigger.HISTORY;
+        return routine && alias.equals("challenger") ? undecided : Optional.empty();
     }
 
     private static void stopIfCancelled(Run run) {

@@ -130,7 +130,7 @@ class LiveComparisonTest {
         stream(0, 400, 4.0, 1.0, t -> 0, true);
         assertThat(decisions).hasSize(1);
         assertThat(decisions.get(0).promote()).isFalse();
-        assertThat(decisions.get(0).why()).isEqualTo("better than the champion but worse than seasonal naive");
+        assertThat(decisions.get(0).why()).isEqualTo("better than the champion but worse than seasonal naive by more than 5.0%");
         assertThat(decisions.get(0).naiveMse()).isCloseTo(0, within(1e-12));
     }
 
@@ -141,5 +141,26 @@ class LiveComparisonTest {
         assertThat(decisions).hasSize(1);
         assertThat(decisions.get(0).promote()).isFalse();
         assertThat(decisions.get(0).pairs()).isEqualTo(SETTINGS.maxPairs());
+    }
+
+    @Test
+    void aChallengerWithPairsAndNoDecisionIsUndecidedAndRoutineRunsLeaveItTheAlias() {
+        live.spec(SPEC);
+        assertThat(live.undecided()).as("no pairs yet").isEmpty();
+        stream(0, 40, 1.0, 1.0, t -> 1.5 * random.nextGaussian(), true);
+        int pairs = (Integer) live.view().get("pairs");
+        assertThat(pairs).isBetween(1, SETTINGS.minPairs() - 1);
+        assertThat(live.undecided()).contains("fleet@2 (" + pairs + " live pairs against fleet@1, no decision yet)");
+
+        assertThat(Runs.keepsChallenger(Run.Trigger.SCHEDULE, "challenger", live.undecided())).isEqualTo(live.undecided());
+        assertThat(Runs.keepsChallenger(Run.Trigger.HISTORY, "challenger", live.undecided())).isPresent();
+        assertThat(Runs.keepsChallenger(Run.Trigger.DRIFT, "challenger", live.undecided())).as("a drift takes it").isEmpty();
+        assertThat(Runs.keepsChallenger(Run.Trigger.REQUEST, "challenger", live.undecided())).as("a person takes it").isEmpty();
+        assertThat(Runs.keepsChallenger(Run.Trigger.SCHEDULE, "champion", live.undecided())).as("no champion yet").isEmpty();
+
+        stream(40, 700, 1.0, 1.0, t -> 1.5 * random.nextGaussian(), true);
+        assertThat(decisions).hasSize(1);
+        assertThat(live.undecided()).as("decided").isEmpty();
+        assertThat(Runs.keepsChallenger(Run.Trigger.SCHEDULE, "challenger", live.undecided())).isEmpty();
     }
 }

@@ -29,7 +29,7 @@ import java.util.concurrent.locks.LockSupport;
 public final class DemoGenerator implements Runnable {
 
     public record Settings(int entities, Duration interval, double speed, Duration backfill, long seed,
-                           double anomalyProbability, double noteProbability) {
+                           double anomalyProbability, double noteProbability, double faultsPerHour) {
         public Settings {
             if (entities < 1) {
                 throw new IllegalArgumentException("entities must be at least 1, got " + entities);
@@ -43,7 +43,7 @@ public final class DemoGenerator implements Runnable {
         }
 
         public static Settings defaults() {
-            return new Settings(8, Duration.ofMillis(250), 1.0, Duration.ZERO, 42L, 1.0 / 480, 1.0 / 400);
+            return new Settings(8, Duration.ofMillis(250), 1.0, Duration.ZERO, 42L, 1.0 / 480, 1.0 / 400, 3.0);
         }
     }
 
@@ -82,6 +82,7 @@ public final class DemoGenerator implements Runnable {
                 ProducerConfig.CLIENT_ID_CONFIG, "streamcast-demo-generator");
         DemoSignals signals = new DemoSignals(settings.entities(), settings.seed(),
                 settings.anomalyProbability(), settings.noteProbability());
+        signals.faults(settings.faultsPerHour());
         long intervalMillis = settings.interval().toMillis();
         long now = System.currentTimeMillis();
         if (driftAfter != null) { // live timestamps run at speed x the wall clock from now on
@@ -209,6 +210,7 @@ public final class DemoGenerator implements Runnable {
         options.put("--seed", String.valueOf(d.seed()));
         options.put("--anomaly-probability", String.valueOf(d.anomalyProbability()));
         options.put("--note-probability", String.valueOf(d.noteProbability()));
+        options.put("--faults-per-hour", String.valueOf(d.faultsPerHour()));
         return options;
     }
 
@@ -220,6 +222,7 @@ public final class DemoGenerator implements Runnable {
                 Duration.ofHours(options.getLong("--backfill-hours", 0, 24L * 366 * 5)),
                 options.getLong("--seed", Long.MIN_VALUE, Long.MAX_VALUE),
                 options.getDouble("--anomaly-probability", 0, 1),
-                options.getDouble("--note-probability", 0, 1));
+                options.getDouble("--note-probability", 0, 1),
+                options.getDouble("--faults-per-hour", 0, 3600));
     }
 }

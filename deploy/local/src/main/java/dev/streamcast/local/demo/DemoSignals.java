@@ -42,9 +42,15 @@ public final class DemoSignals {
 
     /** The oil temperature's cycle after a drift: 4 minutes, 24 windows of the quickstart's 10 s. */
     static final long DRIFT_PERIOD_MILLIS = 240_000L;
+    /** How long after a fault's text the oil starts to heat. */
+    static final long FAULT_LEAD_MILLIS = 60_000L;
+    /** How far a fault heats the oil, approached with a time constant of {@link #FAULT_TAU_MILLIS}. */
+    static final double FAULT_RISE_C = 20.0;
+    static final long FAULT_TAU_MILLIS = 30_000L;
 
     private final List<Entity> entities = new ArrayList<>();
     private long driftFrom = Long.MAX_VALUE;
+    private double faultsPerMilli;
     private final double anomalyProbability;
     private final double noteProbability;
 
@@ -71,6 +77,20 @@ public final class DemoSignals {
         driftFrom = ts;
     }
 
+    /**
+     * Cooling faults, {@code perHour} per entity on average (0, the default, for none): each is reported at once as a
+     * text event ("FAULT ... trip"), and the oil heats only a minute later ({@link #FAULT_LEAD_MILLIS}), by up to
+     * {@link #FAULT_RISE_C} °C for 3 to 6 minutes, then cools ("CLEARED"): text that a model reading it can act on
+     * before the temperature shows anything. Drawn from a random stream of their own, so the readings stay those of
+     * the same seed apart from the heat.
+     */
+    public void faults(double perHour) {
+        if (!(perHour >= 0)) {
+            throw new IllegalArgumentException("faults per hour must be 0 or more, got " + perHour);
+        }
+        faultsPerMilli = perHour / 3_600_000.0;
+    }
+
     /** The next reading of every entity at {@code ts}; call with non-decreasing timestamps. */
     public List<Step> next(long ts) {
         List<Step> steps = new ArrayList<>(entities.size());
@@ -92,10 +112,17 @@ public final class DemoSignals {
         double spikeSize;
         boolean alarmed;
         boolean driftReported;
+        final Random faultRandom;
+        long lastTs = Long.MIN_VALUE;
+        long heatFrom = Long.MIN_VALUE;
+        long heatUntil = Long.MIN_VALUE;
+        boolean faultOpen;
+        double heat;
 
         Entity(String id, long seed, double scale, double phase) {
             this.id = id;
             this.random = new Random(seed);
+            this.faultRandom = new Random(seed ^ 0x5DEECE66DL);
             this.scale = scale;
             this.phase = phase;
         }
@@ -126,11 +153,12 @@ public final class DemoSignals {
             // oil temperature lags load and ambient (first-order response), plus the spike
             double steadyOil = 25 + 0.55 * load + 0.6 * ambient;
             oil = Double.isNaN(oil) ? steadyOil : oil + 0.15 * (steadyOil - oil);
+            List<TextEvent> faultTexts = fault(ts);
             double drift = 0;
             if (ts >= driftFrom) {
                 drift = 4 + 6 * Math.sin(2 * Math.PI * (ts - driftFrom) / DRIFT_PERIOD_MILLIS);
             }
-            double oilReading = oil + spike + drift + random.nextGaussian() * 0.3;
+            double oilReading = oil + spike + drift + heat + random.nextGaussian() * 0.3;
             double voltage = 110.5 - 0.025 * load + random.nextGaussian() * 0.15;
 
             if (ts >= driftFrom && !driftReported) { // draws nothing: the readings stay those of the same seed
@@ -149,12 +177,32 @@ public final class DemoSignals {
                 texts.add(new TextEvent(ts, NOTES[random.nextInt(NOTES.length)], "operator"));
             }
 
+            texts.addAll(faultTexts);
             Map<String, Double> values = new LinkedHashMap<>();
             values.put("load_mw", round(load));
             values.put("ambient_c", round(ambient));
             values.put("oil_c", round(oilReading));
             values.put("voltage_kv", round(voltage));
             return new Step(id, new SensorReading(ts, values), texts);
+        }
+
+        /** Starts, heats and ends this entity's cooling fault at {@code ts}; the texts it reports now. */
+        List<TextEvent> fault(long ts) {
+            long dt = lastTs == Long.MIN_VALUE ? 0 : Math.max(0, ts - lastTs);
+            lastTs = ts;
+            List<TextEvent> texts = new ArrayList<>(1);
+            if (faultsPerMilli > 0 && !faultOpen && faultRandom.nextDouble() < dt * faultsPerMilli) {
+                faultOpen = true;
+                heatFrom = ts + FAULT_LEAD_MILLIS;
+                heatUntil = heatFrom + 180_000L + (long) (faultRandom.nextDouble() * 180_000L);
+                texts.add(new TextEvent(ts, "FAULT cooling pump trip on " + id + ": oil temperature will rise", "scada"));
+            } else if (faultOpen && ts >= heatUntil) {
+                faultOpen = false;
+                texts.add(new TextEvent(ts, "CLEARED cooling pump back in service on " + id, "scada"));
+            }
+            double target = faultOpen && ts >= heatFrom ? FAULT_RISE_C : 0;
+            heat += (1 - Math.exp(-dt / (double) FAULT_TAU_MILLIS)) * (target - heat);
+            return texts;
         }
     }
 

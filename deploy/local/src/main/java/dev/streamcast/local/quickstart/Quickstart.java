@@ -58,7 +58,7 @@ public final class Quickstart {
 
     /** What the trainer service's runs train: the first training run's options (see FirstTraining). */
     static final String TRAINING_OPTIONS = "--mode S --target oil_c.mean --arch dlinear,gru --lookback 24 --horizon 12"
-            + " --epochs 5 --hidden 16 --layers 1 --season 24 --trend-kernel 5 --quantiles 0.1,0.9";
+            + " --epochs 5 --hidden 16 --layers 1 --season 24 --trend-kernel 5 --quantiles 0.1,0.9 --history PT30M --refit true";
 
     /** History the first training run needs before it starts: feature vectors per entity. */
     static final int TRAINING_VECTORS_PER_ENTITY = 240;
@@ -92,7 +92,7 @@ public final class Quickstart {
         if (train && !options.given("--backfill-hours")) { // an hour of history for the first training run
             DemoGenerator.Settings g = generatorSettings;
             generatorSettings = new DemoGenerator.Settings(g.entities(), g.interval(), g.speed(), Duration.ofHours(1), g.seed(),
-                    g.anomalyProbability(), g.noteProbability());
+                    g.anomalyProbability(), g.noteProbability(), g.faultsPerHour());
         }
         String model = options.get("--model");
         String host = options.get("--host");
@@ -328,7 +328,8 @@ public final class Quickstart {
         return port;
     }
 
-    private static void deleteRecursively(Path dir) throws IOException {
+    /** Deletes {@code dir} and everything under it; nothing when it does not exist. */
+    public static void deleteRecursively(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 class DemoSignalsTest {
 
@@ -109,5 +110,37 @@ class DemoSignalsTest {
         assertThat(shift / after).as("4 C warmer on average over whole cycles").isCloseTo(4.0, org.assertj.core.api.Assertions.within(0.1));
         assertThat(texts).containsExactly("COOLING degraded on transformer-01: fan bank B out of service",
                 "COOLING degraded on transformer-02: fan bank B out of service");
+    }
+
+    @Test
+    void aFaultIsReportedAMinuteBeforeTheOilHeatsAndClearedWhenItCools() {
+        DemoSignals plain = new DemoSignals(2, 11, 0, 0);
+        DemoSignals faulty = new DemoSignals(2, 11, 0, 0);
+        faulty.faults(6);
+        List<Long> reported = new ArrayList<>();
+        int cleared = 0;
+        java.util.Map<Long, Double> heat = new java.util.HashMap<>(); // entity 0's extra heat by time
+        for (int i = 0; i < 6 * 360; i++) { // six hours of 10 s steps
+            long ts = MONDAY + i * 10_000L;
+            List<DemoSignals.Step> a = plain.next(ts);
+            List<DemoSignals.Step> b = faulty.next(ts);
+            heat.put(ts, b.get(0).reading().values().get("oil_c") - a.get(0).reading().values().get("oil_c"));
+            for (TextEvent text : b.get(0).texts()) {
+                if (text.text().startsWith("FAULT")) {
+                    assertThat(text.text()).isEqualTo("FAULT cooling pump trip on transformer-01: oil temperature will rise");
+                    reported.add(ts);
+                } else {
+                    assertThat(text.text()).isEqualTo("CLEARED cooling pump back in service on transformer-01");
+                    cleared++;
+                }
+            }
+        }
+        assertThat(reported).as("about 6 an hour over 6 hours, each lasting 4 to 7 minutes").hasSizeBetween(15, 50);
+        assertThat(cleared).isBetween(reported.size() - 1, reported.size());
+        for (long at : reported.subList(0, reported.size() - 1)) {
+            assertThat(heat.get(at + 50_000L)).as("nothing shows in the first minute (a previous fault's heat only fades)")
+                    .isLessThanOrEqualTo(heat.get(at) + 0.002); // readings are rounded to 0.001
+            assertThat(heat.get(at + 60_000L + 150_000L)).as("2.5 minutes into the heat").isGreaterThan(18.0);
+        }
     }
 }

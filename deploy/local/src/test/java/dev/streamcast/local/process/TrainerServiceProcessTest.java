@@ -100,6 +100,26 @@ class TrainerServiceProcessTest {
                 assertThat(version.path("description").asText()).contains("run 2, trigger request: a test");
                 assertThat(version.path("metrics").has("val_mse")).isTrue();
 
+                // each run reported to the registry, for its page: the newest first, as they ended
+                Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                    JsonNode r = get(registry, "/api/models/fleet/runs", WRITE);
+                    return r.size() >= 2 && r.get(r.size() - 2).path("state").asText().equals("succeeded");
+                });
+                JsonNode runs = get(registry, "/api/models/fleet/runs", WRITE);
+                JsonNode reported = runs.get(runs.size() - 2);
+                assertThat(reported.path("id").asLong()).isEqualTo(2);
+                assertThat(reported.path("trigger").asText()).isEqualTo("request");
+                assertThat(reported.path("state").asText()).isEqualTo("succeeded");
+                assertThat(reported.path("reason").asText()).isEqualTo("a test");
+                assertThat(reported.path("version").asLong()).isEqualTo(second.path("version").asLong());
+                assertThat(reported.path("alias").asText()).isEqualTo("challenger");
+                assertThat(reported.path("outcome").asText()).isEqualTo(second.path("outcome").asText());
+                assertThat(reported.path("endedAt").isNull()).isFalse();
+                JsonNode bootstrap = runs.get(runs.size() - 1);
+                assertThat(bootstrap.path("id").asLong()).isEqualTo(1);
+                assertThat(bootstrap.path("trigger").asText()).isEqualTo("bootstrap");
+                assertThat(bootstrap.path("winner").asText()).isEqualTo(first.path("winner").asText());
+
                 // live: the champion's forecasts on forecasts, the challenger's on forecasts-shadow, the actuals on
                 // features; the challenger is far closer, so it is promoted and the champion becomes the challenger
                 // (the champion stays within 3 x its backtest error: no drift yet)

@@ -24,6 +24,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -208,6 +210,50 @@ public final class RegistryClient {
     }
 
     /**
+     * Reports run {@code id} of {@code model} (the trainer's run number, from 1): creates it or replaces what the
+     * registry has, and returns it as stored. The model need not exist yet. The registry refuses an unknown
+     * trigger or state, a missing trigger, state or start, a text over its limit or an end before the start
+     * with HTTP 400 naming the field; the run's own {@code model}, {@code id} and {@code updatedAt} are not sent.
+     */
+    public TrainingRun putRun(String model, long id, TrainingRun run) {
+        Objects.requireNonNull(run, "the run");
+        if (id < 1) {
+            throw new IllegalArgumentException("run ids start at 1, got " + id);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("trigger", run.trigger());
+        body.put("state", run.state());
+        body.put("reason", run.reason());
+        body.put("progress", run.progress());
+        body.put("outcome", run.outcome());
+        body.put("startedAt", run.startedAt() == null ? null : run.startedAt().toString());
+        body.put("endedAt", run.endedAt() == null ? null : run.endedAt().toString());
+        body.put("winner", run.winner());
+        body.put("version", run.version());
+        body.put("alias", run.alias());
+        byte[] bytes;
+        try {
+            bytes = Json.MAPPER.writeValueAsBytes(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return call("PUT", modelPath(model) + "/runs/" + id, requestTimeout, Map.of("Content-Type", "application/json"),
+                () -> HttpRequest.BodyPublishers.ofByteArray(bytes), in -> trainingRun(Json.MAPPER.readTree(in)));
+    }
+
+    /** The newest {@code limit} runs of a model (the registry keeps 200), newest first; none for an unknown model. */
+    public List<TrainingRun> runs(String model, int limit) {
+        return call("GET", modelPath(model) + "/runs?limit=" + limit, requestTimeout, Map.of("Accept", "application/json"),
+                null, in -> {
+                    List<TrainingRun> runs = new ArrayList<>();
+                    for (JsonNode run : Json.MAPPER.readTree(in)) {
+                        runs.add(trainingRun(run));
+                    }
+                    return runs;
+                });
+    }
+
+    /**
      * Downloads a version's bundle into {@code targetDir} (which must not exist yet; it appears
      * complete or not at all) and verifies it: every file against the manifest, and the manifest
      * against the version's sha256.
@@ -267,6 +313,31 @@ public final class RegistryClient {
         }
         return call(method, path, requestTimeout, Map.of("Content-Type", "application/json"),
                 () -> HttpRequest.BodyPublishers.ofByteArray(bytes), in -> Json.MAPPER.readValue(in, type));
+    }
+
+    /** The run document; times are ISO-8601 ({@code Json.MAPPER} has no java.time module, so they are read here). */
+    private static TrainingRun trainingRun(JsonNode run) {
+        if (run == null || !run.isObject()) {
+            throw new UncheckedIOException(new IOException("expected a training run as a JSON object, got " + run));
+        }
+        return new TrainingRun(text(run, "model"), run.path("id").asLong(), text(run, "trigger"), text(run, "state"),
+                text(run, "reason"), text(run, "progress"), text(run, "outcome"), instant(run, "startedAt"),
+                instant(run, "endedAt"), text(run, "winner"), run.hasNonNull("version") ? run.get("version").asLong() : null,
+                text(run, "alias"), instant(run, "updatedAt"));
+    }
+
+    private static String text(JsonNode node, String field) {
+        return node.hasNonNull(field) ? node.get(field).asText() : null;
+    }
+
+    private static Instant instant(JsonNode node, String field) {
+        String text = text(node, field);
+        try {
+            return text == null ? null : Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            throw new UncheckedIOException(new IOException("training run field '" + field + "': '" + text
+                    + "' is not an ISO-8601 instant", e));
+        }
     }
 
     @FunctionalInterface

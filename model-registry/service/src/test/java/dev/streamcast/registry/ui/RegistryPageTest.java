@@ -156,6 +156,86 @@ class RegistryPageTest {
         assertThat(overview("ui-alias", "mse")).isEqualTo("0.5000");
     }
 
+    @Test
+    void showsAModelsTrainingRunsFollowsARunningOneAndTheLandingShowsEachModelsLastRun() throws Exception {
+        upload("ui-runs", BundleEdits.zip(TestBundles.lastValue(tmp.resolve("r"), "ui-runs", TestBundles.metrics(0.5, 1.0))));
+        upload("ui-quiet", BundleEdits.zip(TestBundles.lastValue(tmp.resolve("q"), "ui-quiet", TestBundles.metrics(0.7, 1.0))));
+        // a model registered before its first version, whose first run is in progress
+        given().auth().oauth2(WRITE).contentType("application/json").body("{\"description\": \"first model\"}")
+                .put("/api/models/ui-first").then().statusCode(200);
+        putRun("ui-first", 1, "{\"trigger\": \"bootstrap\", \"state\": \"running\", \"reason\": \"no champion yet\","
+                + " \"progress\": \"reading 2000 rows\", \"startedAt\": \"2026-12-05T09:00:00Z\"}");
+        putRun("ui-runs", 1, "{\"trigger\": \"schedule\", \"state\": \"succeeded\", \"reason\": \"every 24 h\","
+                + " \"progress\": \"published gru as version 1\", \"outcome\": \"gru won (val_mse 0.118)\","
+                + " \"startedAt\": \"2026-12-05T10:00:00Z\", \"endedAt\": \"2026-12-05T11:02:30Z\", \"winner\": \"gru\","
+                + " \"version\": 1, \"alias\": \"challenger\"}");
+        putRun("ui-runs", 2, "{\"trigger\": \"request\", \"state\": \"failed\", \"reason\": \"asked by ops\","
+                + " \"outcome\": \"no rows in the window\", \"startedAt\": \"2026-12-05T12:00:00Z\","
+                + " \"endedAt\": \"2026-12-05T12:00:45Z\"}");
+        putRun("ui-runs", 3, running("gru: epoch 3 of 20"));
+
+        browser.get("http://localhost:" + port + "/");
+        useToken(READ);
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#overview-table tr[data-model='ui-runs']")));
+        assertThat(overview("ui-runs", "last-run")).isEqualTo("running · drift");
+        assertThat(overview("ui-first", "last-run")).isEqualTo("running · bootstrap");
+        assertThat(overview("ui-quiet", "last-run")).isEqualTo("–");
+
+        browser.findElement(By.cssSelector("#models li[data-model='ui-runs']")).click();
+        wait.until(ExpectedConditions.textToBe(By.id("model-name"), "ui-runs"));
+        wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#runs-table tbody tr[data-run]"), 3));
+        assertThat(browser.findElements(By.cssSelector("#runs-table tbody tr")).stream()
+                .map(r -> r.getAttribute("data-run")).toList()).containsExactly("3", "2", "1");
+        assertThat(runCells("3")).containsExactly("3", "drift", "running", "2026-12-05T13:00:00Z", "running", "–",
+                "gru: epoch 3 of 20");
+        assertThat(runCells("2")).containsExactly("2", "request", "failed", "2026-12-05T12:00:00Z", "45 s", "–",
+                "no rows in the window");
+        assertThat(runCells("1")).containsExactly("1", "schedule", "succeeded", "2026-12-05T10:00:00Z", "1 h 02 min",
+                "gru → 1 (challenger)", "gru won (val_mse 0.118)");
+        assertThat(browser.findElement(By.cssSelector("#runs-table tr[data-run='1'] td[data-col='trigger']"))
+                .getAttribute("title")).isEqualTo("every 24 h");
+        assertThat(browser.findElement(By.id("runs-empty")).isDisplayed()).isFalse();
+
+        // while run 3 runs, the page follows its progress line, then its end, and the landing's last run with it
+        putRun("ui-runs", 3, running("gru: epoch 9 of 20"));
+        wait.until(d -> "gru: epoch 9 of 20".equals(run("3", "detail")));
+        putRun("ui-runs", 3, "{\"trigger\": \"drift\", \"state\": \"succeeded\", \"reason\": \"val_mse 0.31 over 2 x 0.12\","
+                + " \"progress\": \"done\", \"outcome\": \"gru won again; not published (no gain)\","
+                + " \"startedAt\": \"2026-12-05T13:00:00Z\", \"endedAt\": \"2026-12-05T13:04:05Z\", \"winner\": \"gru\"}");
+        wait.until(d -> "succeeded".equals(run("3", "state")));
+        assertThat(runCells("3")).containsExactly("3", "drift", "succeeded", "2026-12-05T13:00:00Z", "4 min 05 s", "gru",
+                "gru won again; not published (no gain)");
+        assertThat(overview("ui-runs", "last-run")).isEqualTo("succeeded · drift");
+        screenshot("registry-runs.png");
+
+        // a model without runs says so
+        browser.findElement(By.cssSelector("#models li[data-model='ui-quiet']")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("runs-empty")));
+        assertThat(browser.findElements(By.cssSelector("#runs-table tbody tr"))).isEmpty();
+    }
+
+    private static String running(String progress) {
+        return "{\"trigger\": \"drift\", \"state\": \"running\", \"reason\": \"val_mse 0.31 over 2 x 0.12\","
+                + " \"progress\": \"" + progress + "\", \"startedAt\": \"2026-12-05T13:00:00Z\"}";
+    }
+
+    private static void putRun(String model, long id, String json) {
+        given().auth().oauth2(WRITE).contentType("application/json").body(json)
+                .put("/api/models/{m}/runs/{id}", model, id).then().statusCode(200);
+    }
+
+    /** The runs table's cells of run {@code id}, in column order. */
+    private List<String> runCells(String id) {
+        return browser.findElements(By.cssSelector("#runs-table tr[data-run='" + id + "'] td")).stream()
+                .map(WebElement::getText).toList();
+    }
+
+    private String run(String id, String column) {
+        List<WebElement> cell = browser.findElements(By.cssSelector("#runs-table tr[data-run='" + id + "'] td[data-col='"
+                + column + "']"));
+        return cell.isEmpty() ? null : cell.get(0).getText();
+    }
+
     private void moveAliasFromThePage(String alias, String version) {
         WebElement name = browser.findElement(By.id("alias-name"));
         name.clear();
