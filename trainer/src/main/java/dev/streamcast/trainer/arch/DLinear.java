@@ -60,6 +60,23 @@ public final class DLinear implements Architecture {
         return new Model(net, fitter, data.features(), data.lookback(), slots, data.targetIndex(), options);
     }
 
+    /** For x [B, S, F]: every step's window of the last {@code lookback} inputs, zeros before the start: [B * S, L, F]. */
+    static float[] windows(float[] x, int batch, int steps, int features, int lookback) {
+        float[] windows = new float[batch * steps * lookback * features];
+        for (int b = 0; b < batch; b++) {
+            for (int s = 0; s < steps; s++) {
+                for (int l = 0; l < lookback; l++) {
+                    int source = s - (lookback - 1) + l;
+                    if (source >= 0) {
+                        System.arraycopy(x, (b * steps + source) * features,
+                                windows, ((b * steps + s) * lookback + l) * features, features);
+                    }
+                }
+            }
+        }
+        return windows;
+    }
+
     /** A [L, L]: row i averages the k values around i, indices clamped to the window (replicated ends). */
     static float[] averaging(int lookback, int kernel) {
         float[] a = new float[lookback * lookback];
@@ -155,19 +172,7 @@ public final class DLinear implements Architecture {
         /** Every step's window of the last L inputs (zeros before the start) through the DJL model. */
         @Override
         public float[] forwardSequence(float[] x, int batch, int steps, int features) {
-            float[] windows = new float[batch * steps * lookback * features];
-            for (int b = 0; b < batch; b++) {
-                for (int s = 0; s < steps; s++) {
-                    for (int l = 0; l < lookback; l++) {
-                        int source = s - (lookback - 1) + l;
-                        if (source >= 0) {
-                            System.arraycopy(x, (b * steps + source) * features,
-                                    windows, ((b * steps + s) * lookback + l) * features, features);
-                        }
-                    }
-                }
-            }
-            return fitter.forecast(windows, batch * steps);
+            return fitter.forecast(windows(x, batch, steps, features, lookback), batch * steps);
         }
 
         /** M [L, H] and b [H] of the collapsed linear map. */

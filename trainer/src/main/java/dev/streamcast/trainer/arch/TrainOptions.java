@@ -86,6 +86,11 @@ public record TrainOptions(int maxEpochs, int patience, int batchSize, float lea
                 maxTrainWindows, seasonPeriod, trendKernel, quantiles);
     }
 
+    public TrainOptions withSeed(long seed) {
+        return new TrainOptions(maxEpochs, patience, batchSize, learningRate, hidden, layers, dropout, seed,
+                maxTrainWindows, seasonPeriod, trendKernel, quantiles);
+    }
+
     public TrainOptions withQuantiles(double... levels) {
         return new TrainOptions(maxEpochs, patience, batchSize, learningRate, hidden, layers, dropout, seed,
                 maxTrainWindows, seasonPeriod, trendKernel, levels);

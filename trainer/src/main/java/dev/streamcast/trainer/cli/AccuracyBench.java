@@ -15,7 +15,8 @@ import java.util.List;
 /**
  * {@code ./streamcast bench accuracy --data <csv> --mode S|M --horizon H [--arch ...]}: one line
  * per architecture, then {@code best=<arch> mse=<x> mae=<y>} among the non-trivial ones; each
- * epoch's losses go to standard error as they come, as {@code train} prints them.
+ * epoch's losses go to standard error as they come, as {@code train} prints them. With
+ * {@code --suite ltsf}: every horizon in M and S ({@link LtsfSuite}).
  */
 public final class AccuracyBench {
 
@@ -24,6 +25,10 @@ public final class AccuracyBench {
 
     public static void main(String[] args) throws Exception {
         DjlSetup.configure();
+        if (java.util.Arrays.asList(args).contains("--suite")) {
+            LtsfSuite.main(args);
+            return;
+        }
         try {
             Options o = Options.parse(args, TrainCommand.OPTIONS, "bench accuracy");
             List<Architecture> archs = Architectures.parse(o.get("--arch"));
