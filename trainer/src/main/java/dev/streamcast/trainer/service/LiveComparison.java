@@ -295,11 +295,12 @@ public final class LiveComparison {
     }
 
     /**
-     * The challenger being compared, while it has live pairs and no decision yet: "fleet@16 (440 live pairs against
-     * fleet@2, no decision yet)"; empty before its first pair and once decided.
+     * Whether {@code challenger} ("fleet@16") is the one being compared, with live pairs and no decision yet: "fleet@16
+     * (440 live pairs against fleet@2, no decision yet)"; empty before its first pair, once decided, and for another
+     * model (a comparison of an earlier challenger that the forecaster's shadow has not left yet says nothing about it).
      */
-    public java.util.Optional<String> undecided() {
-        if (pairs == 0 || decided) {
+    public java.util.Optional<String> undecided(String challenger) {
+        if (pairs == 0 || decided || !pairChallenger.equals(challenger)) {
             return java.util.Optional.empty();
         }
         return java.util.Optional.of(String.format(Locale.ROOT, "%s (%d live pairs against %s, no decision yet)", pairChallenger,

@@ -115,10 +115,10 @@ public class LiveScores {
         }
     }
 
-    /** The challenger under live comparison and undecided ({@link LiveComparison#undecided}). */
-    public java.util.Optional<String> undecided() {
+    /** Whether {@code challenger} is under live comparison and undecided ({@link LiveComparison#undecided}). */
+    public java.util.Optional<String> undecided(String challenger) {
         synchronized (comparison) {
-            return comparison.undecided();
+            return comparison.undecided(challenger);
         }
     }
 

@@ -98,8 +98,9 @@ public class Runs {
         List<String> args = new ArrayList<>(Arrays.asList(configured.strip().split("\\s+")));
         args.removeIf(String::isEmpty);
         for (String a : args) {
-            if (OWN_OPTIONS.contains(a)) {
-                throw new IllegalArgumentException("trainer.run.options: " + a + " is set by the service itself; remove it");
+            String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a; // --out=/x names --out as well
+            if (OWN_OPTIONS.contains(name)) {
+                throw new IllegalArgumentException("trainer.run.options: " + name + " is set by the service itself; remove it");
             }
         }
         int arch = args.indexOf("--arch");
@@ -326,7 +327,9 @@ public class Runs {
         RegisteredModel model = registry.model(config.model());
         run.result("winner", best.arch());
         String alias = model.aliases().containsKey("champion") ? "challenger" : "champion";
-        Optional<String> kept = keepsChallenger(run.trigger(), alias, live.isResolvable() ? live.get().undecided() : Optional.empty());
+        Long challenger = model.aliases().get("challenger");
+        Optional<String> kept = keepsChallenger(run.trigger(), alias, challenger == null || !live.isResolvable() ? Optional.empty()
+                : live.get().undecided(config.model() + "@" + challenger));
         if (kept.isPresent()) {
             run.result("version", version);
             run.end(Run.State.SUCCEEDED, String.format(Locale.ROOT, "%s@%d (%s, validation mse %.4f, test mse %.4f) published"

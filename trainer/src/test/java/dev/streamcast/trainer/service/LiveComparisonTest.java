@@ -146,21 +146,22 @@ class LiveComparisonTest {
     @Test
     void aChallengerWithPairsAndNoDecisionIsUndecidedAndRoutineRunsLeaveItTheAlias() {
         live.spec(SPEC);
-        assertThat(live.undecided()).as("no pairs yet").isEmpty();
+        assertThat(live.undecided("fleet@2")).as("no pairs yet").isEmpty();
         stream(0, 40, 1.0, 1.0, t -> 1.5 * random.nextGaussian(), true);
         int pairs = (Integer) live.view().get("pairs");
         assertThat(pairs).isBetween(1, SETTINGS.minPairs() - 1);
-        assertThat(live.undecided()).contains("fleet@2 (" + pairs + " live pairs against fleet@1, no decision yet)");
+        assertThat(live.undecided("fleet@2")).contains("fleet@2 (" + pairs + " live pairs against fleet@1, no decision yet)");
+        assertThat(live.undecided("fleet@5")).as("the alias has moved on: that comparison says nothing of fleet@5").isEmpty();
 
-        assertThat(Runs.keepsChallenger(Run.Trigger.SCHEDULE, "challenger", live.undecided())).isEqualTo(live.undecided());
-        assertThat(Runs.keepsChallenger(Run.Trigger.HISTORY, "challenger", live.undecided())).isPresent();
-        assertThat(Runs.keepsChallenger(Run.Trigger.DRIFT, "challenger", live.undecided())).as("a drift takes it").isEmpty();
-        assertThat(Runs.keepsChallenger(Run.Trigger.REQUEST, "challenger", live.undecided())).as("a person takes it").isEmpty();
-        assertThat(Runs.keepsChallenger(Run.Trigger.SCHEDULE, "champion", live.undecided())).as("no champion yet").isEmpty();
+        assertThat(Runs.keepsChallenger(Run.Trigger.SCHEDULE, "challenger", live.undecided("fleet@2"))).isEqualTo(live.undecided("fleet@2"));
+        assertThat(Runs.keepsChallenger(Run.Trigger.HISTORY, "challenger", live.undecided("fleet@2"))).isPresent();
+        assertThat(Runs.keepsChallenger(Run.Trigger.DRIFT, "challenger", live.undecided("fleet@2"))).as("a drift takes it").isEmpty();
+        assertThat(Runs.keepsChallenger(Run.Trigger.REQUEST, "challenger", live.undecided("fleet@2"))).as("a person takes it").isEmpty();
+        assertThat(Runs.keepsChallenger(Run.Trigger.SCHEDULE, "champion", live.undecided("fleet@2"))).as("no champion yet").isEmpty();
 
         stream(40, 700, 1.0, 1.0, t -> 1.5 * random.nextGaussian(), true);
         assertThat(decisions).hasSize(1);
-        assertThat(live.undecided()).as("decided").isEmpty();
-        assertThat(Runs.keepsChallenger(Run.Trigger.SCHEDULE, "challenger", live.undecided())).isEmpty();
+        assertThat(live.undecided("fleet@2")).as("decided").isEmpty();
+        assertThat(Runs.keepsChallenger(Run.Trigger.SCHEDULE, "challenger", live.undecided("fleet@2"))).isEmpty();
     }
 }

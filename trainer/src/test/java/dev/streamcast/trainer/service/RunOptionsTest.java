@@ -25,6 +25,8 @@ class RunOptionsTest {
         assertThatThrownBy(() -> Runs.options("--mode S --data x.csv", BASELINES))
                 .hasMessage("trainer.run.options: --data is set by the service itself; remove it");
         assertThatThrownBy(() -> Runs.options("--mode S --alias champion", BASELINES)).hasMessageContaining("--alias is set by the service");
+        assertThatThrownBy(() -> Runs.options("--mode S --out=/elsewhere", BASELINES))
+                .as("the = form, which would win over the service's own").hasMessageContaining("--out is set by the service");
         assertThatThrownBy(() -> Runs.options("--mode S --epoch 3", BASELINES))
                 .hasMessageStartingWith("trainer.run.options: ").hasMessageContaining("--epoch");
     }

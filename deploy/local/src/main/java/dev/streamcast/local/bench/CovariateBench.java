@@ -41,6 +41,7 @@ public final class CovariateBench {
 
     static final Map<String, String> OPTIONS = DemoGenerator.optionDefaults(new LinkedHashMap<>(Map.ofEntries(
             Map.entry("--hours", "8"),
+            Map.entry("--faults-per-hour", "3"),
             Map.entry("--arch", "gru"),
             Map.entry("--seeds", "3"),
             Map.entry("--text-inputs", "text.count,text.kw.*"),

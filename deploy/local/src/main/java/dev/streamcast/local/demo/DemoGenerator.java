@@ -43,7 +43,7 @@ public final class DemoGenerator implements Runnable {
         }
 
         public static Settings defaults() {
-            return new Settings(8, Duration.ofMillis(250), 1.0, Duration.ZERO, 42L, 1.0 / 480, 1.0 / 400, 3.0);
+            return new Settings(8, Duration.ofMillis(250), 1.0, Duration.ZERO, 42L, 1.0 / 480, 1.0 / 400, 1.0);
         }
     }
 
@@ -199,10 +199,13 @@ public final class DemoGenerator implements Runnable {
         System.exit(0);
     }
 
-    /** The generator's own options, with their defaults, merged with a command's extra ones. */
+    /**
+     * The generator's own options, with their defaults, merged with a command's extra ones; an extra one of the same
+     * name sets that command's own default.
+     */
     public static Map<String, String> optionDefaults(Map<String, String> extra) {
         Settings d = Settings.defaults();
-        Map<String, String> options = new java.util.LinkedHashMap<>(extra);
+        Map<String, String> options = new java.util.LinkedHashMap<>();
         options.put("--entities", String.valueOf(d.entities()));
         options.put("--interval-ms", String.valueOf(d.interval().toMillis()));
         options.put("--speed", String.valueOf(d.speed()));
@@ -211,6 +214,7 @@ public final class DemoGenerator implements Runnable {
         options.put("--anomaly-probability", String.valueOf(d.anomalyProbability()));
         options.put("--note-probability", String.valueOf(d.noteProbability()));
         options.put("--faults-per-hour", String.valueOf(d.faultsPerHour()));
+        options.putAll(extra);
         return options;
     }
 
