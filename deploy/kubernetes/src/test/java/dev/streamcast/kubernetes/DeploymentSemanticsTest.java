@@ -1,17 +1,26 @@
 package dev.streamcast.kubernetes;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.streamcast.contracts.kafka.KafkaClientEnvironment;
 import dev.streamcast.contracts.topics.TopicSpec;
 import dev.streamcast.contracts.topics.Topics;
+import dev.streamcast.trainer.service.Runs;
+import dev.streamcast.trainer.service.TrainerServiceConfig;
+import io.smallrye.config.WithDefault;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.lang.reflect.Field;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.StreamSupport;
@@ -120,9 +129,9 @@ class DeploymentSemanticsTest {
     @MethodSource("overlays")
     void probesPointAtTheServicesHealthEndpointsOnTheirHttpPort(String overlay) throws Exception {
         List<JsonNode> docs = Overlays.render(overlay);
-        for (String service : List.of("ingest", "forecaster", "registry")) {
-            JsonNode workload = service.equals("registry") ? Overlays.named(docs, "Deployment", service)
-                    : Overlays.named(docs, "StatefulSet", service);
+        for (String service : List.of("ingest", "forecaster", "registry", "trainer")) {
+            JsonNode workload = INPUTS.containsKey(service) ? Overlays.named(docs, "StatefulSet", service)
+                    : Overlays.named(docs, "Deployment", service);
             JsonNode container = workload.at("/spec/template/spec/containers/0");
             int port = ServiceConfig.of(service, docs).httpPort();
             assertThat(container.at("/ports/0/containerPort").asInt()).as(overlay + " " + service + " http port").isEqualTo(port);
@@ -203,17 +212,280 @@ class DeploymentSemanticsTest {
                 "streamcast/ingest", Path.of("ingest/src/main/docker/Dockerfile.jvm"),
                 "streamcast/forecaster", Path.of("forecaster/src/main/docker/Dockerfile.jvm"),
                 "streamcast/registry", Path.of("model-registry/service/src/main/docker/Dockerfile.jvm"),
-                "streamcast/trainer", Path.of("trainer/src/main/docker/Dockerfile"));
+                "streamcast/trainer", Path.of("trainer/src/main/docker/Dockerfile.jvm"));
         Set<String> images = new HashSet<>();
         for (JsonNode pod : podSpecs(Overlays.render(overlay))) {
             pod.path("containers").forEach(c -> images.add(c.path("image").asText().replaceFirst(":[^:/]+$", "")));
         }
         images.removeIf(i -> !i.startsWith("streamcast/"));
         assertThat(images).containsExactlyInAnyOrderElementsOf(dockerfiles.keySet());
+        List<String> missing = new ArrayList<>();
         for (Path file : dockerfiles.values()) {
+            if (!Files.isRegularFile(Overlays.root().resolve(file))) {
+                missing.add(file.toString());
+                continue;
+            }
             String text = Files.readString(Overlays.root().resolve(file));
             assertThat(text).as(file + " runs as the unprivileged user").contains("USER 185");
+            // every image is a Quarkus service: its JVM layout, started by run-java.sh from quarkus-run.jar
+            assertThat(text).as(file + " runs the Quarkus application").contains("target/quarkus-app/")
+                    .contains("JAVA_APP_JAR=\"/deployments/quarkus-run.jar\"");
         }
+        // the trainer's image is the trainer service, a Quarkus application built as the others are (its module's
+        // Dockerfile builds the train command, which no manifest runs)
+        assertThat(missing).as("Dockerfiles of the images the manifests run").isEmpty();
+    }
+
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void theTrainerIsOneServicePodRecreatedOnChangeBehindItsService(String overlay) throws Exception {
+        List<JsonNode> docs = Overlays.render(overlay);
+        assertThat(Overlays.ofKind(docs, "CronJob")).as(overlay + ": the trainer service replaced the CronJob").isEmpty();
+        JsonNode trainer = Overlays.named(docs, "Deployment", "trainer").path("spec");
+        // one run at a time and one live comparison: a second pod would train and decide twice
+        assertThat(trainer.path("replicas").asInt()).as(overlay + " trainer replicas").isEqualTo(1);
+        assertThat(trainer.at("/strategy/type").asText()).as(overlay + " trainer strategy").isEqualTo("Recreate");
+        JsonNode labels = trainer.at("/template/metadata/labels");
+        assertThat(selects(trainer.path("selector"), labels)).as(overlay + " the Deployment selects its pods").isTrue();
+        assertThat(labels.path("app.kubernetes.io/component").asText()).isEqualTo("trainer");
+
+        JsonNode service = Overlays.named(docs, "Service", "trainer").path("spec");
+        assertThat(selects(service, labels)).as(overlay + " the Service selects the trainer's pods").isTrue();
+        assertThat(service.at("/ports/0/port").asInt()).as(overlay + " trainer Service port")
+                .isEqualTo(ServiceConfig.of("trainer", docs).httpPort()).isEqualTo(8084);
+        assertThat(service.at("/ports/0/targetPort").asText()).isEqualTo("http");
+
+        JsonNode pod = trainer.path("template").path("spec");
+        assertThat(pod.path("automountServiceAccountToken").asBoolean(true)).as(overlay + " no service-account token").isFalse();
+        assertThat(pod.at("/securityContext/runAsUser").asInt()).isEqualTo(185);
+        assertThat(pod.at("/securityContext/seccompProfile/type").asText()).isEqualTo("RuntimeDefault");
+        JsonNode container = pod.at("/containers/0");
+        assertThat(container.at("/securityContext/capabilities/drop")).extracting(JsonNode::asText).containsExactly("ALL");
+        for (String dir : List.of("/tmp", env(container.path("env"), "TRAINER_RUN_OUT").path("value").asText(),
+                env(container.path("env"), "DJL_CACHE_DIR").path("value").asText())) {
+            JsonNode mount = mountOf(container, dir);
+            assertThat(mount.path("readOnly").asBoolean(false)).as(overlay + " " + dir + " writable").isFalse();
+            assertThat(volume(pod, mount.path("name").asText()).has("emptyDir")).as(overlay + " " + dir + " on an emptyDir").isTrue();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void everyTrainerVariableIsASettingTheTrainerServiceReads(String overlay) throws Exception {
+        List<JsonNode> docs = Overlays.render(overlay);
+        JsonNode env = Overlays.named(docs, "Deployment", "trainer").at("/spec/template/spec/containers/0/env");
+        Map<String, String> settings = new HashMap<>();
+        ServiceConfig.settings(TrainerServiceConfig.class).forEach(s -> settings.put(ServiceConfig.environmentVariable(s), s));
+        Map<String, String> kafka = new HashMap<>();
+        for (JsonNode e : env) {
+            String name = e.path("name").asText();
+            if (name.startsWith("TRAINER_")) {
+                assertThat(settings).as(overlay + ": " + name + " is no setting of the trainer service").containsKey(name);
+            } else if (name.startsWith(KafkaClientEnvironment.PREFIX)) {
+                kafka.put(name, "set");
+            }
+        }
+        // every KAFKA_* variable reaches the consumers as a client setting, none is silently dropped
+        assertThat(KafkaClientEnvironment.consumer(kafka)).as(overlay + " Kafka client settings").hasSize(kafka.size())
+                .containsKeys("bootstrap.servers", "security.protocol", "sasl.mechanism", "sasl.jaas.config",
+                        "ssl.truststore.type", "ssl.truststore.location");
+        assertThat(env(env, "KAFKA_SASL_JAAS_CONFIG").at("/valueFrom/secretKeyRef/name").asText()).as(overlay + " Kafka user")
+                .isEqualTo("streamcast-trainer");
+        assertThat(env(env, "KAFKA_BOOTSTRAP_SERVERS").path("value").asText()).as(overlay + " the TLS listener")
+                .isEqualTo(Overlays.named(docs, "Kafka", "streamcast").at("/metadata/name").asText() + "-kafka-bootstrap:"
+                        + Overlays.named(docs, "Kafka", "streamcast").at("/spec/kafka/listeners/0/port").asInt());
+
+        // the model the forecasters serve, at the registry's Service, retrained daily
+        assertThat(env(env, "TRAINER_MODEL").path("value").asText()).as(overlay + " the trainer's model")
+                .isEqualTo(ServiceConfig.of("forecaster", docs).get("forecaster.model.name", null));
+        assertThat(env(env, "TRAINER_REGISTRY_URL").path("value").asText()).as(overlay + " the registry")
+                .isEqualTo("http://registry:" + Overlays.named(docs, "Service", "registry").at("/spec/ports/0/port").asInt());
+        assertThat(Duration.parse("PT" + env(env, "TRAINER_SCHEDULE_EVERY").path("value").asText().toUpperCase(Locale.ROOT)))
+                .as(overlay + " retrained daily").isEqualTo(Duration.ofDays(1));
+    }
+
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void theTrainersTokensAreTheRegistrysWriteTokenMountedReadOnly(String overlay) throws Exception {
+        List<JsonNode> docs = Overlays.render(overlay);
+        JsonNode trainer = Overlays.named(docs, "Deployment", "trainer").at("/spec/template/spec");
+        JsonNode registry = Overlays.named(docs, "Deployment", "registry").at("/spec/template/spec");
+        String accepted = secretFile(registry, env(registry.at("/containers/0/env"), "REGISTRY_AUTH_TOKEN_FILE").path("value").asText());
+        assertThat(accepted).isEqualTo("streamcast-registry-tokens/write");
+        for (String variable : List.of("TRAINER_REGISTRY_TOKEN_FILE", "TRAINER_AUTH_TOKEN_FILE")) {
+            String file = env(trainer.at("/containers/0/env"), variable).path("value").asText();
+            // the token the registry accepts for writes: the trainer publishes with it, and it starts runs
+            assertThat(secretFile(trainer, file)).as(overlay + " " + variable + " " + file).isEqualTo(accepted);
+            assertThat(mountOf(trainer.at("/containers/0"), file).path("readOnly").asBoolean()).as(overlay + " " + file + " read-only")
+                    .isTrue();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void theTrainersRunOptionsAreOnesTheServiceTakes(String overlay) throws Exception {
+        List<JsonNode> docs = Overlays.render(overlay);
+        JsonNode env = Overlays.named(docs, "Deployment", "trainer").at("/spec/template/spec/containers/0/env");
+        String options = env(env, "TRAINER_RUN_OPTIONS").path("value").asText();
+        String baselines = StreamSupport.stream(env.spliterator(), false)
+                .filter(e -> e.path("name").asText().equals("TRAINER_RUN_BASELINES")).map(e -> e.path("value").asText()).findFirst()
+                .orElse(TrainerServiceConfig.Run.class.getMethod("baselines").getAnnotation(WithDefault.class).value());
+        // the service's own check at start (Runs.options): none of the options it sets itself, every option one of the
+        // train command's, each with a value
+        Method check = Runs.class.getDeclaredMethod("options", String.class, List.class);
+        check.setAccessible(true);
+        List<String> args;
+        try {
+            @SuppressWarnings("unchecked")
+            List<String> parsed = (List<String>) check.invoke(null, options, List.of(baselines.split(",")));
+            args = parsed;
+        } catch (InvocationTargetException e) {
+            throw new AssertionError(overlay + ": the trainer service refuses TRAINER_RUN_OPTIONS=" + options + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        }
+        // the same rule for the --name=value form, which that check does not see
+        Field own = Runs.class.getDeclaredField("OWN_OPTIONS");
+        own.setAccessible(true);
+        Set<String> ownOptions = new HashSet<>();
+        ((Set<?>) own.get(null)).forEach(o -> ownOptions.add(o.toString()));
+        for (String token : options.strip().split("\\s+")) {
+            assertThat(ownOptions).as(overlay + " TRAINER_RUN_OPTIONS sets " + token + ", which the service sets itself")
+                    .doesNotContain(token.replaceFirst("=.*", ""));
+        }
+        assertThat(value(args, "--mode")).isEqualTo("S");
+        assertThat(value(args, "--target")).as(overlay + " the target: a feature ingest writes").endsWith(".mean");
+        assertThat(value(args, "--arch").split(",")).as(overlay + " architectures, the baselines added")
+                .containsExactly("dlinear", "gru", "lstm", "last-value", "seasonal-naive");
+        assertThat(value(args, "--lookback")).isEqualTo("24");
+        assertThat(value(args, "--horizon")).isEqualTo("12");
+        assertThat(value(args, "--quantiles")).isEqualTo("0.1,0.9");
+    }
+
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void theTrainersKafkaUserReadsTheTopicsTheServiceReadsWithoutAGroup(String overlay) throws Exception {
+        List<JsonNode> docs = Overlays.render(overlay);
+        JsonNode acls = Overlays.named(docs, "KafkaUser", "streamcast-trainer").at("/spec/authorization/acls");
+        Map<String, List<String>> granted = new HashMap<>();
+        for (JsonNode acl : acls) {
+            JsonNode r = acl.path("resource");
+            assertThat(r.path("type").asText()).as(overlay + " trainer ACL " + acl + ": topics only (no group, no transactions)")
+                    .isEqualTo("topic");
+            assertThat(r.path("patternType").asText()).as(overlay + " trainer ACL " + acl).isEqualTo("literal");
+            List<String> operations = new ArrayList<>();
+            acl.path("operations").forEach(o -> operations.add(o.asText()));
+            granted.put(r.path("name").asText(), operations);
+        }
+        // the runs: features and the specs that name them; the live comparison: actuals, champion's and challenger's forecasts
+        assertThat(granted.keySet()).as(overlay + " topics the trainer may read").containsExactlyInAnyOrder(
+                Topics.FEATURES.name(), Topics.FEATURE_SPECS.name(), Topics.FORECASTS.name(), Topics.FORECASTS_SHADOW.name());
+        granted.forEach((topic, operations) -> assertThat(operations).as(overlay + " on " + topic)
+                .containsExactlyInAnyOrder("Read", "Describe"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void theTrainerMayReachKafkasListenerAndTheRegistry(String overlay) throws Exception {
+        List<JsonNode> docs = Overlays.render(overlay);
+        JsonNode trainer = Overlays.named(docs, "Deployment", "trainer").at("/spec/template/metadata/labels");
+        // Strimzi makes the listener's NetworkPolicy from its networkPolicyPeers
+        JsonNode peers = Overlays.named(docs, "Kafka", "streamcast").at("/spec/kafka/listeners/0/networkPolicyPeers");
+        assertThat(StreamSupport.stream(peers.spliterator(), false).anyMatch(p -> p.has("podSelector") && selects(p, trainer)))
+                .as(overlay + ": the trainer's pod is a peer of Kafka's listener").isTrue();
+        JsonNode registry = Overlays.named(docs, "Deployment", "registry").at("/spec/template/metadata/labels");
+        boolean allowed = Overlays.ofKind(docs, "NetworkPolicy").stream()
+                .filter(p -> selects(p.path("spec"), registry))
+                .flatMap(p -> StreamSupport.stream(p.at("/spec/ingress").spliterator(), false))
+                .flatMap(rule -> StreamSupport.stream(rule.path("from").spliterator(), false))
+                .anyMatch(peer -> peer.has("podSelector") && !peer.has("namespaceSelector") && selects(peer, trainer));
+        assertThat(allowed).as(overlay + ": a NetworkPolicy lets the trainer reach the registry").isTrue();
+    }
+
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void everyServiceIsScrapedAsItsJobAndPrometheusMayReachIt(String overlay) throws Exception {
+        List<JsonNode> docs = Overlays.render(overlay);
+        JsonNode monitor = Overlays.named(docs, "PodMonitor", "streamcast").path("spec");
+        assertThat(monitor.at("/podMetricsEndpoints/0/port").asText()).isEqualTo("http");
+        assertThat(monitor.at("/podMetricsEndpoints/0/path").asText()).isEqualTo("/q/metrics");
+        for (String service : List.of("ingest", "forecaster", "registry", "trainer")) {
+            JsonNode workload = INPUTS.containsKey(service) ? Overlays.named(docs, "StatefulSet", service)
+                    : Overlays.named(docs, "Deployment", service);
+            JsonNode labels = workload.at("/spec/template/metadata/labels");
+            assertThat(selects(monitor, labels)).as(overlay + " the PodMonitor scrapes " + service).isTrue();
+            assertThat(labels.path("app.kubernetes.io/name").asText()).as(overlay + " job streamcast-" + service).isEqualTo(service);
+            boolean reachable = Overlays.ofKind(docs, "NetworkPolicy").stream()
+                    .filter(p -> selects(p.path("spec"), labels))
+                    .flatMap(p -> StreamSupport.stream(p.at("/spec/ingress").spliterator(), false))
+                    .filter(rule -> StreamSupport.stream(rule.path("ports").spliterator(), false)
+                            .anyMatch(port -> port.path("port").asText().equals("http")))
+                    .flatMap(rule -> StreamSupport.stream(rule.path("from").spliterator(), false))
+                    .anyMatch(peer -> peer.at("/namespaceSelector/matchLabels/kubernetes.io~1metadata.name").asText().equals("monitoring"));
+            assertThat(reachable).as(overlay + ": a NetworkPolicy lets Prometheus (namespace monitoring) reach " + service
+                    + "'s http port").isTrue();
+        }
+    }
+
+    /** Whether {@code owner}'s {@code selector} (or, for a Service, its plain {@code selector} map) selects {@code labels}. */
+    private static boolean selects(JsonNode owner, JsonNode labels) {
+        JsonNode selector = owner.has("podSelector") ? owner.path("podSelector") : owner.path("selector");
+        boolean labelSelector = selector.has("matchLabels") || selector.has("matchExpressions");
+        for (Map.Entry<String, JsonNode> e : (labelSelector ? selector.path("matchLabels") : selector).properties()) {
+            if (!labels.has(e.getKey()) || !labels.path(e.getKey()).asText().equals(e.getValue().asText())) {
+                return false;
+            }
+        }
+        for (JsonNode expression : selector.path("matchExpressions")) {
+            JsonNode value = labels.path(expression.path("key").asText());
+            Set<String> values = new HashSet<>();
+            expression.path("values").forEach(v -> values.add(v.asText()));
+            boolean ok = switch (expression.path("operator").asText()) {
+                case "In" -> !value.isMissingNode() && values.contains(value.asText());
+                case "NotIn" -> value.isMissingNode() || !values.contains(value.asText());
+                case "Exists" -> !value.isMissingNode();
+                case "DoesNotExist" -> value.isMissingNode();
+                default -> throw new AssertionError("unknown selector operator in " + expression);
+            };
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The mount of {@code container} that holds {@code path}: the one with the longest mount path above it. */
+    private static JsonNode mountOf(JsonNode container, String path) {
+        return StreamSupport.stream(container.path("volumeMounts").spliterator(), false)
+                .filter(m -> path.equals(m.path("mountPath").asText()) || path.startsWith(m.path("mountPath").asText() + "/"))
+                .max(java.util.Comparator.comparingInt(m -> m.path("mountPath").asText().length()))
+                .orElseThrow(() -> new AssertionError("no volume mounted at or above " + path + " in " + container.path("name").asText()));
+    }
+
+    private static JsonNode volume(JsonNode pod, String name) {
+        return StreamSupport.stream(pod.path("volumes").spliterator(), false).filter(v -> v.path("name").asText().equals(name))
+                .findFirst().orElseThrow(() -> new AssertionError("no volume " + name));
+    }
+
+    /** {@code <secret>/<key>}: the Secret entry the file {@code path} of the pod's first container is. */
+    private static String secretFile(JsonNode pod, String path) {
+        JsonNode mount = mountOf(pod.at("/containers/0"), path);
+        JsonNode secret = volume(pod, mount.path("name").asText()).path("secret");
+        assertThat(secret.isMissingNode()).as(path + " is on a Secret volume").isFalse();
+        String relative = path.substring(mount.path("mountPath").asText().length() + 1);
+        for (JsonNode item : secret.path("items")) {
+            if (item.path("path").asText().equals(relative)) {
+                return secret.path("secretName").asText() + "/" + item.path("key").asText();
+            }
+        }
+        assertThat(secret.has("items")).as(path + ": the Secret's items name no " + relative).isFalse();
+        return secret.path("secretName").asText() + "/" + relative;
+    }
+
+    /** The value after {@code option} in {@code args}. */
+    private static String value(List<String> args, String option) {
+        int i = args.indexOf(option);
+        assertThat(i).as(option + " in " + args).isGreaterThanOrEqualTo(0).isLessThan(args.size() - 1);
+        return args.get(i + 1);
     }
 
     private static int brokers(List<JsonNode> docs) {
@@ -237,7 +509,7 @@ class DeploymentSemanticsTest {
         throw new AssertionError("no env " + name);
     }
 
-    /** The pod spec of every workload: Deployments, StatefulSets and the CronJob's job template. */
+    /** The pod spec of every workload: Deployments, StatefulSets and any CronJob's job template. */
     static List<JsonNode> podSpecs(List<JsonNode> docs) {
         List<JsonNode> pods = new ArrayList<>();
         for (JsonNode d : docs) {

@@ -43,12 +43,15 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The alerts and the dashboard against real services: a local broker, the registry, ingest and the
- * forecaster as the JVMs they run as, scraped by a real Prometheus (Debian's) that evaluates the
+ * The alerts and the dashboard against real services: a local broker, the registry, ingest, the
+ * forecaster and the trainer service as the JVMs they run as (the trainer with its Deployment's own
+ * {@code TRAINER_*} settings), scraped by a real Prometheus (Debian's) that evaluates the
  * PrometheusRule's own groups and sends to a real Alertmanager, which delivers to a webhook this test
  * serves. The forecaster starts with no model, so {@code StreamcastForecasterNoModel} goes from
- * inactive to firing and reaches the webhook; the trainer then publishes a model, the forecaster
- * loads it, and the alert resolves, and the webhook hears that too.
+ * inactive to firing and reaches the webhook; the train command then publishes a model, the
+ * forecaster loads it, and the alert resolves, and the webhook hears that too. The trainer service's
+ * first run (bootstrap: no champion yet) is refused, {@code features} being empty, as on a fresh
+ * cluster: that is no {@code StreamcastTrainerRunFailed}.
  *
  * <p>Only the rules' {@code for} durations are shortened (to 5 s) so that this takes seconds, not
  * minutes; the expressions are the ones in {@code base/alerts.yaml}.
@@ -62,8 +65,7 @@ class LiveMonitoringTest {
     private static final String MODEL = "fleet";
     /** Metrics the alerts read that no streamcast service exports, and who does. */
     private static final Map<String, String> EXTERNAL = Map.of(
-            "up", "Prometheus itself, for every target",
-            "kube_job_status_failed", "kube-state-metrics, for the trainer's CronJob");
+            "up", "Prometheus itself, for every target");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -74,6 +76,7 @@ class LiveMonitoringTest {
     private ServiceProcess registry;
     private ServiceProcess ingest;
     private ServiceProcess forecaster;
+    private ServiceProcess trainer;
     private HttpServer webhook;
     private int prometheusPort;
 
@@ -97,8 +100,38 @@ class LiveMonitoringTest {
                 "forecaster.registry.url=" + registry.url(""), "forecaster.model.name=" + MODEL,
                 "forecaster.model.retry-interval=PT1S", "forecaster.model.cache-dir=" + work.resolve("bundles"),
                 "streamcast.state-dir=" + work.resolve("state")), Map.of("FORECASTER_REGISTRY_TOKEN", READ_TOKEN), logs);
-        await("the registry and ingest ready, the forecaster live", Duration.ofMinutes(3), () -> registry.isReady()
-                && ingest.isReady() && status(forecaster.url("/q/health/live")) == 200);
+        Path token = Files.writeString(work.resolve("registry-write-token"), WRITE_TOKEN + "\n");
+        trainer = start(Service.TRAINER_SERVICE, List.of("kafka.bootstrap.servers=" + broker.bootstrapServers(),
+                "trainer.registry.url=" + registry.url(""), "trainer.registry.token-file=" + token, "trainer.auth.token-file=" + token,
+                "trainer.run.out=" + work.resolve("runs")), trainerEnvironment(), logs);
+        await("the registry, ingest and the trainer ready, the forecaster live", Duration.ofMinutes(3), () -> registry.isReady()
+                && ingest.isReady() && trainer.isReady() && status(forecaster.url("/q/health/live")) == 200);
+    }
+
+    /**
+     * The plain {@code TRAINER_*} variables of the trainer's Deployment (base/trainer.yaml), as its pod gets them: the
+     * service refuses run options it does not take at start. Where the Deployment names the cluster (the registry's URL,
+     * the token files, the run folder), the properties given to {@link #start} win, as -D does over the environment.
+     */
+    private Map<String, String> trainerEnvironment() throws IOException {
+        Map<String, String> env = new LinkedHashMap<>();
+        JsonNode deployment = Overlays.documents(Files.readString(Overlays.kubernetes().resolve("base/trainer.yaml"))).stream()
+                .filter(d -> d.path("kind").asText().equals("Deployment")).findFirst().orElseThrow();
+        for (JsonNode e : deployment.at("/spec/template/spec/containers/0/env")) {
+            if (e.path("name").asText().startsWith("TRAINER_") && e.has("value")) {
+                env.put(e.path("name").asText(), e.path("value").asText());
+            }
+        }
+        assertThat(env).containsKeys("TRAINER_MODEL", "TRAINER_RUN_OPTIONS", "TRAINER_SCHEDULE_EVERY");
+        // PyTorch's native library where the train command below unpacks it too (its working directory is the root)
+        env.put("DJL_CACHE_DIR", Overlays.root().resolve(".streamcast/djl").toString());
+        env.put("ENGINE_CACHE_DIR", Overlays.root().resolve(".streamcast/djl").toString());
+        return env;
+    }
+
+    /** The job the PodMonitor gives a service's series: {@code streamcast-<app.kubernetes.io/name>}. */
+    private String job(ServiceProcess service) {
+        return "streamcast-" + (service == trainer ? "trainer" : service.name());
     }
 
     private ServiceProcess start(Service service, List<String> properties, Map<String, String> env, Path logs) throws IOException {
@@ -122,7 +155,7 @@ class LiveMonitoringTest {
     @Test
     @Order(1)
     void everyProbeOfTheManifestsIsAnEndpointTheServicesServe() throws Exception {
-        for (ServiceProcess service : List.of(registry, ingest, forecaster)) {
+        for (ServiceProcess service : List.of(registry, ingest, forecaster, trainer)) {
             for (String path : List.of("/q/health/started", "/q/health/ready", "/q/health/live")) {
                 // 503 is an answer (not ready yet: the forecaster without a model); 404 would be a wrong path
                 assertThat(status(service.url(path))).as(service.name() + " " + path).isIn(200, 503);
@@ -157,7 +190,19 @@ class LiveMonitoringTest {
         assertThat(states.get(0)).as("seen before it fired: " + states).isIn("inactive", "pending");
         assertThat(firing()).as("what fires while the forecaster has no model")
                 .contains("StreamcastForecasterNoModel").doesNotContain("StreamcastTargetDown", "StreamcastStreamThreadDead",
-                        "StreamcastIngestDeadLetters", "StreamcastForecasterDeadLetters", "StreamcastRegistryEventBacklog");
+                        "StreamcastIngestDeadLetters", "StreamcastForecasterDeadLetters", "StreamcastRegistryEventBacklog",
+                        "StreamcastTrainerDown", "StreamcastTrainerRunInterrupted");
+        // the trainer's bootstrap run on an empty features topic: refused, as on a fresh cluster, and no alert
+        await("the trainer's bootstrap run refused", Duration.ofMinutes(2), () -> {
+            JsonNode runs = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(trainer.url("/api/runs"))).build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).path("runs");
+            return runs.size() == 1 && runs.get(0).path("trigger").asText().equals("bootstrap")
+                    && runs.get(0).path("state").asText().equals("refused");
+        });
+        await("Prometheus has scraped the refused run", Duration.ofMinutes(1), () -> api("/api/v1/query?query="
+                + java.net.URLEncoder.encode("trainer_runs_total{trigger=\"bootstrap\",outcome=\"refused\"} == 1", StandardCharsets.UTF_8))
+                .at("/data/result").size() == 1);
+        assertThat(ruleState("StreamcastTrainerRunFailed")).as("a refused bootstrap run is no failure").isEqualTo("inactive");
         await("the webhook told of it by Alertmanager", Duration.ofMinutes(1),
                 () -> notified("firing", "StreamcastForecasterNoModel"));
 
@@ -180,7 +225,7 @@ class LiveMonitoringTest {
     @Order(3)
     void everyMetricAnAlertOrTheDashboardReadsIsOneTheServicesExport() throws Exception {
         Set<String> exported = new TreeSet<>();
-        for (ServiceProcess service : List.of(registry, ingest, forecaster)) {
+        for (ServiceProcess service : List.of(registry, ingest, forecaster, trainer)) {
             exported.addAll(sampleNames(scrape(service)));
         }
         Map<String, Set<String>> readBy = new LinkedHashMap<>();
@@ -202,7 +247,7 @@ class LiveMonitoringTest {
         assertThat(missing).as("metrics read by alerts or panels that no service exports").isEmpty();
     }
 
-    /** Trains a small DLinear on ETTh1 and publishes it as champion, as the trainer's CronJob does on the stream's history. */
+    /** Trains a small DLinear on ETTh1 and publishes it as champion, as the trainer service's runs do on the stream's history. */
     private void train() throws Exception {
         Path data = Overlays.root().resolve("../shared/data/ETT-small/ETTh1.csv").normalize();
         assertThat(data).as("the ETTh1 data set beside the repository").isRegularFile();
@@ -246,14 +291,13 @@ class LiveMonitoringTest {
         Path dir = Files.createDirectories(work.resolve("prometheus"));
         Path rules = AlertRules.writeRuleFile(dir.resolve("streamcast.rules.yaml"), "5s");
         StringBuilder jobs = new StringBuilder();
-        for (ServiceProcess s : List.of(registry, ingest, forecaster)) {
-            // the job names the PodMonitor gives (streamcast-<app.kubernetes.io/name>)
+        for (ServiceProcess s : List.of(registry, ingest, forecaster, trainer)) {
             jobs.append("""
-                      - job_name: streamcast-%s
+                      - job_name: %s
                         metrics_path: /q/metrics
                         static_configs:
                           - targets: ['127.0.0.1:%d']
-                    """.formatted(s.name(), s.port()));
+                    """.formatted(job(s), s.port()));
         }
         Files.writeString(dir.resolve("prometheus.yml"), """
                 global:

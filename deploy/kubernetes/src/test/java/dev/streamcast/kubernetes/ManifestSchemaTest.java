@@ -32,7 +32,7 @@ class ManifestSchemaTest {
         assertThat(report.unchecked()).as(overlay).allMatch(line -> line.startsWith("ScaledObject/"));
         assertThat(docs.stream().map(d -> d.path("kind").asText()).distinct()).as(overlay + " kinds validated")
                 .contains("Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser", "ScaledObject", "TriggerAuthentication",
-                        "PodMonitor", "PrometheusRule", "StatefulSet", "Deployment", "CronJob", "NetworkPolicy", "ConfigMap");
+                        "PodMonitor", "PrometheusRule", "StatefulSet", "Deployment", "Service", "NetworkPolicy", "ConfigMap");
     }
 
     @ParameterizedTest

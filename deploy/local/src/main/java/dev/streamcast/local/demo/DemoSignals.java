@@ -70,8 +70,9 @@ public final class DemoSignals {
 
     /**
      * From {@code ts} on the plant behaves otherwise: its cooling degrades, so the oil runs 4 °C warmer and swings
-     * ±6 °C over a 4-minute cycle, and each transformer reports it once as a text event. A model trained before
-     * has never seen that; one trained on enough of what follows can learn it.
+     * ±12 °C over a 4-minute cycle (the remaining fans cycling), and each transformer reports it once as a text event.
+     * A model trained before has never seen that; seasonal naive at a season of 4 minutes follows it at once, and a
+     * model trained on enough of what follows can learn it.
      */
     public void driftFrom(long ts) {
         driftFrom = ts;
@@ -156,7 +157,7 @@ public final class DemoSignals {
             List<TextEvent> faultTexts = fault(ts);
             double drift = 0;
             if (ts >= driftFrom) {
-                drift = 4 + 6 * Math.sin(2 * Math.PI * (ts - driftFrom) / DRIFT_PERIOD_MILLIS);
+                drift = 4 + 12 * Math.sin(2 * Math.PI * (ts - driftFrom) / DRIFT_PERIOD_MILLIS);
             }
             double oilReading = oil + spike + drift + heat + random.nextGaussian() * 0.3;
             double voltage = 110.5 - 0.025 * load + random.nextGaussian() * 0.15;

@@ -54,7 +54,10 @@ public final class Quickstart {
             Map.entry("--train", "true"),
             Map.entry("--drift-at", "0"),
             Map.entry("--retrain-every", "3m"),
-            Map.entry("--model", "fleet")));
+            Map.entry("--model", "fleet"),
+            // no cooling faults by default: the drift --drift-at injects is what the trainer is to react to here
+            // (bench covariates shows what the faults' text is worth); --faults-per-hour 1 turns them on
+            Map.entry("--faults-per-hour", "0")));
 
     /** What the trainer service's runs train: the first training run's options (see FirstTraining). */
     static final String TRAINING_OPTIONS = "--mode S --target oil_c.mean --arch dlinear,gru --lookback 24 --horizon 12"
