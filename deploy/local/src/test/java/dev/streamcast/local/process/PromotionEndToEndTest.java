@@ -56,7 +56,7 @@ class PromotionEndToEndTest {
     static final int ENTITIES = 3;
     static final int HISTORY = 200;
     static final int DRIFT = HISTORY + 30;
-    static final int LAST = HISTORY + 1500;
+    static final int LAST = HISTORY + 3000; // 300 s of live steps at most: the test stops streaming when it is done
     static final FeatureSpec SPEC = FeatureSpec.of(3_600_000L, List.of("oil_c.mean"));
     static final long START = 1_700_000_000_000L / 3_600_000L * 3_600_000L;
     static final HttpClient HTTP = HttpClient.newHttpClient();
