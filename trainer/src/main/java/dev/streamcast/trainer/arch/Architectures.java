@@ -24,7 +24,8 @@ public final class Architectures {
         ALL.put("last-value", Baseline::lastValue);
         ALL.put("seasonal-naive", Baseline::seasonalNaive);
         ALL.put("dlinear", DLinear::new);
-        ALL.put("rlinear", RLinear::new);
+        ALL.put("rlinear", RLinear::rlinear);
+        ALL.put("nlinear", RLinear::nlinear);
         ALL.put("rnn", () -> new RecurrentNet(GateOrder.RNN));
         ALL.put("lstm", () -> new RecurrentNet(GateOrder.LSTM));
         ALL.put("gru", () -> new RecurrentNet(GateOrder.GRU));

@@ -24,7 +24,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * RLinear (Li et al., "Revisiting Long-term Time Series Forecasting: An Investigation on Linear Mapping", 2023):
+ * Linear maps on the window relative to itself. {@code rlinear}, RLinear (Li et al., "Revisiting Long-term Time Series
+ * Forecasting: An Investigation on Linear Mapping", 2023):
  * each target channel's look-back window z [L] is normalised by its own mean and standard deviation (reversible
  * instance normalisation, RevIN, statistics the stream carries in the window ring), one linear map shared across
  * channels takes it to the horizon, and the forecast is scaled back:
@@ -32,17 +33,34 @@ import java.util.Map;
  *   mu = mean(z), sigma = sqrt(var(z) + eps),   yhat = sigma (W (z - mu) / sigma + b) + mu
  * </pre>
  * Channel-independent, so mode M is T univariate problems with one set of weights. A level shift or a change of
- * scale since training does not move the normalised window, which is why it holds up at long horizons. State: a
- * window of the last L - 1 target values, as DLinear's.
+ * scale since training does not move the normalised window, which is why it holds up at long horizons.
+ * {@code nlinear}, NLinear (Zeng et al. 2023): the window relative to its last value, yhat = W (z - z_L) + b + z_L,
+ * which is one linear map of the window, exported as such. State of both: a window of the last L - 1 target values,
+ * as DLinear's.
  */
 public final class RLinear implements Architecture {
 
     static final float EPSILON = 1e-5f;
     static final float DEFAULT_RATE = 1e-3f;
 
+    /** Whether the window is scaled by its own standard deviation around its mean (rlinear) or moved by its last value (nlinear). */
+    private final boolean revin;
+
+    private RLinear(boolean revin) {
+        this.revin = revin;
+    }
+
+    public static RLinear rlinear() {
+        return new RLinear(true);
+    }
+
+    public static RLinear nlinear() {
+        return new RLinear(false);
+    }
+
     @Override
     public String name() {
-        return "rlinear";
+        return revin ? "rlinear" : "nlinear";
     }
 
     @Override
@@ -53,9 +71,9 @@ public final class RLinear implements Architecture {
     @Override
     public TrainedModel fit(Dataset data, TrainOptions options, TrainingProgress progress) {
         int slots = options.headSlots(data.horizon()); // H, or H * Q with a quantile head
-        Net net = new Net(data.lookback(), data.targetIndex(), slots);
+        Net net = new Net(data.lookback(), data.targetIndex(), slots, revin);
         Fitter fitter = Fitter.fit(name(), net, data, options, progress, learningRate());
-        return new Model(net, fitter, data.features(), data.lookback(), slots, data.targetIndex(), options);
+        return new Model(name(), net, fitter, data.features(), data.lookback(), slots, data.targetIndex(), options);
     }
 
     static final class Net extends ForecastBlock {
@@ -63,10 +81,12 @@ public final class RLinear implements Architecture {
         private final int[] targetIndex;
         private final int horizon;
         private final int lookback;
+        private final boolean revin;
 
-        Net(int lookback, int[] targetIndex, int horizon) {
+        Net(int lookback, int[] targetIndex, int horizon, boolean revin) {
             super((byte) 1);
             this.lookback = lookback;
+            this.revin = revin;
             this.targetIndex = targetIndex;
             this.horizon = horizon;
             this.map = addChildBlock("map", Linear.builder().setUnits(horizon).build());
@@ -80,6 +100,11 @@ public final class RLinear implements Architecture {
                 channels.add(x.get(":, :, " + k));
             }
             NDArray z = NDArrays.stack(channels, 1);                                       // [N, T, L]
+            if (!revin) {
+                NDArray last = z.get(":, :, " + (lookback - 1) + ":");                     // [N, T, 1]
+                NDArray out = map.forward(store, new NDList(z.sub(last)), training).head().add(last);
+                return new NDList(out.transpose(0, 2, 1));
+            }
             NDArray mean = z.mean(new int[]{-1}, true);                                    // [N, T, 1]
             NDArray centred = z.sub(mean);
             NDArray std = centred.square().mean(new int[]{-1}, true).add(EPSILON).sqrt();  // [N, T, 1]
@@ -99,13 +124,8 @@ public final class RLinear implements Architecture {
         }
     }
 
-    private record Model(Net net, Fitter fitter, int features, int lookback, int horizon, int[] targetIndex,
+    private record Model(String architecture, Net net, Fitter fitter, int features, int lookback, int horizon, int[] targetIndex,
                          TrainOptions options) implements DjlModel {
-
-        @Override
-        public String architecture() {
-            return "rlinear";
-        }
 
         @Override
         public Map<String, Object> hyperParameters() {
@@ -142,9 +162,18 @@ public final class RLinear implements Architecture {
             float[] b = net.map.getParameters().get("bias").getArray().toFloatArray();           // [H]
             float[] wt = new float[lookback * horizon];                                          // [L, H]
             for (int h = 0; h < horizon; h++) {
+                double rowSum = 0;
                 for (int l = 0; l < lookback; l++) {
                     wt[l * horizon + h] = w[h * lookback + l];
+                    rowSum += w[h * lookback + l];
                 }
+                if (!net.revin) { // W (z - z_L) + z_L: the last value's weight takes 1 - sum of the row
+                    wt[(lookback - 1) * horizon + h] += (float) (1 - rowSum);
+                }
+            }
+            if (!net.revin) {
+                return g.node("Add", new String[]{g.node("MatMul", new String[]{zt, g.constant("W", wt, lookback, horizon)}),
+                        g.constant("b", b, horizon)});
             }
             String mean = g.node("ReduceMean", new String[]{zt}, Graph.Attr.ints("axes", -1), Graph.Attr.i("keepdims", 1));
             String centred = g.node("Sub", new String[]{zt, mean});
@@ -160,7 +189,7 @@ public final class RLinear implements Architecture {
 
         @Override
         public OnnxMl.ModelProto stepGraph() {
-            Graph g = new Graph("rlinear_step");
+            Graph g = new Graph(architecture + "_step");
             String x = Lags.input(g, features);
             String ring = g.input("lookback", Graph.BATCH, lookback - 1, targets());
             String current = Lags.targets(g, x, targetIndex, 1);                                       // [B, T]
@@ -174,7 +203,7 @@ public final class RLinear implements Architecture {
 
         @Override
         public OnnxMl.ModelProto sequenceGraph() {
-            Graph g = new Graph("rlinear_sequence");
+            Graph g = new Graph(architecture + "_sequence");
             String x = Lags.sequenceInput(g, features);
             long[] offsets = new long[lookback];
             for (int l = 0; l < lookback; l++) {

@@ -99,23 +99,25 @@ class ArchitectureParityTest {
                     assertThat(model.parameterCount()).isEqualTo(2 * (24 * 6 + 6));
                     assertThat(model.state().get(0).length()).isEqualTo(23);
                 }));
-        for (Mode mode : List.of(Mode.M, Mode.S)) {
-            rows.add(new Row("rlinear", mode, data(700, 5, mode), TrainOptions.defaults().withEpochs(3).withMaxTrainWindows(256),
-                    new Input(2, 60, 13)).and((model, data, x) -> {
-                        assertThat(model.parameterCount()).isEqualTo(24 * 6 + 6);
-                        assertThat(model.state().get(0).length()).isEqualTo(23);
-                        // instance normalisation: a window shifted by c forecasts the same shifted by c
-                        float[] windows = data.inputs(data.windowStarts(Dataset.Split.TEST), 0, 4);
-                        float[] shifted = windows.clone();
-                        for (int i = 0; i < shifted.length; i++) {
-                            shifted[i] += 3f;
-                        }
-                        float[] y = model.forecast(windows, 4, 24, data.features());
-                        float[] ys = model.forecast(shifted, 4, 24, data.features());
-                        for (int i = 0; i < y.length; i++) {
-                            assertThat(ys[i] - y[i]).as("slot %d", i).isCloseTo(3f, within(1e-4f));
-                        }
-                    }));
+        for (String linear : List.of("rlinear", "nlinear")) {
+            for (Mode mode : List.of(Mode.M, Mode.S)) {
+                rows.add(new Row(linear, mode, data(700, 5, mode), TrainOptions.defaults().withEpochs(3).withMaxTrainWindows(256),
+                        new Input(2, 60, 13)).and((model, data, x) -> {
+                            assertThat(model.parameterCount()).isEqualTo(24 * 6 + 6);
+                            assertThat(model.state().get(0).length()).isEqualTo(23);
+                            // relative to the window itself: a window shifted by c forecasts the same shifted by c
+                            float[] windows = data.inputs(data.windowStarts(Dataset.Split.TEST), 0, 4);
+                            float[] shifted = windows.clone();
+                            for (int i = 0; i < shifted.length; i++) {
+                                shifted[i] += 3f;
+                            }
+                            float[] y = model.forecast(windows, 4, 24, data.features());
+                            float[] ys = model.forecast(shifted, 4, 24, data.features());
+                            for (int i = 0; i < y.length; i++) {
+                                assertThat(ys[i] - y[i]).as("slot %d", i).isCloseTo(3f, within(1e-4f));
+                            }
+                        }));
+            }
         }
         for (String cell : List.of("rnn", "lstm", "gru")) {
             rows.add(new Row(cell, Mode.M, data(700, 3, Mode.M), RECURRENT, new Input(3, 50, 11)).and((model, data, x) -> {
