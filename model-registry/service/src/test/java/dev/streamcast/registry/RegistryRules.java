@@ -626,7 +626,10 @@ abstract class RegistryRules {
         reader().get("/api/models/runs-first/runs").then().statusCode(200)
                 .body("id", equalTo(List.of(1))).body("[0].progress", equalTo("gru: epoch 3 of 20"));
 
-        Thread.sleep(5); // updatedAt has millisecond resolution
+        java.time.Instant firstAt = java.time.Instant.parse(firstUpdate);
+        while (!java.time.Instant.now().isAfter(firstAt)) { // updatedAt has millisecond resolution: the next one is later
+            Thread.onSpinWait();
+        }
         putRun("runs-first", "1", RUN_SUCCEEDED).statusCode(200)
                 .body("state", equalTo("succeeded"))
                 .body("endedAt", equalTo("2026-12-05T10:42:05Z"))

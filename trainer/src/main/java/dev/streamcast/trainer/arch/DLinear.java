@@ -77,6 +77,45 @@ public final class DLinear implements Architecture {
         return windows;
     }
 
+    /** A map of each target's window in ONNX: z [..., T, L] to [..., T, H]. */
+    @FunctionalInterface
+    interface WindowMap {
+        String apply(Graph g, String zt);
+    }
+
+    /**
+     * The step graph of a map of each target's window: the ring of the last L - 1 target values and the current ones
+     * make z [B, T, L], {@code map} takes it to [B, T, H] (H: the head's slots), the output is [B, H, T]; the ring's
+     * new entry is the current targets. Shared by the window-linear architectures (dlinear, rlinear, nlinear).
+     */
+    static OnnxMl.ModelProto windowStep(String name, int features, int lookback, int horizon, int[] targetIndex, WindowMap map) {
+        Graph g = new Graph(name + "_step");
+        String x = Lags.input(g, features);
+        String ring = g.input("lookback", Graph.BATCH, lookback - 1, targetIndex.length);
+        String current = Lags.targets(g, x, targetIndex, 1);                                       // [B, T]
+        String z = Lags.withCurrent(g, ring, current);                                             // [B, L, T]
+        String zt = g.node("Transpose", new String[]{z}, Graph.Attr.ints("perm", 0, 2, 1));        // [B, T, L]
+        g.output(g.node("Transpose", new String[]{map.apply(g, zt)}, Graph.Attr.ints("perm", 0, 2, 1)),
+                BundleManifest.OUTPUT, Graph.BATCH, horizon, targetIndex.length);
+        g.output(current, "lookback.new", Graph.BATCH, targetIndex.length);
+        return g.build();
+    }
+
+    /** The sequence graph of the same map: every step's window of the last L target values, zeros before the start. */
+    static OnnxMl.ModelProto windowSequence(String name, int features, int lookback, int horizon, int[] targetIndex, WindowMap map) {
+        Graph g = new Graph(name + "_sequence");
+        String x = Lags.sequenceInput(g, features);
+        long[] offsets = new long[lookback];
+        for (int l = 0; l < lookback; l++) {
+            offsets[l] = l;
+        }
+        String windows = Lags.lagged(g, Lags.targets(g, x, targetIndex, 2), lookback - 1, offsets); // [B, S, L, T]
+        String zt = g.node("Transpose", new String[]{windows}, Graph.Attr.ints("perm", 0, 1, 3, 2)); // [B, S, T, L]
+        g.output(g.node("Transpose", new String[]{map.apply(g, zt)}, Graph.Attr.ints("perm", 0, 1, 3, 2)),
+                BundleManifest.OUTPUT, Graph.BATCH, Graph.STEPS, horizon, targetIndex.length);
+        return g.build();
+    }
+
     /** A [L, L]: row i averages the k values around i, indices clamped to the window (replicated ends). */
     static float[] averaging(int lookback, int kernel) {
         float[] a = new float[lookback * lookback];
@@ -204,41 +243,21 @@ public final class DLinear implements Architecture {
             return new float[][]{m, b};
         }
 
+        /** The collapsed map in ONNX: z M + b. */
+        private String map(Graph g, String zt) {
+            float[][] mb = collapsed();
+            return g.node("Add", new String[]{g.node("MatMul", new String[]{zt, g.constant("M", mb[0], lookback, horizon)}),
+                    g.constant("b", mb[1], horizon)});
+        }
+
         @Override
         public OnnxMl.ModelProto stepGraph() {
-            Graph g = new Graph("dlinear_step");
-            float[][] mb = collapsed();
-            String x = Lags.input(g, features);
-            String ring = g.input("lookback", Graph.BATCH, lookback - 1, targets());
-            String current = Lags.targets(g, x, targetIndex, 1);                                       // [B, T]
-            String z = Lags.withCurrent(g, ring, current);                                             // [B, L, T]
-            String zt = g.node("Transpose", new String[]{z}, Graph.Attr.ints("perm", 0, 2, 1));        // [B, T, L]
-            String out = g.node("Add", new String[]{
-                    g.node("MatMul", new String[]{zt, g.constant("M", mb[0], lookback, horizon)}),
-                    g.constant("b", mb[1], horizon)});                                                  // [B, T, H]
-            g.output(g.node("Transpose", new String[]{out}, Graph.Attr.ints("perm", 0, 2, 1)),
-                    BundleManifest.OUTPUT, Graph.BATCH, horizon, targets());
-            g.output(current, "lookback.new", Graph.BATCH, targets());
-            return g.build();
+            return windowStep("dlinear", features, lookback, horizon, targetIndex, this::map);
         }
 
         @Override
         public OnnxMl.ModelProto sequenceGraph() {
-            Graph g = new Graph("dlinear_sequence");
-            float[][] mb = collapsed();
-            String x = Lags.sequenceInput(g, features);
-            long[] offsets = new long[lookback];
-            for (int l = 0; l < lookback; l++) {
-                offsets[l] = l;
-            }
-            String windows = Lags.lagged(g, Lags.targets(g, x, targetIndex, 2), lookback - 1, offsets); // [B, S, L, T]
-            String zt = g.node("Transpose", new String[]{windows}, Graph.Attr.ints("perm", 0, 1, 3, 2)); // [B, S, T, L]
-            String out = g.node("Add", new String[]{
-                    g.node("MatMul", new String[]{zt, g.constant("M", mb[0], lookback, horizon)}),
-                    g.constant("b", mb[1], horizon)});                                                    // [B, S, T, H]
-            g.output(g.node("Transpose", new String[]{out}, Graph.Attr.ints("perm", 0, 1, 3, 2)),
-                    BundleManifest.OUTPUT, Graph.BATCH, Graph.STEPS, horizon, targets());
-            return g.build();
+            return windowSequence("dlinear", features, lookback, horizon, targetIndex, this::map);
         }
     }
 }

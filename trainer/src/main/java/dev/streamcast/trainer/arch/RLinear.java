@@ -10,12 +10,10 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.onnx.proto.OnnxMl;
-import dev.streamcast.contracts.bundle.BundleManifest;
 import dev.streamcast.contracts.bundle.StateTensor;
 import dev.streamcast.trainer.arch.components.DjlModel;
 import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.onnx.Graph;
-import dev.streamcast.trainer.onnx.Lags;
 import dev.streamcast.trainer.training.Fitter;
 import dev.streamcast.trainer.training.ForecastBlock;
 
@@ -189,31 +187,12 @@ public final class RLinear implements Architecture {
 
         @Override
         public OnnxMl.ModelProto stepGraph() {
-            Graph g = new Graph(architecture + "_step");
-            String x = Lags.input(g, features);
-            String ring = g.input("lookback", Graph.BATCH, lookback - 1, targets());
-            String current = Lags.targets(g, x, targetIndex, 1);                                       // [B, T]
-            String z = Lags.withCurrent(g, ring, current);                                             // [B, L, T]
-            String zt = g.node("Transpose", new String[]{z}, Graph.Attr.ints("perm", 0, 2, 1));        // [B, T, L]
-            g.output(g.node("Transpose", new String[]{forecast(g, zt)}, Graph.Attr.ints("perm", 0, 2, 1)),
-                    BundleManifest.OUTPUT, Graph.BATCH, horizon, targets());
-            g.output(current, "lookback.new", Graph.BATCH, targets());
-            return g.build();
+            return DLinear.windowStep(architecture, features, lookback, horizon, targetIndex, this::forecast);
         }
 
         @Override
         public OnnxMl.ModelProto sequenceGraph() {
-            Graph g = new Graph(architecture + "_sequence");
-            String x = Lags.sequenceInput(g, features);
-            long[] offsets = new long[lookback];
-            for (int l = 0; l < lookback; l++) {
-                offsets[l] = l;
-            }
-            String windows = Lags.lagged(g, Lags.targets(g, x, targetIndex, 2), lookback - 1, offsets); // [B, S, L, T]
-            String zt = g.node("Transpose", new String[]{windows}, Graph.Attr.ints("perm", 0, 1, 3, 2)); // [B, S, T, L]
-            g.output(g.node("Transpose", new String[]{forecast(g, zt)}, Graph.Attr.ints("perm", 0, 1, 3, 2)),
-                    BundleManifest.OUTPUT, Graph.BATCH, Graph.STEPS, horizon, targets());
-            return g.build();
+            return DLinear.windowSequence(architecture, features, lookback, horizon, targetIndex, this::forecast);
         }
     }
 }

@@ -9,13 +9,16 @@ import dev.streamcast.local.demo.DemoGenerator;
 import dev.streamcast.local.process.Service;
 import dev.streamcast.local.process.ServiceProcess;
 import dev.streamcast.local.quickstart.Quickstart;
-import dev.streamcast.local.quickstart.TopicCounts;
 import dev.streamcast.trainer.arch.TrainingProgress;
 import dev.streamcast.trainer.cli.TrainCommand;
 import dev.streamcast.trainer.eval.Comparison;
 import dev.streamcast.trainer.training.DjlSetup;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -136,33 +139,45 @@ public final class CovariateBench {
             DemoGenerator generator = new DemoGenerator(bootstrap, demo);
             Thread thread = new Thread(generator, "demo-generator");
             thread.start();
+            long vectors;
             try {
-                long deadline = System.currentTimeMillis() + Duration.ofMinutes(30).toMillis();
-                while (!generator.live() && System.currentTimeMillis() < deadline) {
-                    if (generator.error() != null) {
-                        throw generator.error();
-                    }
-                    Thread.sleep(500);
+                if (!generator.awaitLive(Duration.ofMinutes(30))) {
+                    throw generator.error() != null ? generator.error()
+                            : new IllegalStateException("the demo's backfill was not sent within 30 minutes");
                 }
                 out.printf("bench covariates: backfill sent (%d readings, %d texts); waiting for ingest%n",
                         generator.sensorAcked(), generator.textAcked());
-                Thread.sleep(15_000); // live readings move stream time past the backfill's last window and its grace
+                // live readings move stream time past the backfill's last window and its grace: every window of the
+                // backfill closes (its first may be partial, so one fewer per entity is enough)
+                long windows = demo.entities() * (demo.backfill().toSeconds() / 10 - 1);
+                vectors = awaitVectors(bootstrap, windows, Duration.ofMinutes(30));
             } finally {
                 generator.stop(Duration.ofSeconds(30));
-            }
-            long previous = -1;
-            long vectors = 0;
-            long deadline = System.currentTimeMillis() + Duration.ofMinutes(30).toMillis();
-            while (vectors != previous && System.currentTimeMillis() < deadline) {
-                previous = vectors;
-                Thread.sleep(5_000);
-                vectors = TopicCounts.count(bootstrap, List.of(Topics.FEATURES), Duration.ofSeconds(30))
-                        .getOrDefault(Topics.FEATURES.name(), 0L);
             }
             if (!ingest.isAlive()) {
                 throw new IllegalStateException("ingest exited; see " + ingest.log());
             }
             return vectors;
+        }
+    }
+
+    /** Reads the features topic until it holds {@code expected} vectors; returns how many it read. */
+    static long awaitVectors(String bootstrap, long expected, Duration timeout) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(Topics.FEATURES.name()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long read = 0;
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (read < expected) {
+                if (System.nanoTime() >= deadline) {
+                    throw new IllegalStateException("ingest wrote " + read + " of " + expected + " feature vectors within " + timeout);
+                }
+                read += consumer.poll(Duration.ofSeconds(1)).count();
+            }
+            return read;
         }
     }
 

@@ -54,6 +54,7 @@ public final class DemoGenerator implements Runnable {
     private final AtomicLong firstAckMillis = new AtomicLong();
     private final AtomicReference<Exception> sendError = new AtomicReference<>();
     private final CountDownLatch done = new CountDownLatch(1);
+    private final CountDownLatch liveLatch = new CountDownLatch(1);
     private volatile boolean stopping;
 
     private volatile boolean live;
@@ -97,6 +98,7 @@ public final class DemoGenerator implements Runnable {
             }
             producer.flush();
             live = true;
+            liveLatch.countDown();
             long periodNanos = (long) (intervalMillis * 1_000_000L / settings.speed());
             long nextTick = System.nanoTime();
             while (!stopping) {
@@ -112,6 +114,7 @@ public final class DemoGenerator implements Runnable {
         } catch (RuntimeException e) {
             sendError.compareAndSet(null, e);
         } finally {
+            liveLatch.countDown(); // an end before going live wakes awaitLive too
             done.countDown();
         }
     }
@@ -144,6 +147,12 @@ public final class DemoGenerator implements Runnable {
 
     /** True once the backfilled history has been sent and acknowledged and live readings flow. */
     public boolean live() {
+        return live;
+    }
+
+    /** Waits until {@link #live()} or the generator has ended (its {@link #error()} then says why); true when live. */
+    public boolean awaitLive(Duration timeout) throws InterruptedException {
+        liveLatch.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
         return live;
     }
 

@@ -36,7 +36,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -56,7 +55,7 @@ class PromotionEndToEndTest {
     static final int ENTITIES = 3;
     static final int HISTORY = 200;
     static final int DRIFT = HISTORY + 30;
-    static final int LAST = HISTORY + 3000; // 300 s of live steps at most: the test stops streaming when it is done
+    static final int LAST = HISTORY + 3000; // 300 s of live steps at most: the test stops the stream when it is done
     static final FeatureSpec SPEC = FeatureSpec.of(3_600_000L, List.of("oil_c.mean"));
     static final long START = 1_700_000_000_000L / 3_600_000L * 3_600_000L;
     static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -128,9 +127,9 @@ class PromotionEndToEndTest {
                         "forecaster.shadow.enabled=true", "streamcast.state-dir=" + tmp.resolve("forecaster-state")),
                         Map.of(), tmp.resolve("forecaster.log"))) {
                     Awaitility.await().atMost(Duration.ofMinutes(2)).until(forecaster::isReady);
-                    AtomicBoolean stop = new AtomicBoolean();
-                    Thread stream = new Thread(() -> stream(bootstrap, sent, stop), "live-stream");
-                    stream.start();
+                    KafkaProducer<byte[], byte[]> live = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                            bootstrap), new ByteArraySerializer(), new ByteArraySerializer());
+                    java.util.concurrent.ScheduledExecutorService stream = stream(live, sent);
                     try {
                         // the drift: a run whose trigger says so, whose winner becomes the challenger
                         JsonNode drift;
@@ -165,27 +164,27 @@ class PromotionEndToEndTest {
                         assertThat(awaitForecastBy(bootstrap, Topics.FORECASTS.name(), "fleet@" + challenger)).isTrue();
                         assertThat(awaitForecastBy(bootstrap, Topics.FORECASTS_SHADOW.name(), "fleet@" + champion)).isTrue();
                     } finally {
-                        stop.set(true);
-                        stream.join(10_000);
+                        stream.shutdownNow();
+                        stream.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+                        live.close();
                     }
                 }
             }
         }
     }
 
-    /** One step of every entity, a step every 100 ms, from where the history ended until stopped (or the data end). */
-    private static void stream(String bootstrap, AtomicInteger sent, AtomicBoolean stop) {
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (int s = sent.get(); s < LAST && !stop.get(); s++) {
+    /** One step of every entity every 100 ms (a stream's pace, not a wait), from where the history ended until the data end. */
+    private static java.util.concurrent.ScheduledExecutorService stream(KafkaProducer<byte[], byte[]> producer, AtomicInteger sent) {
+        java.util.concurrent.ScheduledExecutorService pace = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        pace.scheduleAtFixedRate(() -> {
+            int s = sent.get();
+            if (s < LAST) {
                 send(producer, s);
                 producer.flush();
                 sent.set(s + 1);
-                Thread.sleep(100);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        }, 0, 100, java.util.concurrent.TimeUnit.MILLISECONDS);
+        return pace;
     }
 
     private static void send(KafkaProducer<byte[], byte[]> producer, int s) {
