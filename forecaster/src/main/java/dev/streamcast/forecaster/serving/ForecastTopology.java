@@ -4,6 +4,7 @@ import dev.streamcast.contracts.topics.Topics;
 import dev.streamcast.forecaster.ForecasterSettings;
 import dev.streamcast.forecaster.metrics.ForecasterMetrics;
 import dev.streamcast.forecaster.model.ModelSlot;
+import dev.streamcast.forecaster.state.HashStore;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -57,7 +58,7 @@ public final class ForecastTopology {
 
     /**
      * The store of each entity's latest forecast from {@code slot}, as written to its topic, for the
-     * live page ({@code page.ForecastApi}): in memory and not changelogged (a restarted instance shows
+     * live page ({@code page.ForecastApi}): in memory ({@link HashStore}) and not changelogged (a restarted instance shows
      * an entity's forecast again from its next step), one record per entity.
      */
     public static String latestForecastStore(ModelSlot slot) {
@@ -87,11 +88,11 @@ public final class ForecastTopology {
                     .withCachingEnabled(), FORECAST);
         }
         for (ModelSlot slot : slots) {
-            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(latestForecastStore(slot)), Serdes.String(),
+            topology.addStateStore(Stores.keyValueStoreBuilder(HashStore.supplier(latestForecastStore(slot)), Serdes.String(),
                     Serdes.ByteArray()).withLoggingDisabled(), FORECAST);
         }
         if (settings.pageActualsKept() > 0) {
-            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(RecentActuals.STORE), Serdes.String(),
+            topology.addStateStore(Stores.keyValueStoreBuilder(HashStore.supplier(RecentActuals.STORE), Serdes.String(),
                     Serdes.ByteArray()).withLoggingDisabled(), FORECAST);
         }
         for (ModelSlot slot : slots) {

@@ -24,14 +24,17 @@ import java.util.function.Supplier;
  * history again as it arrives), and holds about entities × N × (8 + 5 × targets) bytes:
  * {@code forecaster.page.actuals-kept} sets N, 0 turns it off.
  *
- * <p>One entry per entity: a version byte 1, the number of targets n, each name (length-prefixed UTF-8),
- * then rows oldest first, each the window start (int64), n float32 values and n flags (1 observed,
- * 0 imputed), all big-endian.
+ * <p>One entry per entity, a ring of N rows written in place: a version byte 2, the number of targets
+ * n, each name (length-prefixed UTF-8), then the ring's capacity N, its row count and the slot of its
+ * next row (int32 each), then N slots, each the window start (int64), n float32 values and n flags
+ * (1 observed, 0 imputed), all big-endian. A step writes one row into the entry the store already
+ * holds (the store is a {@code state.HashStore}, which hands out the array it keeps): no copy of the
+ * ring and no store write per input. Writers and readers ({@link #decode}) hold the entry's lock.
  */
 public final class RecentActuals {
 
     public static final String STORE = "recent-actuals";
-    private static final byte VERSION = 1;
+    private static final byte VERSION = 2;
 
     private final KeyValueStore<String, byte[]> store;
     private final Supplier<List<String>> source;
@@ -54,50 +57,76 @@ public final class RecentActuals {
             return;
         }
         int[] columns = columnsBySpec.computeIfAbsent(spec.id(), id -> targets.stream().mapToInt(spec::indexOf).toArray());
-        int width = rowWidth(targets.size());
-        byte[] old = store.get(entity);
-        if (old != null && !startsWith(old, header)) {
-            old = convert(old); // kept for the targets of earlier models: carried over where the names meet
-        }
-        int oldRows = 0;
-        if (old != null && startsWith(old, header)) {
-            oldRows = (old.length - header.length) / width;
-            if (oldRows > 0 && vector.windowStart() <= ByteBuffer.wrap(old, header.length + (oldRows - 1) * width, 8).getLong()) {
-                return; // replayed or out of order: the chart already has this step or a later one
+        byte[] entry = store.get(entity);
+        if (entry == null || !startsWith(entry, header) || capacity(entry, header.length) != kept) {
+            // new, or kept for the targets of earlier models (carried over where the names meet) or another N
+            entry = entry == null ? ring(new long[0], new float[0][], new boolean[0][]) : convert(entry);
+            store.put(entity, entry);
+            if (store.get(entity) != entry) {
+                throw new IllegalStateException(STORE + " must hand out the array it holds (a state.HashStore): rows are written in place");
             }
         }
-        int keptRows = Math.min(oldRows, kept - 1);
-        ByteBuffer out = ByteBuffer.allocate(header.length + (keptRows + 1) * width);
-        out.put(header);
-        if (keptRows > 0) {
-            out.put(old, header.length + (oldRows - keptRows) * width, keptRows * width);
+        int width = rowWidth(targets.size());
+        synchronized (entry) {
+            ByteBuffer b = ByteBuffer.wrap(entry);
+            int at = header.length;
+            int count = b.getInt(at + 4);
+            int next = b.getInt(at + 8);
+            int rows = at + 12;
+            if (count > 0 && vector.windowStart() <= b.getLong(rows + ((next - 1 + kept) % kept) * width)) {
+                return; // replayed or out of order: the chart already has this step or a later one
+            }
+            b.position(rows + next * width);
+            b.putLong(vector.windowStart());
+            for (int column : columns) {
+                b.putFloat(column < 0 ? Float.NaN : (float) vector.values()[column]);
+            }
+            for (int column : columns) {
+                b.put((byte) (column >= 0 && vector.observed()[column] ? 1 : 0));
+            }
+            b.putInt(at + 4, Math.min(count + 1, kept));
+            b.putInt(at + 8, (next + 1) % kept);
         }
-        out.putLong(vector.windowStart());
-        for (int column : columns) {
-            out.putFloat(column < 0 ? Float.NaN : (float) vector.values()[column]);
-        }
-        for (int column : columns) {
-            out.put((byte) (column >= 0 && vector.observed()[column] ? 1 : 0));
-        }
-        store.put(entity, out.array());
     }
 
-    /** An entry written for other targets, rewritten for the current ones: NaN (and imputed) where it has no value. */
+    /** An entry written for other targets or another N, rewritten for the current ones: NaN (and imputed) where it has no value. */
     private byte[] convert(byte[] old) {
         Rows rows = decode(old);
         int[] from = targets.stream().mapToInt(rows.targets()::indexOf).toArray();
-        ByteBuffer out = ByteBuffer.allocate(header.length + rows.size() * rowWidth(targets.size()));
-        out.put(header);
+        float[][] values = new float[rows.size()][];
+        boolean[][] observed = new boolean[rows.size()][];
         for (int r = 0; r < rows.size(); r++) {
-            out.putLong(rows.windowStarts()[r]);
-            for (int k : from) {
-                out.putFloat(k < 0 ? Float.NaN : rows.values()[r][k]);
-            }
-            for (int k : from) {
-                out.put((byte) (k >= 0 && rows.observed()[r][k] ? 1 : 0));
+            values[r] = new float[from.length];
+            observed[r] = new boolean[from.length];
+            for (int k = 0; k < from.length; k++) {
+                values[r][k] = from[k] < 0 ? Float.NaN : rows.values()[r][from[k]];
+                observed[r][k] = from[k] >= 0 && rows.observed()[r][from[k]];
             }
         }
-        return out.array();
+        return ring(rows.windowStarts(), values, observed);
+    }
+
+    /** A ring of capacity N for the current targets holding the newest N of the given rows (oldest first). */
+    private byte[] ring(long[] starts, float[][] values, boolean[][] observed) {
+        int width = rowWidth(targets.size());
+        int from = Math.max(0, starts.length - kept);
+        int count = starts.length - from;
+        ByteBuffer b = ByteBuffer.allocate(header.length + 12 + kept * width);
+        b.put(header).putInt(kept).putInt(count).putInt(count % kept);
+        for (int r = from; r < starts.length; r++) {
+            b.putLong(starts[r]);
+            for (float v : values[r]) {
+                b.putFloat(v);
+            }
+            for (boolean o : observed[r]) {
+                b.put((byte) (o ? 1 : 0));
+            }
+        }
+        return b.array();
+    }
+
+    private static int capacity(byte[] entry, int headerLength) {
+        return entry.length >= headerLength + 12 ? ByteBuffer.wrap(entry).getInt(headerLength) : -1;
     }
 
     /** Uses the targets {@code source} gives now, and rewrites the header when they change. */
@@ -163,32 +192,39 @@ public final class RecentActuals {
         }
     }
 
-    /** The rows of an entry of the store; an entry of another version reads as no rows. */
+    /** The rows of an entry of the store, oldest first; an entry of another version reads as no rows. */
     public static Rows decode(byte[] bytes) {
-        ByteBuffer b = ByteBuffer.wrap(bytes);
-        if (bytes.length < 5 || b.get() != VERSION) {
-            return new Rows(List.of(), new long[0], new float[0][], new boolean[0][]);
-        }
-        int n = b.getInt();
-        List<String> names = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            byte[] name = new byte[b.getInt()];
-            b.get(name);
-            names.add(new String(name, StandardCharsets.UTF_8));
-        }
-        int rows = b.remaining() / rowWidth(n);
-        long[] starts = new long[rows];
-        float[][] values = new float[rows][n];
-        boolean[][] observed = new boolean[rows][n];
-        for (int r = 0; r < rows; r++) {
-            starts[r] = b.getLong();
-            for (int k = 0; k < n; k++) {
-                values[r][k] = b.getFloat();
+        synchronized (bytes) { // the stream thread writes rows in place
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            if (bytes.length < 5 || b.get() != VERSION) {
+                return new Rows(List.of(), new long[0], new float[0][], new boolean[0][]);
             }
-            for (int k = 0; k < n; k++) {
-                observed[r][k] = b.get() == 1;
+            int n = b.getInt();
+            List<String> names = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                byte[] name = new byte[b.getInt()];
+                b.get(name);
+                names.add(new String(name, StandardCharsets.UTF_8));
             }
+            int capacity = b.getInt();
+            int rows = b.getInt();
+            int next = b.getInt();
+            int first = b.position();
+            int width = rowWidth(n);
+            long[] starts = new long[rows];
+            float[][] values = new float[rows][n];
+            boolean[][] observed = new boolean[rows][n];
+            for (int r = 0; r < rows; r++) {
+                b.position(first + ((next - rows + r + capacity) % capacity) * width);
+                starts[r] = b.getLong();
+                for (int k = 0; k < n; k++) {
+                    values[r][k] = b.getFloat();
+                }
+                for (int k = 0; k < n; k++) {
+                    observed[r][k] = b.get() == 1;
+                }
+            }
+            return new Rows(List.copyOf(names), starts, values, observed);
         }
-        return new Rows(List.copyOf(names), starts, values, observed);
     }
 }

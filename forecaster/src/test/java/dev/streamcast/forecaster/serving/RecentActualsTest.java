@@ -2,6 +2,7 @@ package dev.streamcast.forecaster.serving;
 
 import dev.streamcast.contracts.records.FeatureSpec;
 import dev.streamcast.contracts.records.FeatureVector;
+import dev.streamcast.forecaster.state.HashStore;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -26,7 +27,7 @@ class RecentActualsTest {
 
     @BeforeEach
     void store() {
-        store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(RecentActuals.STORE), Serdes.String(), Serdes.ByteArray())
+        store = Stores.keyValueStoreBuilder(HashStore.supplier(RecentActuals.STORE), Serdes.String(), Serdes.ByteArray())
                 .withLoggingDisabled().build();
         store.init(new MockProcessorContext<>().getStateStoreContext(), store);
         actuals = new RecentActuals(store, targets::get, 5);
@@ -92,5 +93,31 @@ class RecentActualsTest {
         targets.set(List.of());
         actuals.record("e9", vector(0, true), SPEC);
         assertThat(store.get("e9")).isNull();
+    }
+
+    @Test
+    void aSwapAfterTheRingWrappedCarriesTheNewestStepsInOrder() {
+        for (int s = 0; s < 7; s++) {
+            actuals.record("e1", vector(s, true), SPEC);
+        }
+        targets.set(List.of("load_mw.mean", "oil_c.mean"));
+        actuals.record("e1", vector(7, true), SPEC);
+        actuals.record("e1", vector(8, true), SPEC);
+
+        RecentActuals.Rows e1 = rows("e1");
+        assertThat(e1.windowStarts()).containsExactly(4 * STEP, 5 * STEP, 6 * STEP, 7 * STEP, 8 * STEP);
+        assertThat(e1.values()[0][1]).isEqualTo(32f);
+        assertThat(e1.values()[0][0]).isNaN();
+        assertThat(e1.values()[4]).containsExactly(108f, 34f);
+    }
+
+    @Test
+    void aStoreThatCopiesItsValuesIsRefusedRatherThanLosingRows() {
+        KeyValueStore<String, byte[]> copying = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("copying"), Serdes.String(),
+                new Serdes.WrapperSerde<>((topic, data) -> data.clone(), (topic, data) -> data.clone())).withLoggingDisabled().build();
+        copying.init(new MockProcessorContext<>().getStateStoreContext(), copying);
+        RecentActuals onCopies = new RecentActuals(copying, targets::get, 5);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> onCopies.record("e1", vector(0, true), SPEC))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("rows are written in place");
     }
 }
