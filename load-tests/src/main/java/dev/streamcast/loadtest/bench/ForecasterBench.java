@@ -308,13 +308,15 @@ public final class ForecasterBench {
         double cpu0 = cpuSeconds(pid);
         produce(setup, admin, app, 0, setup.warmUp());
         double cpu1 = cpuSeconds(pid);
+        Map<String, Double> threads1 = ThreadCpu.byKind(pid, app);
         long t1 = System.nanoTime();
         java.time.LocalTime from = java.time.LocalTime.now();
         produce(setup, admin, app, setup.warmUp(), setup.warmUp() + setup.steps());
         double cpu2 = cpuSeconds(pid);
+        Map<String, Double> threads2 = ThreadCpu.byKind(pid, app);
         double wall = (System.nanoTime() - t1) / 1e9;
-        setup.out().printf("bench forecaster: %s measured from %s to %s (for a profile's samples)%n", app, from,
-                java.time.LocalTime.now());
+        setup.out().printf("bench forecaster: %s measured from %s to %s (for a profile's samples); cpu-s by thread: %s%n", app,
+                from, java.time.LocalTime.now(), ThreadCpu.difference(threads1, threads2));
         long[] outputs = new long[2];
         long[] bytes = new long[1];
         long measuredFrom = ORIGIN + (setup.warmUp() + 1) * STEP.toMillis(); // the first measured step's window end
