@@ -60,11 +60,12 @@ import java.util.regex.Pattern;
  * RocksDB state, one stream thread) with an LSTM trained for the run; the ceiling is
  * {@link CeilingApp}, the same input, store and output bytes without a model or forecasting logic,
  * with the forecaster's Kafka Streams settings. Each runs as its own JVM and is measured alike:
- * once it is ready and idle, every entity's warm-up (the model's look-back in vectors) is produced
- * and consumed, then {@code --steps} more vectors per entity, all produced at once so the app
- * reads a backlog; the CPU of that second phase (the child's process CPU time, every thread,
- * native ones included) is what counts, so start-up, JIT and first-seen entities do not, and are
- * reported apart. The ceiling's state and output sizes are the forecaster's, measured in the
+ * once it is ready and idle, every entity's warm-up (the model's look-back in vectors) and
+ * {@code --settle-steps} forecasting steps are produced and consumed, then {@code --steps} more
+ * vectors per entity, all produced at once so the app reads a backlog; the CPU of that second phase
+ * (the child's process CPU time, every thread, native ones included) is what counts, so start-up,
+ * first-seen entities and the JIT's compiling of the forecasting path (which the warm-up alone does
+ * not reach: it forecasts once) do not, and are reported apart. The ceiling's state and output sizes are the forecaster's, measured in the
  * round before. Rounds alternate the two, so drift on a shared machine hits both alike.
  *
  * <p>Last line: {@code forecasts_per_cpu_s=<x> ceiling_per_cpu_s=<y> vs_ceiling=<x/y>}.
@@ -89,7 +90,8 @@ public final class ForecasterBench {
     }
 
     /** What a run needs: the bench's settings and where it writes. */
-    record Setup(Path dataDir, Path logs, String bootstrap, FeatureSpec spec, Encoding encoding, int entities, int warmUp, int steps,
+    record Setup(Path dataDir, Path logs, String bootstrap, FeatureSpec spec, Encoding encoding, int entities, int warmUp, int settle,
+                 int steps,
                  List<String> forecasterProperties, Map<String, String> streams, String heap, boolean profile, PrintStream out) {
     }
 
@@ -100,6 +102,7 @@ public final class ForecasterBench {
         Options options = Options.parse(args, Map.ofEntries(
                 Map.entry("--entities", "100000"),
                 Map.entry("--steps", "4"),
+                Map.entry("--settle-steps", "4"),
                 Map.entry("--lookback", "8"),
                 Map.entry("--hidden", "64"),
                 Map.entry("--channels", "8"),
@@ -128,7 +131,8 @@ public final class ForecasterBench {
             }
         }
         Result result = run(SystemUnderTest.Build.locate().root(), dataDir, (int) options.getLong("--entities", 1, 10_000_000),
-                (int) options.getLong("--steps", 1, 10_000), (int) options.getLong("--lookback", 1, 512),
+                (int) options.getLong("--steps", 1, 10_000), (int) options.getLong("--settle-steps", 0, 1_000),
+                (int) options.getLong("--lookback", 1, 512),
                 (int) options.getLong("--hidden", 1, 4096), (int) options.getLong("--channels", 1, 1024),
                 (int) options.getLong("--rounds", 1, 100), options.get("--heap"), encoding, set, streams,
                 Boolean.parseBoolean(options.get("--profile")), System.out);
@@ -156,7 +160,7 @@ public final class ForecasterBench {
         }
     }
 
-    static Result run(Path root, Path dataDir, int entities, int steps, int lookback, int hidden, int channels, int rounds,
+    static Result run(Path root, Path dataDir, int entities, int steps, int settle, int lookback, int hidden, int channels, int rounds,
                       String heap, Encoding encoding, List<String> forecasterProperties, Map<String, String> streams,
                       boolean profile, PrintStream out)
             throws Exception {
@@ -185,9 +189,9 @@ public final class ForecasterBench {
                     Encoding.setting(Topics.FORECASTS.name()) + "=" + encoding.label()));
             properties.addAll(forecasterProperties);
             Setup setup = new Setup(dataDir, dataDir.resolve("logs"), broker.bootstrapServers(), spec, encoding, entities,
-                    manifest.warmUpSteps(), steps, properties, streams, heap, profile, out);
-            out.printf("bench forecaster: %d entities, %d features per vector in %s, %d warm-up + %d measured steps each,"
-                    + " %d round(s)%n", entities, spec.size(), encoding.label(), manifest.warmUpSteps(), steps, rounds);
+                    manifest.warmUpSteps(), settle, steps, properties, streams, heap, profile, out);
+            out.printf("bench forecaster: %d entities, %d features per vector in %s, %d warm-up + %d settling + %d measured steps"
+                    + " each, %d round(s)%n", entities, spec.size(), encoding.label(), manifest.warmUpSteps(), settle, steps, rounds);
             List<Run> forecaster = new ArrayList<>();
             List<Run> ceiling = new ArrayList<>();
             for (int round = 1; round <= rounds; round++) {
@@ -298,7 +302,7 @@ public final class ForecasterBench {
     }
 
     /**
-     * With the app ready: settles, produces the warm-up steps and waits until they are committed,
+     * With the app ready: settles, produces the warm-up and settling steps and waits until they are committed,
      * then does the same for the measured steps; counts each phase's committed output (by its
      * timestamp, the window end of its input).
      */
@@ -306,12 +310,13 @@ public final class ForecasterBench {
                                Map<TopicPartition, Long> outputStart) throws Exception {
         Thread.sleep(2000); // the first rebalance's follow-ups and the idle polls settle
         double cpu0 = cpuSeconds(pid);
-        produce(setup, admin, app, 0, setup.warmUp());
+        int unmeasured = setup.warmUp() + setup.settle();
+        produce(setup, admin, app, 0, unmeasured);
         double cpu1 = cpuSeconds(pid);
         Map<String, Double> threads1 = ThreadCpu.byKind(pid, app);
         long t1 = System.nanoTime();
         java.time.LocalTime from = java.time.LocalTime.now();
-        produce(setup, admin, app, setup.warmUp(), setup.warmUp() + setup.steps());
+        produce(setup, admin, app, unmeasured, unmeasured + setup.steps());
         double cpu2 = cpuSeconds(pid);
         Map<String, Double> threads2 = ThreadCpu.byKind(pid, app);
         double wall = (System.nanoTime() - t1) / 1e9;
@@ -319,7 +324,7 @@ public final class ForecasterBench {
                 from, java.time.LocalTime.now(), ThreadCpu.difference(threads1, threads2));
         long[] outputs = new long[2];
         long[] bytes = new long[1];
-        long measuredFrom = ORIGIN + (setup.warmUp() + 1) * STEP.toMillis(); // the first measured step's window end
+        long measuredFrom = ORIGIN + (unmeasured + 1) * STEP.toMillis(); // the first measured step's window end
         readCommitted(setup.bootstrap(), outputStart, r -> {
             if (r.timestamp() >= measuredFrom) {
                 outputs[1]++;

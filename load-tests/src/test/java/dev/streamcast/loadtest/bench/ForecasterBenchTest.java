@@ -26,12 +26,13 @@ class ForecasterBenchTest {
     private static final int ENTITIES = 300;
     private static final int STEPS = 2;
     private static final int LOOKBACK = 3;
+    private static final int SETTLE = 1;
 
     @Test
     void bothAppsForecastEveryMeasuredStepOfEveryEntityAndTheBenchReportsCpuPerForecast() throws Exception {
         Path dir = Files.createTempDirectory("bench-forecaster");
         ByteArrayOutputStream console = new ByteArrayOutputStream();
-        ForecasterBench.Result result = ForecasterBench.run(SystemUnderTest.Build.locate().root(), dir, ENTITIES, STEPS, LOOKBACK,
+        ForecasterBench.Result result = ForecasterBench.run(SystemUnderTest.Build.locate().root(), dir, ENTITIES, STEPS, SETTLE, LOOKBACK,
                 64, 2, 1, "512m", Encoding.BINARY, List.of(), Map.of(), false,
                 new PrintStream(console, true, StandardCharsets.UTF_8));
         String log = console.toString(StandardCharsets.UTF_8);
@@ -39,8 +40,8 @@ class ForecasterBenchTest {
 
         for (List<ForecasterBench.Run> runs : List.of(result.forecaster(), result.ceiling())) {
             ForecasterBench.Run run = runs.get(0);
-            // the warm-up's last step is the first forecast of each entity; every measured step forecasts
-            assertThat(run.warmUpOutputs()).as(run.name()).isEqualTo(ENTITIES);
+            // the warm-up's last step is the first forecast of each entity, then each settling step's; every measured step forecasts
+            assertThat(run.warmUpOutputs()).as(run.name()).isEqualTo(ENTITIES * (1L + SETTLE));
             assertThat(run.outputs()).as(run.name()).isEqualTo((long) ENTITIES * STEPS);
             assertThat(run.cpu()).as(run.name()).isPositive();
             assertThat(run.perCpuSecond()).as(run.name()).isEqualTo(run.outputs() / run.cpu());
@@ -57,6 +58,7 @@ class ForecasterBenchTest {
         assertThat(forecaster.stateBytesPerEntity()).isBetween(result.modelStateBytes(),
                 2 * (result.modelStateBytes() + result.warmUpInputBytes()));
         assertThat(result.lastLine()).matches("forecasts_per_cpu_s=[0-9]+ ceiling_per_cpu_s=[0-9]+ vs_ceiling=[0-9.]+");
-        assertThat(log).contains(LOOKBACK + " warm-up + " + STEPS + " measured steps", "state_bytes_per_entity=");
+        assertThat(log).contains(LOOKBACK + " warm-up + " + SETTLE + " settling + " + STEPS + " measured steps", "state_bytes_per_entity=");
+        assertThat(log).containsPattern("bench-forecaster-1 measured from .* cpu-s by thread: .*stream=[0-9]");
     }
 }
