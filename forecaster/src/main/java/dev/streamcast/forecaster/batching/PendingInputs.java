@@ -3,14 +3,17 @@ package dev.streamcast.forecaster.batching;
 import dev.streamcast.forecaster.state.EntityState;
 
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The entities of one slot and task whose input waits for the next batch, in arrival order, with
- * their decoded state. The inputs themselves live in the store (each state's pending input); this
- * is only which entities to step, so nothing is lost when it is.
+ * their decoded state, the input being the state's pending input. Held in memory: the slot writes
+ * the states still waiting into the store before each commit (serving.SlotStepper), so a commit
+ * never covers an input that exists only here.
  */
 public final class PendingInputs {
 
@@ -45,6 +48,11 @@ public final class PendingInputs {
 
     public void remove(String entity) {
         waiting.remove(entity);
+    }
+
+    /** Every waiting entity, in arrival order (not to be changed while iterating). */
+    public Collection<Waiting> waiting() {
+        return Collections.unmodifiableCollection(waiting.values());
     }
 
     public boolean isEmpty() {

@@ -5,6 +5,7 @@ import dev.streamcast.forecaster.ForecasterSettings;
 import dev.streamcast.forecaster.metrics.ForecasterMetrics;
 import dev.streamcast.forecaster.model.ModelSlot;
 import dev.streamcast.forecaster.state.HashStore;
+import dev.streamcast.forecaster.state.PreCommitStore;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -82,10 +83,11 @@ public final class ForecastTopology {
         for (String store : stores) {
             KeyValueBytesStoreSupplier supplier = settings.inMemoryStore()
                     ? Stores.inMemoryKeyValueStore(store) : Stores.persistentKeyValueStore(store);
-            // cached: an entity's state is written twice per vector (pending, then stepped), usually within one
-            // commit interval, and the cache folds those into one store write and one changelog record at commit
-            topology.addStateStore(Stores.keyValueStoreBuilder(supplier, Serdes.String(), Serdes.ByteArray())
-                    .withCachingEnabled(), FORECAST);
+            // cached: an entity's state is written at each step, and the cache folds a commit interval's writes into
+            // one store write and one changelog record at commit; PreCommitStore lets the slot write the inputs still
+            // waiting for their batch just before (SlotStepper), so none is written twice
+            topology.addStateStore(PreCommitStore.wrapping(Stores.keyValueStoreBuilder(supplier, Serdes.String(), Serdes.ByteArray())
+                    .withCachingEnabled()), FORECAST);
         }
         for (ModelSlot slot : slots) {
             topology.addStateStore(Stores.keyValueStoreBuilder(HashStore.supplier(latestForecastStore(slot)), Serdes.String(),

@@ -17,8 +17,12 @@ import dev.streamcast.forecaster.model.ModelSlot;
 import dev.streamcast.forecaster.model.ServedModel;
 import dev.streamcast.forecaster.state.EntityState;
 import dev.streamcast.forecaster.state.EntityStore;
+import dev.streamcast.forecaster.state.PreCommitStore;
 import dev.streamcast.forecaster.state.StateExpiry;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
+import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.jboss.logging.Logger;
 
@@ -37,9 +41,13 @@ import java.util.function.Function;
  * forecasts ({@link ForecastEmitter}), their online scoring ({@link OnlineEvaluation}) and the TTL
  * ({@link StateExpiry}).
  *
- * <p>An entity's input joins the batch by becoming its state's pending input in the store, so a
- * commit never covers an input that exists only in memory. A second input for an entity that is
- * still pending steps the batch first, which keeps every entity's inputs in order.
+ * <p>An entity's input joins the batch as its state's pending input, in memory; just before each
+ * commit writes the store ({@link PreCommitStore}), the states whose input still waits are written
+ * into it, so a commit never covers an input that exists only in memory, and an input stepped
+ * before the commit (most of them, under load) is written once, stepped. Without a
+ * {@link PreCommitStore} (a store built alone, as in unit tests) each waiting input is written at
+ * once. A second input for an entity that is still pending steps the batch first, which keeps every
+ * entity's inputs in order.
  */
 final class SlotStepper {
 
@@ -68,6 +76,9 @@ final class SlotStepper {
     private final ForecastEmitter emitter;
     private final OnlineEvaluation evaluation;
     private final StateExpiry expiry;
+    /** The task's context when inputs waiting for their batch are written only before a commit; null: written at once. */
+    private final InternalProcessorContext<?, ?> writesBeforeCommit;
+    private final PreCommitStore commits;
 
     SlotStepper(ModelSlot slot, KeyValueStore<String, byte[]> store, ForecasterSettings settings, ForecasterMetrics metrics,
                 ProcessorContext<byte[], byte[]> context, Function<String, FeatureSpec> specs, DeadLetters deadLetters) {
@@ -89,6 +100,11 @@ final class SlotStepper {
                 context.getStateStore(ForecastTopology.latestForecastStore(slot)));
         this.evaluation = new OnlineEvaluation(role, settings.evaluationHorizons(), metrics);
         this.expiry = new StateExpiry(role, this.store, metrics, settings.ttl().toMillis());
+        this.commits = PreCommitStore.under(store);
+        this.writesBeforeCommit = commits != null && context instanceof InternalProcessorContext<?, ?> internal ? internal : null;
+        if (writesBeforeCommit != null) {
+            commits.beforeCommit(this::writeWaitingBeforeCommit);
+        }
     }
 
     /** Why the slot's model cannot read features of {@code spec}, or null when it can (or there is no model). */
@@ -128,7 +144,9 @@ final class SlotStepper {
             return;
         }
         state.await(input);
-        store.put(entity, state);
+        if (writesBeforeCommit == null) {
+            store.put(entity, state);
+        }
         if (pending.add(entity, state, origin)) {
             flush();
         }
@@ -332,15 +350,58 @@ final class SlotStepper {
 
     /** The task closes: its entities leave this instance's gauges (their state stays in the store). */
     void close() {
+        if (writesBeforeCommit != null) {
+            commits.beforeCommit(() -> { }); // the store may outlive this task's processor
+        }
         store.close();
     }
 
     /** Drops the state of entities without input for the TTL before {@code streamTime}. */
     void expire(long streamTime) {
+        writeWaiting(); // the TTL reads each stored state's last input: a waiting one is newer than the store's
         for (String entity : expiry.expire(streamTime)) {
             pending.remove(entity);
             deferred.remove(entity);
         }
+    }
+
+    /** Writes the state of every entity whose input still waits (for its batch, or deferred for a newer model). */
+    private void writeWaiting() {
+        for (PendingInputs.Waiting w : pending.waiting()) {
+            store.put(w.entity(), w.state());
+        }
+        for (Deferred d : deferred.values()) {
+            store.put(d.waiting().entity(), d.waiting().state());
+        }
+    }
+
+    /**
+     * {@link #writeWaiting()} as a commit begins, outside any record's processing: each write carries
+     * the context a punctuation's would (its input's window end as the time, no source position), and
+     * the task's context is left as it was.
+     */
+    private void writeWaitingBeforeCommit() {
+        if (pending.isEmpty() && deferred.isEmpty()) {
+            return;
+        }
+        ProcessorRecordContext before = writesBeforeCommit.recordContext();
+        try {
+            for (PendingInputs.Waiting w : pending.waiting()) {
+                writeBeforeCommit(w);
+            }
+            for (Deferred d : deferred.values()) {
+                writeBeforeCommit(d.waiting());
+            }
+        } finally {
+            writesBeforeCommit.setRecordContext(before);
+        }
+    }
+
+    private void writeBeforeCommit(PendingInputs.Waiting w) {
+        EntityState.Pending input = w.state().pending();
+        long time = input != null ? input.windowEnd() : System.currentTimeMillis();
+        writesBeforeCommit.setRecordContext(new ProcessorRecordContext(time, -1L, -1, null, new RecordHeaders()));
+        store.put(w.entity(), w.state());
     }
 
     private EntityState load(String entity) {
