@@ -18,6 +18,7 @@ import dev.streamcast.local.broker.LocalBroker;
 import dev.streamcast.local.broker.Ports;
 import dev.streamcast.local.broker.TopicProvisioner;
 import dev.streamcast.local.process.Service;
+import dev.streamcast.local.quickstart.Quickstart;
 import dev.streamcast.local.process.ServiceProcess;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -130,12 +131,21 @@ public final class ForecasterBench {
                 streams.put(entry.substring(0, eq).strip(), entry.substring(eq + 1).strip());
             }
         }
-        Result result = run(SystemUnderTest.Build.locate().root(), dataDir, (int) options.getLong("--entities", 1, 10_000_000),
-                (int) options.getLong("--steps", 1, 10_000), (int) options.getLong("--settle-steps", 0, 1_000),
-                (int) options.getLong("--lookback", 1, 512),
-                (int) options.getLong("--hidden", 1, 4096), (int) options.getLong("--channels", 1, 1024),
-                (int) options.getLong("--rounds", 1, 100), options.get("--heap"), encoding, set, streams,
-                Boolean.parseBoolean(options.get("--profile")), System.out);
+        boolean temporary = options.get("--data-dir").isBlank();
+        Result result;
+        try {
+            result = run(SystemUnderTest.Build.locate().root(), dataDir, (int) options.getLong("--entities", 1, 10_000_000),
+                    (int) options.getLong("--steps", 1, 10_000), (int) options.getLong("--settle-steps", 0, 1_000),
+                    (int) options.getLong("--lookback", 1, 512),
+                    (int) options.getLong("--hidden", 1, 4096), (int) options.getLong("--channels", 1, 1024),
+                    (int) options.getLong("--rounds", 1, 100), options.get("--heap"), encoding, set, streams,
+                    Boolean.parseBoolean(options.get("--profile")), System.out);
+        } finally {
+            if (temporary) { // gigabytes of broker log and state at 10^5 entities; the logs (and a profile) stay
+                Quickstart.deleteRecursively(dataDir.resolve("broker"));
+                Quickstart.deleteRecursively(dataDir.resolve("state"));
+            }
+        }
         System.out.println(result.lastLine());
     }
 

@@ -12,6 +12,7 @@ import dev.streamcast.local.broker.LocalBroker;
 import dev.streamcast.contracts.cli.Options;
 import dev.streamcast.local.broker.Ports;
 import dev.streamcast.local.broker.TopicProvisioner;
+import dev.streamcast.local.quickstart.Quickstart;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -75,39 +76,43 @@ public final class IngestBench {
         Path dataDir = Files.createTempDirectory("streamcast-bench-ingest");
         LocalBroker.Settings settings = new LocalBroker.Settings(dataDir.resolve("broker"), "127.0.0.1",
                 Ports.pickFree("127.0.0.1"), Ports.pickFree("127.0.0.1"));
-        try (LocalBroker broker = LocalBroker.start(settings)) {
-            System.out.printf("bench ingest: broker ready on %s in %.1f s%n", broker.bootstrapServers(), broker.startMillis() / 1000.0);
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-                TopicProvisioner.ensure(admin, List.of(PASSTHROUGH_OUT), (short) 1);
-                long[] input = produce(broker.bootstrapServers(), readings, entities, interval);
-                System.out.printf("bench ingest: input %d sensor readings and %d text events over %d entities%n",
-                        input[0], input[1], entities);
+        try {
+            try (LocalBroker broker = LocalBroker.start(settings)) {
+                System.out.printf("bench ingest: broker ready on %s in %.1f s%n", broker.bootstrapServers(), broker.startMillis() / 1000.0);
+                try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+                    TopicProvisioner.ensure(admin, List.of(PASSTHROUGH_OUT), (short) 1);
+                    long[] input = produce(broker.bootstrapServers(), readings, entities, interval);
+                    System.out.printf("bench ingest: input %d sensor readings and %d text events over %d entities%n",
+                            input[0], input[1], entities);
 
-                IngestSettings ingest = withStore(IngestSettings.defaults(), "in-memory".equals(options.get("--store")),
-                        Encoding.parse("--encoding", options.get("--encoding")));
-                if ("ingest".equals(options.get("--only"))) { // for profiling: a warm-up run, then the measured one
-                    for (String name : List.of("ingest-warmup", "ingest-profiled")) {
-                        run(name, ingestTopology(ingest), broker.bootstrapServers(), dataDir, admin, input[0] + input[1]);
+                    IngestSettings ingest = withStore(IngestSettings.defaults(), "in-memory".equals(options.get("--store")),
+                            Encoding.parse("--encoding", options.get("--encoding")));
+                    if ("ingest".equals(options.get("--only"))) { // for profiling: a warm-up run, then the measured one
+                        for (String name : List.of("ingest-warmup", "ingest-profiled")) {
+                            run(name, ingestTopology(ingest), broker.bootstrapServers(), dataDir, admin, input[0] + input[1]);
+                        }
+                        return;
                     }
-                    return;
+                    long records = input[0] + input[1];
+                    // one discarded run of each warms the JIT of client, broker and topology code alike
+                    run("passthrough-warmup", passthrough(), broker.bootstrapServers(), dataDir, admin, records);
+                    run("ingest-warmup", ingestTopology(ingest), broker.bootstrapServers(), dataDir, admin, records);
+                    double passthrough = 0;
+                    double windowing = 0;
+                    int rounds = (int) options.getLong("--rounds", 1, 100);
+                    for (int round = 1; round <= rounds; round++) {
+                        passthrough += run("passthrough-" + round, passthrough(), broker.bootstrapServers(), dataDir, admin, records);
+                        windowing += run("ingest-" + round, ingestTopology(ingest), broker.bootstrapServers(), dataDir, admin, records);
+                    }
+                    passthrough /= rounds;
+                    windowing /= rounds;
+                    System.out.printf("passthrough_records_per_s=%.0f%n", passthrough);
+                    System.out.printf("ingest_records_per_s=%.0f%n", windowing);
+                    System.out.printf("ingest_vs_passthrough=%.3f%n", windowing / passthrough);
                 }
-                long records = input[0] + input[1];
-                // one discarded run of each warms the JIT of client, broker and topology code alike
-                run("passthrough-warmup", passthrough(), broker.bootstrapServers(), dataDir, admin, records);
-                run("ingest-warmup", ingestTopology(ingest), broker.bootstrapServers(), dataDir, admin, records);
-                double passthrough = 0;
-                double windowing = 0;
-                int rounds = (int) options.getLong("--rounds", 1, 100);
-                for (int round = 1; round <= rounds; round++) {
-                    passthrough += run("passthrough-" + round, passthrough(), broker.bootstrapServers(), dataDir, admin, records);
-                    windowing += run("ingest-" + round, ingestTopology(ingest), broker.bootstrapServers(), dataDir, admin, records);
-                }
-                passthrough /= rounds;
-                windowing /= rounds;
-                System.out.printf("passthrough_records_per_s=%.0f%n", passthrough);
-                System.out.printf("ingest_records_per_s=%.0f%n", windowing);
-                System.out.printf("ingest_vs_passthrough=%.3f%n", windowing / passthrough);
             }
+        } finally {
+            Quickstart.deleteRecursively(dataDir); // the broker's log and the runs' state: gigabytes at a million readings
         }
     }
 
