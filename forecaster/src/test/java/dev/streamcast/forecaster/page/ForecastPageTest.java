@@ -209,6 +209,8 @@ class ForecastPageTest {
         browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort()
                 .build(), options);
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+        // the page re-renders as events arrive: an element found just before may be replaced before it is read
+        wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
         // an entity not in state: the page says so, in place of the chart
         browser.get(root + "?entity=nobody");
         wait.until(d -> browser.findElement(By.id("entity-message")).getText().contains("no entity 'nobody'"));
