@@ -19,10 +19,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * An in-memory key-value store on a hash map, for stores read and written by key only (the live
  * page's {@code recent-actuals} and {@code latest-forecast-*}): Kafka's in-memory store is a sorted
  * map, and with 10^5 entities its comparisons of key bytes were about a tenth of the forecaster's CPU
- * ({@code bench forecaster}). Gets and puts are O(1); {@code all()} iterates in no order (as
- * {@link org.apache.kafka.streams.state.ReadOnlyKeyValueStore#all()} allows) over a weakly consistent
- * view, so interactive queries may read while the stream thread writes; {@code range} sorts the keys
- * it matches, which is fine for the rare query and nothing on the hot path.
+ * ({@code bench forecaster}). Gets and puts are O(1) on a concurrent map, so interactive queries may
+ * read while the stream thread writes; {@code all} and {@code range} copy and sort the entries they
+ * match (the order Kafka Streams' record cache relies on when it merges a store's entries with its
+ * own), which is fine for a rare query and is kept off the hot path: a store iterated per record or
+ * per window close (ingest's windows) belongs in Kafka's sorted stores.
  *
  * <p>Not persistent: a changelogged one is restored from its changelog like Kafka's in-memory store.
  */
@@ -121,21 +122,10 @@ public final class HashStore implements KeyValueStore<Bytes, byte[]> {
         return new Entries(matched.iterator());
     }
 
+    /** Every entry, in key order: Kafka Streams' own layers (a record cache merging its entries in) expect a sorted store. */
     @Override
     public KeyValueIterator<Bytes, byte[]> all() {
-        Iterator<Map.Entry<Bytes, byte[]>> entries = map.entrySet().iterator();
-        return new Entries(new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return entries.hasNext();
-            }
-
-            @Override
-            public KeyValue<Bytes, byte[]> next() {
-                Map.Entry<Bytes, byte[]> e = entries.next();
-                return KeyValue.pair(e.getKey(), e.getValue());
-            }
-        });
+        return range(null, null);
     }
 
     @Override

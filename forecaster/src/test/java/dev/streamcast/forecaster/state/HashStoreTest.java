@@ -41,7 +41,7 @@ class HashStoreTest {
         assertThat(store.get("e2")).isNull();
         assertThat(store.get("e3")).isNull();
         store.putAll(List.of(KeyValue.pair("e4", new byte[]{4}), KeyValue.pair("e5", new byte[]{5})));
-        assertThat(keys(store.all())).containsExactlyInAnyOrder("e1", "e4", "e5");
+        assertThat(keys(store.all())).containsExactly("e1", "e4", "e5");
     }
 
     @Test
