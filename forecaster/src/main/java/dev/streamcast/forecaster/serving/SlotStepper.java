@@ -367,12 +367,12 @@ final class SlotStepper {
 
     /** Writes the state of every entity whose input still waits (for its batch, or deferred for a newer model). */
     private void writeWaiting() {
-        for (PendingInputs.Waiting w : pending.waiting()) {
-            store.put(w.entity(), w.state());
-        }
-        for (Deferred d : deferred.values()) {
-            store.put(d.waiting().entity(), d.waiting().state());
-        }
+        forEachWaiting(w -> store.put(w.entity(), w.state()));
+    }
+
+    private void forEachWaiting(java.util.function.Consumer<PendingInputs.Waiting> write) {
+        pending.waiting().forEach(write);
+        deferred.values().forEach(d -> write.accept(d.waiting()));
     }
 
     /**
@@ -386,12 +386,7 @@ final class SlotStepper {
         }
         ProcessorRecordContext before = writesBeforeCommit.recordContext();
         try {
-            for (PendingInputs.Waiting w : pending.waiting()) {
-                writeBeforeCommit(w);
-            }
-            for (Deferred d : deferred.values()) {
-                writeBeforeCommit(d.waiting());
-            }
+            forEachWaiting(this::writeBeforeCommit);
         } finally {
             writesBeforeCommit.setRecordContext(before);
         }

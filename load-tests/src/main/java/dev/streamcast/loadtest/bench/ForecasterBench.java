@@ -114,7 +114,8 @@ public final class ForecasterBench {
                 Map.entry("--streams", ""),
                 Map.entry("--profile", "false"),
                 Map.entry("--data-dir", "")), "bench forecaster");
-        Path dataDir = options.get("--data-dir").isBlank() ? Files.createTempDirectory("streamcast-bench-forecaster")
+        boolean temporary = options.get("--data-dir").isBlank();
+        Path dataDir = temporary ? Files.createTempDirectory("streamcast-bench-forecaster")
                 : Files.createDirectories(Path.of(options.get("--data-dir")));
         Encoding encoding = Encoding.parse("--encoding", options.get("--encoding"));
         List<String> set = new ArrayList<>();
@@ -131,7 +132,6 @@ public final class ForecasterBench {
                 streams.put(entry.substring(0, eq).strip(), entry.substring(eq + 1).strip());
             }
         }
-        boolean temporary = options.get("--data-dir").isBlank();
         Result result;
         try {
             result = run(SystemUnderTest.Build.locate().root(), dataDir, (int) options.getLong("--entities", 1, 10_000_000),
