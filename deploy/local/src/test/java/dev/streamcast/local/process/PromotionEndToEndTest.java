@@ -146,10 +146,14 @@ class PromotionEndToEndTest {
                         assertThat(drift.path("alias").asText()).isEqualTo("challenger");
                         long challenger = drift.path("version").asLong();
 
-                        // shadowed by the forecaster, compared on its forecasts, promoted
+                        // shadowed by the forecaster, compared on its forecasts, promoted; the trainer lists a decision
+                        // once all its registry writes (both aliases, then the tag) are done, so wait for that, not the first
                         try {
-                            Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).until(() ->
-                                    get(registry, "/api/models/fleet").at("/aliases/champion").asLong() == challenger);
+                            Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+                                JsonNode latest = get(trainer, "/api/live").at("/decisions/0");
+                                return latest.path("promoted").asBoolean() && latest.path("applied").asBoolean()
+                                        && get(registry, "/api/models/fleet").at("/aliases/champion").asLong() == challenger;
+                            });
                         } catch (org.awaitility.core.ConditionTimeoutException e) {
                             throw new AssertionError("not promoted: " + get(trainer, "/api/live") + "\n" + Files.readString(trainer.log()), e);
                         }
