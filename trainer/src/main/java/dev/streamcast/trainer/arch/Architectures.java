@@ -26,6 +26,7 @@ public final class Architectures {
         ALL.put("dlinear", DLinear::new);
         ALL.put("rlinear", RLinear::rlinear);
         ALL.put("nlinear", RLinear::nlinear);
+        ALL.put("sparsetsf", SparseTsf::new);
         ALL.put("rnn", () -> new RecurrentNet(GateOrder.RNN));
         ALL.put("lstm", () -> new RecurrentNet(GateOrder.LSTM));
         ALL.put("gru", () -> new RecurrentNet(GateOrder.GRU));

@@ -49,7 +49,7 @@ public final class LtsfSuite {
         o.put("--target", "OT");
         o.put("--modes", "M,S");
         o.put("--horizons", "96,192,336,720");
-        o.put("--arch", "last-value,seasonal-naive,dlinear,rlinear,nlinear");
+        o.put("--arch", "last-value,seasonal-naive,dlinear,rlinear,nlinear,sparsetsf");
         o.put("--lookbacks", "96,336,720");
         o.put("--seeds", "3");
         o.put("--epochs", "20");

@@ -119,6 +119,16 @@ class ArchitectureParityTest {
                         }));
             }
         }
+        // periods of 5 in a look-back of 24 (the oldest 4 steps dropped), 2 periods out cut to the horizon of 6
+        TrainOptions sparse = TrainOptions.defaults().withEpochs(3).withMaxTrainWindows(256).withSeason(5, 25);
+        for (Mode mode : List.of(Mode.M, Mode.S)) {
+            rows.add(new Row("sparsetsf", mode, data(700, 5, mode), sparse, new Input(2, 60, 13)).and((model, data, x) -> {
+                assertThat(model.parameterCount()).as("(n + 1) m + K: kernel 5, 4 periods in, 2 out").isEqualTo(5 * 2 + 5);
+                assertThat(model.state().get(0).length()).isEqualTo(23);
+                assertThat(model.hyperParameters()).containsEntry("period", 5L);
+            }));
+        }
+        rows.add(new Row("sparsetsf", Mode.M, data(700, 5, Mode.M), sparse.withQuantiles(0.1, 0.9), new Input(2, 60, 13)));
         for (String cell : List.of("rnn", "lstm", "gru")) {
             rows.add(new Row(cell, Mode.M, data(700, 3, Mode.M), RECURRENT, new Input(3, 50, 11)).and((model, data, x) -> {
                 assertThat(model.parameterCount()).isPositive();

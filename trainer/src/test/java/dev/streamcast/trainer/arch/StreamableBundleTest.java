@@ -30,7 +30,7 @@ class StreamableBundleTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"transformer", "linear-attention", "s4d", "mamba", "gru-highway", "performer", "rwkv", "seq2seq",
-            "conv-attention", "attention-gru", "lsh-attention"})
+            "conv-attention", "attention-gru", "lsh-attention", "sparsetsf"})
     void bundleGraphsMatchTheirStateSpec(String name) throws Exception {
         TrainOptions options = TrainOptions.defaults().withEpochs(1).withSize(8, 1).withMaxTrainWindows(16).withQuantiles(0.1, 0.9);
         try (TrainedModel model = QuantileHead.fit(Architectures.byName(name), DATA, options, TrainingProgress.SILENT)) {
