@@ -5,7 +5,7 @@ import dev.streamcast.forecaster.ForecasterSettings;
 import dev.streamcast.forecaster.metrics.ForecasterMetrics;
 import dev.streamcast.forecaster.model.ModelSlot;
 import dev.streamcast.forecaster.state.HashStore;
-import dev.streamcast.forecaster.state.PreCommitStore;
+import dev.streamcast.streams.PreCommitStore;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;

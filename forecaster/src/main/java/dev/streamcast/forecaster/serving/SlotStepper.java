@@ -17,7 +17,7 @@ import dev.streamcast.forecaster.model.ModelSlot;
 import dev.streamcast.forecaster.model.ServedModel;
 import dev.streamcast.forecaster.state.EntityState;
 import dev.streamcast.forecaster.state.EntityStore;
-import dev.streamcast.forecaster.state.PreCommitStore;
+import dev.streamcast.streams.PreCommitStore;
 import dev.streamcast.forecaster.state.StateExpiry;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.ProcessorContext;

@@ -11,19 +11,15 @@ import dev.streamcast.forecaster.model.ModelLoader;
 import dev.streamcast.forecaster.model.ModelSlot;
 import dev.streamcast.forecaster.state.EntityState;
 import dev.streamcast.forecaster.state.EntityStateFormat;
-import dev.streamcast.forecaster.state.PreCommitStore;
 import dev.streamcast.trainer.data.Mode;
 import dev.streamcast.trainer.testing.TestBundles;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +28,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 
@@ -92,25 +87,5 @@ class WaitingInputsTest {
                 assertThat(stepped.latestWindowStart()).isEqualTo(TestStream.START);
             }
         }
-    }
-
-    @Test
-    void theWriterRunsBeforeTheStoreIsFlushedAndIsFoundUnderKafkaStreamsDecorators() {
-        KeyValueStore<String, byte[]> built = PreCommitStore.wrapping(Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore("s"), Serdes.String(), Serdes.ByteArray()).withLoggingDisabled()).build();
-        built.init(new MockProcessorContext<>().getStateStoreContext(), built);
-        PreCommitStore store = PreCommitStore.under(built);
-        assertThat(store).isSameAs(built);
-        List<String> calls = new ArrayList<>();
-        store.beforeCommit(() -> {
-            calls.add("writer");
-            built.put("waiting", new byte[]{1});
-        });
-        store.flushCache();
-        store.flush();
-        assertThat(calls).containsExactly("writer", "writer");
-        assertThat(built.get("waiting")).containsExactly(1);
-        assertThat(PreCommitStore.under(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("plain"), Serdes.String(),
-                Serdes.ByteArray()).build())).isNull();
     }
 }

@@ -3,6 +3,7 @@ package dev.streamcast.ingest.windowing;
 import dev.streamcast.contracts.topics.Topics;
 import dev.streamcast.ingest.IngestConfig;
 import dev.streamcast.ingest.IngestSettings;
+import dev.streamcast.streams.PreCommitStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -65,8 +66,10 @@ public class TopologyProducer {
         topology.addSource(SENSOR_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), Topics.SENSOR_READINGS.name());
         topology.addSource(TEXT_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), Topics.TEXT_EVENTS.name());
         topology.addProcessor(WINDOWING, () -> new WindowingProcessor(settings, layout, metrics), SENSOR_SOURCE, TEXT_SOURCE);
-        topology.addStateStore(Stores.keyValueStoreBuilder(windowsStore, Serdes.String(), Serdes.ByteArray())
-                .withCachingEnabled(), WINDOWING);
+        // written once per commit by the processor (PreCommitStore), not per record; cached, so that closing windows'
+        // two writes of an entity (before the scan, after the emit) fold into one changelog record per commit
+        topology.addStateStore(PreCommitStore.wrapping(Stores.keyValueStoreBuilder(windowsStore, Serdes.String(), Serdes.ByteArray())
+                .withCachingEnabled()), WINDOWING);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CLOCK_STORE),
                 Serdes.String(), Serdes.Long()), WINDOWING);
         topology.addSink(FEATURES_SINK, Topics.FEATURES.name(), new ByteArraySerializer(), new ByteArraySerializer(), WINDOWING);

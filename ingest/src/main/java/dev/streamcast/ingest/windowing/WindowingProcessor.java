@@ -12,6 +12,7 @@ import dev.streamcast.contracts.records.TextEvent;
 import dev.streamcast.contracts.state.UnreadableStateException;
 import dev.streamcast.contracts.topics.Topics;
 import dev.streamcast.ingest.IngestSettings;
+import dev.streamcast.streams.PreCommitStore;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.KeyValue;
@@ -53,6 +54,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>An entity's activity lasts while windows starting within the idle timeout of its last
  * record have not all closed; a record arriving in that time continues it (the gap is imputed),
  * a record after it starts the entity afresh.
+ *
+ * <p>State is written once per commit, not once per record: the entities a record changed are kept
+ * (decoded) in {@link #dirty}, and the stream time in a field; the windows store's outermost layer
+ * ({@link PreCommitStore}) writes both just before Kafka Streams flushes the stores for a commit, so
+ * the store, its changelog and the input offsets still commit together. Closing windows writes the
+ * changed entities first, as it reads every entity from the store. Without that layer (a store built
+ * alone) every change is written at once.
  */
 final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
@@ -97,6 +105,12 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
         }
     };
     private static final int DECODED_ENTITIES = 50_000;
+    /** Entities changed since their state was last written into the store (written before each commit). */
+    private final Map<String, EntityWindows> dirty = new java.util.HashMap<>();
+    /** Whether the stream time changed since it was last written into the clock store. */
+    private boolean clockDirty;
+    /** The windows store's pre-commit layer, or null when it has none (state is then written at each change). */
+    private PreCommitStore commits;
 
     WindowingProcessor(IngestSettings settings, FeatureLayout layout, IngestMetrics metrics) {
         this.vectors = Codecs.featureVectors(settings.featuresEncoding());
@@ -115,6 +129,12 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
         this.clock = context.getStateStore(TopologyProducer.CLOCK_STORE);
         this.taskId = context.taskId().toString();
         decoded.clear();
+        dirty.clear();
+        clockDirty = false;
+        commits = PreCommitStore.under(windows);
+        if (commits != null) {
+            commits.beforeCommit(this::writeChanges);
+        }
         Long stored = clock.get(CLOCK_KEY);
         streamTime = stored == null ? Long.MIN_VALUE : stored;
         readingsSeen = clock.get(READINGS_KEY) != null;
@@ -264,7 +284,27 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
     private void setStreamTime(long time, long wallNow) {
         streamTime = time;
         wallAtStreamTime = wallNow;
-        clock.put(CLOCK_KEY, time);
+        if (commits == null) {
+            clock.put(CLOCK_KEY, time);
+        } else {
+            clockDirty = true;
+        }
+    }
+
+    /** Writes the changed entities and the stream time into their stores (before each commit, and before closing windows). */
+    private void writeChanges() {
+        if (!dirty.isEmpty()) {
+            List<KeyValue<String, byte[]>> entries = new ArrayList<>(dirty.size());
+            for (Map.Entry<String, EntityWindows> e : dirty.entrySet()) {
+                entries.add(KeyValue.pair(e.getKey(), e.getValue().toBytes()));
+            }
+            windows.putAll(entries);
+            dirty.clear();
+        }
+        if (clockDirty) {
+            clock.put(CLOCK_KEY, streamTime);
+            clockDirty = false;
+        }
     }
 
     private void onWallClock(long wallNow) {
@@ -279,7 +319,8 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
 
     /** Emits every closed window of every entity and drops the entities idle for too long. */
     private void closeWindows() {
-        List<KeyValue<String, byte[]>> updates = new ArrayList<>();
+        writeChanges(); // every entity is read from the store below, new ones included
+        List<KeyValue<String, EntityWindows>> updates = new ArrayList<>();
         List<String> removals = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> all = windows.all()) {
             while (all.hasNext()) {
@@ -299,12 +340,13 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
                 if (!inSession(state)) {
                     removals.add(entry.key);
                 } else if (state.nextWindowStart != before) {
-                    updates.add(KeyValue.pair(entry.key, state.toBytes()));
-                    decoded.put(entry.key, state);
+                    updates.add(KeyValue.pair(entry.key, state));
                 }
             }
         }
-        windows.putAll(updates);
+        for (KeyValue<String, EntityWindows> update : updates) { // not while iterating the store
+            save(update.key, update.value);
+        }
         for (String entity : removals) {
             windows.delete(entity);
             decoded.remove(entity);
@@ -316,6 +358,9 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
     /** The entity's state, or null if it has none (or one written for another feature spec or in an unreadable format). */
     private EntityWindows load(String entity) {
         EntityWindows state = decoded.get(entity);
+        if (state == null) {
+            state = dirty.get(entity); // changed but since dropped from the decoded entities: not in the store yet
+        }
         if (state == null) {
             byte[] bytes = windows.get(entity);
             state = bytes == null ? null : readable(entity, bytes);
@@ -346,7 +391,11 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
     }
 
     private void save(String entity, EntityWindows state) {
-        windows.put(entity, state.toBytes());
+        if (commits == null) {
+            windows.put(entity, state.toBytes());
+        } else {
+            dirty.put(entity, state);
+        }
         decoded.put(entity, state);
     }
 
@@ -396,6 +445,7 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
     @Override
     public void close() {
         decoded.clear();
+        dirty.clear();
         metrics.taskClosed(taskId);
     }
 }

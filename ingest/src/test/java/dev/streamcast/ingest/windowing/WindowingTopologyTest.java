@@ -325,6 +325,36 @@ class WindowingTopologyTest {
     }
 
     @Test
+    void eachCommitWritesWhatItsRecordsChangedTheEntitiesWindowsAndTheStreamTime() throws Exception {
+        IngestSettings settings = new TestSettings().build();
+        start(settings);
+        FeatureLayout layout = new FeatureLayout(settings);
+        int temp = layout.channel("temp");
+        KeyValueStore<String, byte[]> windows = driver.getKeyValueStore(TopologyProducer.WINDOWS_STORE);
+        KeyValueStore<String, Long> clock = driver.getKeyValueStore(TopologyProducer.CLOCK_STORE);
+
+        // the processor keeps changes in memory and writes them just before a commit; the driver commits after each record
+        reading("t1", T0 + SEC, "temp", 10);
+        reading("t2", T0 + 2 * SEC, "temp", 20);
+        reading("t1", T0 + 3 * SEC, "temp", 30);
+
+        WindowAccumulator t1 = EntityWindows.fromBytes(windows.get("t1"), layout).open.get(0);
+        assertThat(t1.start).isEqualTo(T0);
+        assertThat(t1.count[temp]).isEqualTo(2);
+        assertThat(t1.mean[temp]).isEqualTo(20.0);
+        assertThat(EntityWindows.fromBytes(windows.get("t2"), layout).open.get(0).count[temp]).isEqualTo(1);
+        assertThat(clock.get(WindowingProcessor.CLOCK_KEY)).isEqualTo(T0 + 3 * SEC);
+
+        // closing windows: the emitted window is gone from the stored state, the next one is what it waits for
+        reading("t1", T0 + 2 * MIN, "temp", 40);
+        assertThat(vectorsOf("t1", vectors())).extracting(FeatureVector::windowStart).containsExactly(T0);
+        EntityWindows after = EntityWindows.fromBytes(windows.get("t1"), layout);
+        assertThat(after.nextWindowStart).isEqualTo(T0 + MIN);
+        assertThat(after.open).extracting(w -> w.start).containsExactly(T0 + 2 * MIN);
+        assertThat(clock.get(WindowingProcessor.CLOCK_KEY)).isEqualTo(T0 + 2 * MIN);
+    }
+
+    @Test
     void aSilentPartitionStillClosesItsWindowsOnTheWallClock() {
         start();
         reading("t1", T0 + SEC, "temp", 10);

@@ -1,4 +1,4 @@
-package dev.streamcast.forecaster.state;
+package dev.streamcast.streams;
 
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.StateStore;
@@ -16,10 +16,12 @@ import java.util.Map;
  * transaction) before it commits the input offsets, and this store's {@link #flushCache()} and
  * {@link #flush()} first run the writer set with {@link #beforeCommit(Runnable)}.
  *
- * <p>What it is for: the forecaster holds inputs waiting for their batch in memory and writes the
- * ones still waiting into the store only when a commit comes (the rule stays: no commit covers an
- * input that exists only in memory), instead of writing every input twice (waiting, then stepped).
- * That second write was about a tenth of its CPU ({@code bench forecaster}).
+ * <p>What it is for: state that changes at every record is kept in the processor's memory and written
+ * into the store once per commit instead of once per record (the rule stays: no commit covers a change
+ * that exists only in memory). The forecaster writes the inputs still waiting for their batch (before,
+ * every input was written twice: waiting, then stepped); ingest writes the entities whose windows
+ * changed and its stream time (before, every reading re-encoded its entity's windows into the record
+ * cache and wrote the stream time to its changelog).
  *
  * <p>It wraps the store Kafka Streams builds (metered, cached, changelogged) as its outermost layer,
  * so it is the store the task's state manager holds and flushes. It relies on Kafka Streams'
@@ -31,7 +33,7 @@ public final class PreCommitStore extends WrappedStateStore<KeyValueStore<String
 
     private Runnable beforeCommit = () -> { };
 
-    PreCommitStore(KeyValueStore<String, byte[]> inner) {
+    public PreCommitStore(KeyValueStore<String, byte[]> inner) {
         super(inner);
     }
 
