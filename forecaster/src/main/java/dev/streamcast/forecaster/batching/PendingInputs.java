@@ -1,5 +1,6 @@
 package dev.streamcast.forecaster.batching;
 
+import dev.streamcast.forecaster.state.EntityPages;
 import dev.streamcast.forecaster.state.EntityState;
 
 import java.util.ArrayList;
@@ -19,9 +20,10 @@ public final class PendingInputs {
 
     /**
      * One entity waiting for its step; {@code origin} is the record its input came from, null for an
-     * input found waiting in the store when the task opened (its record was read by a previous owner).
+     * input found waiting in the store when the task opened (its record was read by a previous owner);
+     * {@code page} is the entity's page for the live page, where its forecast goes (null: looked up then).
      */
-    public record Waiting(String entity, EntityState state, InputOrigin origin) {
+    public record Waiting(String entity, EntityState state, InputOrigin origin, EntityPages.Page page) {
     }
 
     private final int maxBatch;
@@ -41,8 +43,8 @@ public final class PendingInputs {
     }
 
     /** Adds (or replaces) a waiting entity; returns whether a full batch is waiting now. */
-    public boolean add(String entity, EntityState state, InputOrigin origin) {
-        waiting.put(entity, new Waiting(entity, state, origin));
+    public boolean add(String entity, EntityState state, InputOrigin origin, EntityPages.Page page) {
+        waiting.put(entity, new Waiting(entity, state, origin, page));
         return waiting.size() >= maxBatch;
     }
 

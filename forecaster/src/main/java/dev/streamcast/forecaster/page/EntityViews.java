@@ -8,6 +8,7 @@ import dev.streamcast.forecaster.model.ModelSlot;
 import dev.streamcast.forecaster.model.ServedModel;
 import dev.streamcast.forecaster.serving.ForecastTopology;
 import dev.streamcast.forecaster.serving.RecentActuals;
+import dev.streamcast.forecaster.state.EntityPages;
 import dev.streamcast.forecaster.state.EntityState;
 import dev.streamcast.forecaster.state.EntityStateFormat;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -87,13 +88,14 @@ final class EntityViews {
     Map<String, Object> view(String entity, String instance) {
         List<Map<String, Object>> bySlot = new ArrayList<>();
         boolean known = false;
-        byte[] recent = recentActuals ? store(RecentActuals.STORE).get(entity) : null;
-        RecentActuals.Rows rows = recent == null ? null : RecentActuals.decode(recent);
-        for (ModelSlot slot : slots) {
+        EntityPages.Page page = streams.store(StoreQueryParameters.fromNameAndType(EntityPages.STORE, EntityPages.QUERYABLE))
+                .get(entity);
+        RecentActuals.Rows rows = recentActuals && page != null ? RecentActuals.decode(page) : null;
+        for (int i = 0; i < slots.size(); i++) {
+            ModelSlot slot = slots.get(i);
             byte[] bytes = store(ForecastTopology.stateStore(slot)).get(entity);
-            byte[] latest = store(ForecastTopology.latestForecastStore(slot)).get(entity);
             known |= bytes != null;
-            bySlot.add(slotView(slot, bytes, latest, rows));
+            bySlot.add(slotView(slot, bytes, page == null ? null : page.latest(i), rows));
         }
         if (!known) {
             return null;

@@ -5,10 +5,10 @@ import dev.streamcast.contracts.json.Codec;
 import dev.streamcast.contracts.records.Forecast;
 import dev.streamcast.forecaster.metrics.ForecasterMetrics;
 import dev.streamcast.forecaster.model.ServedModel;
+import dev.streamcast.forecaster.state.EntityPages;
 import dev.streamcast.forecaster.state.EntityState;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -29,17 +29,20 @@ final class ForecastEmitter {
     private final ProcessorContext<byte[], byte[]> context;
     private final ForecasterMetrics metrics;
     private final Codec<Forecast> forecasts;
-    /** Each entity's latest forecast bytes, for the live page (null: not kept, as in unit tests of the emitter). */
-    private final KeyValueStore<String, byte[]> latest;
+    /** The entities' pages, where each one's latest forecast bytes are kept for the live page (null: not kept). */
+    private final EntityPages pages;
+    /** This slot's index among the forecaster's slots: its place in a page. */
+    private final int index;
 
     ForecastEmitter(String slot, String sink, Codec<Forecast> forecasts, ProcessorContext<byte[], byte[]> context,
                     ForecasterMetrics metrics) {
-        this(slot, sink, forecasts, context, metrics, null);
+        this(slot, sink, forecasts, context, metrics, null, 0);
     }
 
     ForecastEmitter(String slot, String sink, Codec<Forecast> forecasts, ProcessorContext<byte[], byte[]> context,
-                    ForecasterMetrics metrics, KeyValueStore<String, byte[]> latest) {
-        this.latest = latest;
+                    ForecasterMetrics metrics, EntityPages pages, int index) {
+        this.pages = pages;
+        this.index = index;
         this.forecasts = forecasts;
         this.slot = slot;
         this.sink = sink;
@@ -103,11 +106,12 @@ final class ForecastEmitter {
     }
 
     /** Writes the entity's forecast at its input's window end; {@code now} (wall clock) times it end to end. */
-    void emit(String entity, Forecast forecast, long windowEnd, long now) {
+    /** Forwards the forecast and keeps it as the entity's latest in {@code page} (null: looked up). */
+    void emit(String entity, Forecast forecast, long windowEnd, long now, EntityPages.Page page) {
         byte[] bytes = forecasts.encode(forecast);
         context.forward(new Record<>(entity.getBytes(StandardCharsets.UTF_8), bytes, windowEnd), sink);
-        if (latest != null) {
-            latest.put(entity, bytes);
+        if (pages != null) {
+            (page != null ? page : pages.page(entity)).latest(index, bytes);
         }
         metrics.forecastOut(slot);
         metrics.endToEnd(slot, now - windowEnd);

@@ -12,6 +12,7 @@ import dev.streamcast.forecaster.ForecasterSettings;
 import dev.streamcast.forecaster.batching.InputOrigin;
 import dev.streamcast.forecaster.metrics.ForecasterMetrics;
 import dev.streamcast.forecaster.model.ModelSlot;
+import dev.streamcast.forecaster.state.EntityPages;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -51,6 +52,7 @@ public final class ForecastProcessor implements Processor<byte[], byte[], byte[]
     private ProcessorContext<byte[], byte[]> context;
     private DeadLetters deadLetters;
     private HeldVectors held;
+    private EntityPages pages;
     private RecentActuals actuals;
     private KeyValueStore<String, byte[]> specs;
     private final List<SlotStepper> steppers = new ArrayList<>();
@@ -76,13 +78,13 @@ public final class ForecastProcessor implements Processor<byte[], byte[], byte[]
         this.deadLetters = new DeadLetters(context, metrics, vectors);
         this.held = new HeldVectors(context.getStateStore(heldStoreName));
         metrics.held(held.count());
+        this.pages = context.getStateStore(EntityPages.STORE);
         if (settings.pageActualsKept() > 0) {
-            this.actuals = new RecentActuals(context.getStateStore(RecentActuals.STORE), RecentActuals.servedTargets(slots),
-                    settings.pageActualsKept());
+            this.actuals = new RecentActuals(pages, RecentActuals.servedTargets(slots), settings.pageActualsKept());
         }
         for (int i = 0; i < slots.size(); i++) {
             KeyValueStore<String, byte[]> store = context.getStateStore(stateStoreNames.get(i));
-            steppers.add(new SlotStepper(slots.get(i), store, settings, metrics, context, this::spec, deadLetters));
+            steppers.add(new SlotStepper(slots.get(i), i, store, settings, metrics, context, this::spec, deadLetters, pages));
         }
         context.schedule(settings.maxWait(), PunctuationType.WALL_CLOCK_TIME, now -> steppers.forEach(SlotStepper::flush));
         context.schedule(settings.ttlScanInterval(), PunctuationType.STREAM_TIME,
@@ -161,11 +163,10 @@ public final class ForecastProcessor implements Processor<byte[], byte[], byte[]
                 return true;
             }
         }
-        if (actuals != null) {
-            actuals.record(entity, vector, spec);
-        }
+        // the entity's page, looked up once: the actuals' row now, each slot's forecast when its batch is stepped
+        EntityPages.Page page = actuals != null ? actuals.record(entity, vector, spec) : pages.page(entity);
         for (SlotStepper stepper : steppers) {
-            stepper.accept(entity, vector, spec, origin);
+            stepper.accept(entity, vector, spec, origin, page);
         }
         return true;
     }

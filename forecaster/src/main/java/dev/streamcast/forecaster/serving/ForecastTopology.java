@@ -4,7 +4,7 @@ import dev.streamcast.contracts.topics.Topics;
 import dev.streamcast.forecaster.ForecasterSettings;
 import dev.streamcast.forecaster.metrics.ForecasterMetrics;
 import dev.streamcast.forecaster.model.ModelSlot;
-import dev.streamcast.forecaster.state.HashStore;
+import dev.streamcast.forecaster.state.EntityPages;
 import dev.streamcast.streams.PreCommitStore;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -43,7 +43,6 @@ public final class ForecastTopology {
     public static final String STATE_STORE_PREFIX = "entity-state-";
     /** Vectors waiting for their spec ({@link HeldVectors}). */
     public static final String HELD_STORE = "held-vectors";
-    public static final String LATEST_FORECAST_PREFIX = "latest-forecast-";
 
     private ForecastTopology() {
     }
@@ -55,15 +54,6 @@ public final class ForecastTopology {
 
     public static String stateStore(ModelSlot slot) {
         return STATE_STORE_PREFIX + slot.role();
-    }
-
-    /**
-     * The store of each entity's latest forecast from {@code slot}, as written to its topic, for the
-     * live page ({@code page.ForecastApi}): in memory ({@link HashStore}) and not changelogged (a restarted instance shows
-     * an entity's forecast again from its next step), one record per entity.
-     */
-    public static String latestForecastStore(ModelSlot slot) {
-        return LATEST_FORECAST_PREFIX + slot.role();
     }
 
     public static Topology build(ForecasterSettings settings, List<ModelSlot> slots, ForecasterMetrics metrics) {
@@ -89,14 +79,8 @@ public final class ForecastTopology {
             topology.addStateStore(PreCommitStore.wrapping(Stores.keyValueStoreBuilder(supplier, Serdes.String(), Serdes.ByteArray())
                     .withCachingEnabled()), FORECAST);
         }
-        for (ModelSlot slot : slots) {
-            topology.addStateStore(Stores.keyValueStoreBuilder(HashStore.supplier(latestForecastStore(slot)), Serdes.String(),
-                    Serdes.ByteArray()).withLoggingDisabled(), FORECAST);
-        }
-        if (settings.pageActualsKept() > 0) {
-            topology.addStateStore(Stores.keyValueStoreBuilder(HashStore.supplier(RecentActuals.STORE), Serdes.String(),
-                    Serdes.ByteArray()).withLoggingDisabled(), FORECAST);
-        }
+        // the live page's recent actuals and latest forecasts, one entry per entity (in memory, not changelogged)
+        topology.addStateStore(EntityPages.builder(slots.size()), FORECAST);
         for (ModelSlot slot : slots) {
             topology.addSink(sinkName(slot), slot.sinkTopic(), new ByteArraySerializer(), new ByteArraySerializer(), FORECAST);
         }

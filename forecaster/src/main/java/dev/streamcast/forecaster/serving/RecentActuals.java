@@ -4,7 +4,7 @@ import dev.streamcast.contracts.records.FeatureSpec;
 import dev.streamcast.contracts.records.FeatureVector;
 import dev.streamcast.forecaster.model.ModelSlot;
 import dev.streamcast.forecaster.model.ServedModel;
-import org.apache.kafka.streams.state.KeyValueStore;
+import dev.streamcast.forecaster.state.EntityPages;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -20,23 +20,22 @@ import java.util.function.Supplier;
  * The last N values of each entity's targets, with whether each was observed or imputed, for the live
  * page's chart (page.EntityViews): the entity state keeps only what the model needs to warm up (a few
  * steps for a GRU), which is too short a history to look at. The targets are those of the models the
- * slots serve (a swap to a model of other targets keeps the history of the targets both name); the store {@value #STORE} is in memory and not changelogged (a restarted instance shows
- * history again as it arrives), and holds about entities × N × (8 + 5 × targets) bytes:
+ * slots serve (a swap to a model of other targets keeps the history of the targets both name). The rows
+ * live in each entity's page ({@link EntityPages}, in memory and not changelogged: a restarted instance
+ * shows history again as it arrives), about entities × N × (8 + 5 × targets) bytes:
  * {@code forecaster.page.actuals-kept} sets N, 0 turns it off.
  *
- * <p>One entry per entity, a ring of N rows written in place: a version byte 2, the number of targets
- * n, each name (length-prefixed UTF-8), then the ring's capacity N, its row count and the slot of its
- * next row (int32 each), then N slots, each the window start (int64), n float32 values and n flags
- * (1 observed, 0 imputed), all big-endian. A step writes one row into the entry the store already
- * holds (the store is a {@code state.HashStore}, which hands out the array it keeps): no copy of the
- * ring and no store write per input. Writers and readers ({@link #decode}) hold the entry's lock.
+ * <p>Per entity a ring of N rows written in place: a version byte 2, the number of targets n, each name
+ * (length-prefixed UTF-8), then the ring's capacity N, its row count and the slot of its next row (int32
+ * each), then N slots, each the window start (int64), n float32 values and n flags (1 observed, 0
+ * imputed), all big-endian. A step writes one row into the ring: no copy of it per input. Writers and
+ * readers ({@link #decode(EntityPages.Page)}) hold the page's lock.
  */
 public final class RecentActuals {
 
-    public static final String STORE = "recent-actuals";
     private static final byte VERSION = 2;
 
-    private final KeyValueStore<String, byte[]> store;
+    private final EntityPages pages;
     private final Supplier<List<String>> source;
     private final int kept;
     private final Map<String, int[]> columnsBySpec = new HashMap<>();
@@ -44,37 +43,38 @@ public final class RecentActuals {
     private byte[] header = new byte[0];
 
     /** Keeps {@code kept} rows per entity of the targets {@code targets} names at each record (see {@link #servedTargets}). */
-    RecentActuals(KeyValueStore<String, byte[]> store, Supplier<List<String>> targets, int kept) {
-        this.store = store;
+    RecentActuals(EntityPages pages, Supplier<List<String>> targets, int kept) {
+        this.pages = pages;
         this.source = targets;
         this.kept = kept;
     }
 
-    /** Appends the targets' values of {@code vector} to {@code entity}'s rows, dropping the oldest beyond N. */
-    void record(String entity, FeatureVector vector, FeatureSpec spec) {
+    /**
+     * Appends the targets' values of {@code vector} to {@code entity}'s rows, dropping the oldest beyond N; returns the
+     * entity's page, for its forecasts.
+     */
+    EntityPages.Page record(String entity, FeatureVector vector, FeatureSpec spec) {
+        EntityPages.Page page = pages.page(entity);
         refreshTargets();
         if (targets.isEmpty()) {
-            return;
+            return page;
         }
         int[] columns = columnsBySpec.computeIfAbsent(spec.id(), id -> targets.stream().mapToInt(spec::indexOf).toArray());
-        byte[] entry = store.get(entity);
-        if (entry == null || !startsWith(entry, header) || capacity(entry, header.length) != kept) {
-            // new, or kept for the targets of earlier models (carried over where the names meet) or another N
-            entry = entry == null ? ring(new long[0], new float[0][], new boolean[0][]) : convert(entry);
-            store.put(entity, entry);
-            if (store.get(entity) != entry) {
-                throw new IllegalStateException(STORE + " must hand out the array it holds (a state.HashStore): rows are written in place");
-            }
-        }
         int width = rowWidth(targets.size());
-        synchronized (entry) {
+        synchronized (page) {
+            byte[] entry = page.actuals;
+            if (entry == null || !startsWith(entry, header) || capacity(entry, header.length) != kept) {
+                // new, or kept for the targets of earlier models (carried over where the names meet) or another N
+                entry = entry == null ? ring(new long[0], new float[0][], new boolean[0][]) : convert(entry);
+                page.actuals = entry;
+            }
             ByteBuffer b = ByteBuffer.wrap(entry);
             int at = header.length;
             int count = b.getInt(at + 4);
             int next = b.getInt(at + 8);
             int rows = at + 12;
             if (count > 0 && vector.windowStart() <= b.getLong(rows + ((next - 1 + kept) % kept) * width)) {
-                return; // replayed or out of order: the chart already has this step or a later one
+                return page; // replayed or out of order: the chart already has this step or a later one
             }
             b.position(rows + next * width);
             b.putLong(vector.windowStart());
@@ -87,6 +87,7 @@ public final class RecentActuals {
             b.putInt(at + 4, Math.min(count + 1, kept));
             b.putInt(at + 8, (next + 1) % kept);
         }
+        return page;
     }
 
     /** An entry written for other targets or another N, rewritten for the current ones: NaN (and imputed) where it has no value. */
@@ -192,39 +193,44 @@ public final class RecentActuals {
         }
     }
 
-    /** The rows of an entry of the store, oldest first; an entry of another version reads as no rows. */
-    public static Rows decode(byte[] bytes) {
-        synchronized (bytes) { // the stream thread writes rows in place
-            ByteBuffer b = ByteBuffer.wrap(bytes);
-            if (bytes.length < 5 || b.get() != VERSION) {
-                return new Rows(List.of(), new long[0], new float[0][], new boolean[0][]);
-            }
-            int n = b.getInt();
-            List<String> names = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                byte[] name = new byte[b.getInt()];
-                b.get(name);
-                names.add(new String(name, StandardCharsets.UTF_8));
-            }
-            int capacity = b.getInt();
-            int rows = b.getInt();
-            int next = b.getInt();
-            int first = b.position();
-            int width = rowWidth(n);
-            long[] starts = new long[rows];
-            float[][] values = new float[rows][n];
-            boolean[][] observed = new boolean[rows][n];
-            for (int r = 0; r < rows; r++) {
-                b.position(first + ((next - rows + r + capacity) % capacity) * width);
-                starts[r] = b.getLong();
-                for (int k = 0; k < n; k++) {
-                    values[r][k] = b.getFloat();
-                }
-                for (int k = 0; k < n; k++) {
-                    observed[r][k] = b.get() == 1;
-                }
-            }
-            return new Rows(List.copyOf(names), starts, values, observed);
+    /** The rows of an entity's page, oldest first, or null when it keeps none. */
+    public static Rows decode(EntityPages.Page page) {
+        synchronized (page) { // the stream thread writes rows in place
+            return page.actuals == null ? null : decode(page.actuals);
         }
+    }
+
+    /** The rows of a ring, oldest first; a ring of another version reads as no rows. The caller holds its page's lock. */
+    static Rows decode(byte[] bytes) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        if (bytes.length < 5 || b.get() != VERSION) {
+            return new Rows(List.of(), new long[0], new float[0][], new boolean[0][]);
+        }
+        int n = b.getInt();
+        List<String> names = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            byte[] name = new byte[b.getInt()];
+            b.get(name);
+            names.add(new String(name, StandardCharsets.UTF_8));
+        }
+        int capacity = b.getInt();
+        int rows = b.getInt();
+        int next = b.getInt();
+        int first = b.position();
+        int width = rowWidth(n);
+        long[] starts = new long[rows];
+        float[][] values = new float[rows][n];
+        boolean[][] observed = new boolean[rows][n];
+        for (int r = 0; r < rows; r++) {
+            b.position(first + ((next - rows + r + capacity) % capacity) * width);
+            starts[r] = b.getLong();
+            for (int k = 0; k < n; k++) {
+                values[r][k] = b.getFloat();
+            }
+            for (int k = 0; k < n; k++) {
+                observed[r][k] = b.get() == 1;
+            }
+        }
+        return new Rows(List.copyOf(names), starts, values, observed);
     }
 }

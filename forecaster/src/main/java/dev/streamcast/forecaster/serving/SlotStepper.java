@@ -15,6 +15,7 @@ import dev.streamcast.forecaster.evaluation.OnlineEvaluation;
 import dev.streamcast.forecaster.metrics.ForecasterMetrics;
 import dev.streamcast.forecaster.model.ModelSlot;
 import dev.streamcast.forecaster.model.ServedModel;
+import dev.streamcast.forecaster.state.EntityPages;
 import dev.streamcast.forecaster.state.EntityState;
 import dev.streamcast.forecaster.state.EntityStore;
 import dev.streamcast.streams.PreCommitStore;
@@ -80,15 +81,16 @@ final class SlotStepper {
     private final InternalProcessorContext<?, ?> writesBeforeCommit;
     private final PreCommitStore commits;
 
-    SlotStepper(ModelSlot slot, KeyValueStore<String, byte[]> store, ForecasterSettings settings, ForecasterMetrics metrics,
-                ProcessorContext<byte[], byte[]> context, Function<String, FeatureSpec> specs, DeadLetters deadLetters) {
+    SlotStepper(ModelSlot slot, int index, KeyValueStore<String, byte[]> store, ForecasterSettings settings, ForecasterMetrics metrics,
+                ProcessorContext<byte[], byte[]> context, Function<String, FeatureSpec> specs, DeadLetters deadLetters,
+                EntityPages pages) {
         this.slot = slot;
         this.role = slot.role();
         this.settings = settings;
         this.metrics = metrics;
         this.store = new EntityStore(role, store, metrics, settings.staleSteps());
         this.pending = new PendingInputs(settings.maxBatch());
-        this.store.open().forEach((entity, state) -> pending.add(entity, state, null)); // waiting when the task's last owner stopped
+        this.store.open().forEach((entity, state) -> pending.add(entity, state, null, null)); // waiting when the task's last owner stopped
         this.projections = new Projections(specs);
         this.batch = new BatchedStep(role, settings.maxBatch());
         this.single = new BatchedStep(role, 1);
@@ -97,7 +99,7 @@ final class SlotStepper {
         this.failures = new FirstBatches(slot, settings.maxFailedBatches());
         this.emitter = new ForecastEmitter(role, ForecastTopology.sinkName(slot),
                 Codecs.forecasts(settings.forecastsEncoding()), context, metrics,
-                context.getStateStore(ForecastTopology.latestForecastStore(slot)));
+                pages, index);
         this.evaluation = new OnlineEvaluation(role, settings.evaluationHorizons(), metrics);
         this.expiry = new StateExpiry(role, this.store, metrics, settings.ttl().toMillis());
         this.commits = PreCommitStore.under(store);
@@ -113,7 +115,7 @@ final class SlotStepper {
         return model == null ? null : FeatureProjection.problem(model, spec);
     }
 
-    void accept(String entity, FeatureVector vector, FeatureSpec spec, InputOrigin origin) {
+    void accept(String entity, FeatureVector vector, FeatureSpec spec, InputOrigin origin, EntityPages.Page page) {
         ServedModel model = slot.acquire();
         EntityState state = load(entity);
         if (vector.windowStart() <= state.latestWindowStart()) {
@@ -147,7 +149,7 @@ final class SlotStepper {
         if (writesBeforeCommit == null) {
             store.put(entity, state);
         }
-        if (pending.add(entity, state, origin)) {
+        if (pending.add(entity, state, origin, page)) {
             flush();
         }
     }
@@ -162,7 +164,7 @@ final class SlotStepper {
             return;
         }
         for (Deferred d : deferred.values()) {
-            pending.add(d.waiting().entity(), d.waiting().state(), d.waiting().origin());
+            pending.add(d.waiting().entity(), d.waiting().state(), d.waiting().origin(), d.waiting().page());
         }
         for (List<PendingInputs.Waiting> waiting : pending.drain()) {
             step(model, waiting);
@@ -295,7 +297,7 @@ final class SlotStepper {
                 warmUp.historyCapacity(model));
         if (state.steps() >= model.manifest().warmUpSteps() || settings.emitBeforeWarmUp()) {
             Forecast forecast = ForecastEmitter.forecast(model, stepped, yhat);
-            emitter.emit(entity, forecast, stepped.windowEnd(), now);
+            emitter.emit(entity, forecast, stepped.windowEnd(), now, w.page());
             evaluation.remember(model, state, forecast);
             state.forecastWritten();
         } else {

@@ -13,17 +13,17 @@ class PendingInputsTest {
     void aBatchIsFullAtTheMaximumSize() {
         PendingInputs pending = new PendingInputs(3);
 
-        assertThat(pending.add("a", new EntityState(), null)).isFalse();
-        assertThat(pending.add("b", new EntityState(), null)).isFalse();
-        assertThat(pending.add("a", new EntityState(), null)).as("the same entity again is not one more").isFalse();
-        assertThat(pending.add("c", new EntityState(), null)).isTrue();
+        assertThat(pending.add("a", new EntityState(), null, null)).isFalse();
+        assertThat(pending.add("b", new EntityState(), null, null)).isFalse();
+        assertThat(pending.add("a", new EntityState(), null, null)).as("the same entity again is not one more").isFalse();
+        assertThat(pending.add("c", new EntityState(), null, null)).isTrue();
     }
 
     @Test
     void drainingGivesBatchesOfAtMostTheMaximumInArrivalOrderAndEmptiesIt() {
         PendingInputs pending = new PendingInputs(2);
         for (String entity : List.of("e1", "e2", "e3", "e4", "e5")) {
-            pending.add(entity, new EntityState(), null);
+            pending.add(entity, new EntityState(), null, null);
         }
 
         List<List<PendingInputs.Waiting>> batches = pending.drain();
@@ -38,7 +38,7 @@ class PendingInputsTest {
     void aWaitingEntityKeepsItsDecodedStateUntilRemoved() {
         PendingInputs pending = new PendingInputs(8);
         EntityState state = new EntityState();
-        pending.add("e1", state, null);
+        pending.add("e1", state, null, null);
 
         assertThat(pending.get("e1")).isSameAs(state);
         pending.remove("e1");

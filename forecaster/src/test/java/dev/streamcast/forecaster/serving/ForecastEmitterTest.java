@@ -74,7 +74,7 @@ class ForecastEmitterTest {
                 new double[]{1, 10, 1}, List.of(), 0);
         Forecast forecast = ForecastEmitter.forecast(TestModels.served(manifest, 1), INPUT, new float[]{0.25f});
 
-        emitter.emit("transformer-01", forecast, INPUT.windowEnd(), INPUT.windowEnd() + 1_500);
+        emitter.emit("transformer-01", forecast, INPUT.windowEnd(), INPUT.windowEnd() + 1_500, null);
 
         assertThat(context.forwarded()).hasSize(1);
         MockProcessorContext.CapturedForward<? extends byte[], ? extends byte[]> out = context.forwarded().get(0);

@@ -2,11 +2,8 @@ package dev.streamcast.forecaster.serving;
 
 import dev.streamcast.contracts.records.FeatureSpec;
 import dev.streamcast.contracts.records.FeatureVector;
-import dev.streamcast.forecaster.state.HashStore;
-import org.apache.kafka.common.serialization.Serdes;
+import dev.streamcast.forecaster.state.EntityPages;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -21,16 +18,15 @@ class RecentActualsTest {
     static final long STEP = 60_000L;
     static final FeatureSpec SPEC = FeatureSpec.of(STEP, List.of("load_mw.mean", "oil_c.mean", "text.count"));
 
-    KeyValueStore<String, byte[]> store;
+    EntityPages pages;
     final AtomicReference<List<String>> targets = new AtomicReference<>(List.of("oil_c.mean"));
     RecentActuals actuals;
 
     @BeforeEach
     void store() {
-        store = Stores.keyValueStoreBuilder(HashStore.supplier(RecentActuals.STORE), Serdes.String(), Serdes.ByteArray())
-                .withLoggingDisabled().build();
-        store.init(new MockProcessorContext<>().getStateStoreContext(), store);
-        actuals = new RecentActuals(store, targets::get, 5);
+        pages = EntityPages.builder(2).build();
+        pages.init(new MockProcessorContext<>().getStateStoreContext(), pages);
+        actuals = new RecentActuals(pages, targets::get, 5);
     }
 
     static FeatureVector vector(int step, boolean oilObserved) {
@@ -39,7 +35,7 @@ class RecentActualsTest {
     }
 
     RecentActuals.Rows rows(String entity) {
-        return RecentActuals.decode(store.get(entity));
+        return RecentActuals.decode(pages.get(entity));
     }
 
     @Test
@@ -92,7 +88,7 @@ class RecentActualsTest {
 
         targets.set(List.of());
         actuals.record("e9", vector(0, true), SPEC);
-        assertThat(store.get("e9")).isNull();
+        assertThat(RecentActuals.decode(pages.get("e9"))).isNull();
     }
 
     @Test
@@ -112,12 +108,19 @@ class RecentActualsTest {
     }
 
     @Test
-    void aStoreThatCopiesItsValuesIsRefusedRatherThanLosingRows() {
-        KeyValueStore<String, byte[]> copying = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("copying"), Serdes.String(),
-                new Serdes.WrapperSerde<>((topic, data) -> data.clone(), (topic, data) -> data.clone())).withLoggingDisabled().build();
-        copying.init(new MockProcessorContext<>().getStateStoreContext(), copying);
-        RecentActuals onCopies = new RecentActuals(copying, targets::get, 5);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> onCopies.record("e1", vector(0, true), SPEC))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("rows are written in place");
+    void theEntitysPageIsReturnedForItsForecastsAndHoldsEachSlotsLatestBesideTheRows() {
+        EntityPages.Page page = actuals.record("e1", vector(0, true), SPEC);
+        byte[] forecast = {1, 2, 3};
+        page.latest(1, forecast);
+        actuals.record("e1", vector(1, true), SPEC);
+
+        assertThat(pages.get("e1")).isSameAs(page);
+        assertThat(pages.get("e1").latest(1)).isSameAs(forecast);
+        assertThat(pages.get("e1").latest(0)).as("no forecast of the served slot yet").isNull();
+        assertThat(rows("e1").windowStarts()).containsExactly(0L, STEP);
+        assertThat(pages.get("e2")).isNull();
+
+        pages.close();
+        assertThat(pages.get("e1")).as("a closed task's pages are dropped with it").isNull();
     }
 }
