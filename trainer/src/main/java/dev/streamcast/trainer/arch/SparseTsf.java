@@ -87,8 +87,6 @@ public final class SparseTsf implements Architecture {
             this.smooth = addChildBlock("smooth", Conv1d.builder().setKernelShape(new Shape(kernel)).setFilters(1)
                     .optPadding(new Shape(kernel / 2)).optBias(false).build());
             this.map = addChildBlock("map", Linear.builder().setUnits((long) periodsOut * levels).build());
-            // the smoothing starts as none, so every seed starts from the plain periodic map and learns the kernel from it
-            smooth.setInitializer(ai.djl.training.initializer.Initializer.ZEROS, ai.djl.nn.Parameter.Type.WEIGHT);
         }
 
         int slots() {
