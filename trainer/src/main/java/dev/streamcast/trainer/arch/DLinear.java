@@ -11,8 +11,6 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.onnx.proto.OnnxMl;
 import dev.streamcast.contracts.bundle.BundleManifest;
-import dev.streamcast.contracts.bundle.StateTensor;
-import dev.streamcast.trainer.arch.components.DjlModel;
 import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.onnx.Graph;
 import dev.streamcast.trainer.onnx.Lags;
@@ -20,7 +18,6 @@ import dev.streamcast.trainer.training.Fitter;
 import dev.streamcast.trainer.training.ForecastBlock;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -176,7 +173,7 @@ public final class DLinear implements Architecture {
     }
 
     private record Model(Net net, Fitter fitter, int features, int lookback, int horizon, int[] targetIndex,
-                         TrainOptions options) implements DjlModel {
+                         TrainOptions options) implements WindowModel {
 
         @Override
         public String architecture() {
@@ -191,27 +188,6 @@ public final class DLinear implements Architecture {
             p.put("learningRate", (double) (options.learningRate() > 0 ? options.learningRate() : DEFAULT_RATE));
             p.put("batchSize", (long) options.batchSize());
             return p;
-        }
-
-        @Override
-        public List<StateTensor> state() {
-            return List.of(StateTensor.window("lookback", lookback - 1, targets()));
-        }
-
-        @Override
-        public int warmUpSteps() {
-            return lookback;
-        }
-
-        @Override
-        public int targets() {
-            return targetIndex.length;
-        }
-
-        /** Every step's window of the last L inputs (zeros before the start) through the DJL model. */
-        @Override
-        public float[] forwardSequence(float[] x, int batch, int steps, int features) {
-            return fitter.forecast(windows(x, batch, steps, features, lookback), batch * steps);
         }
 
         /** M [L, H] and b [H] of the collapsed linear map. */

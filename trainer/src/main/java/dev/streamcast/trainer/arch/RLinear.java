@@ -10,15 +10,12 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.onnx.proto.OnnxMl;
-import dev.streamcast.contracts.bundle.StateTensor;
-import dev.streamcast.trainer.arch.components.DjlModel;
 import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.onnx.Graph;
 import dev.streamcast.trainer.training.Fitter;
 import dev.streamcast.trainer.training.ForecastBlock;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -123,7 +120,7 @@ public final class RLinear implements Architecture {
     }
 
     private record Model(String architecture, Net net, Fitter fitter, int features, int lookback, int horizon, int[] targetIndex,
-                         TrainOptions options) implements DjlModel {
+                         TrainOptions options) implements WindowModel {
 
         @Override
         public Map<String, Object> hyperParameters() {
@@ -132,26 +129,6 @@ public final class RLinear implements Architecture {
             p.put("learningRate", (double) (options.learningRate() > 0 ? options.learningRate() : DEFAULT_RATE));
             p.put("batchSize", (long) options.batchSize());
             return p;
-        }
-
-        @Override
-        public List<StateTensor> state() {
-            return List.of(StateTensor.window("lookback", lookback - 1, targets()));
-        }
-
-        @Override
-        public int warmUpSteps() {
-            return lookback;
-        }
-
-        @Override
-        public int targets() {
-            return targetIndex.length;
-        }
-
-        @Override
-        public float[] forwardSequence(float[] x, int batch, int steps, int features) {
-            return fitter.forecast(DLinear.windows(x, batch, steps, features, lookback), batch * steps);
         }
 
         /** The normalised window's forecast, scaled back: z [..., T, L] to [..., T, H]. */

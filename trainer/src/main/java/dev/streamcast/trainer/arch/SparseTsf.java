@@ -11,15 +11,12 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.onnx.proto.OnnxMl;
-import dev.streamcast.contracts.bundle.StateTensor;
-import dev.streamcast.trainer.arch.components.DjlModel;
 import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.onnx.Graph;
 import dev.streamcast.trainer.training.Fitter;
 import dev.streamcast.trainer.training.ForecastBlock;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -167,7 +164,7 @@ public final class SparseTsf implements Architecture {
     }
 
     private record Model(Net net, Fitter fitter, int features, int lookback, int[] targetIndex, TrainOptions options)
-            implements DjlModel {
+            implements WindowModel {
 
         @Override
         public String architecture() {
@@ -185,28 +182,8 @@ public final class SparseTsf implements Architecture {
         }
 
         @Override
-        public List<StateTensor> state() {
-            return List.of(StateTensor.window("lookback", lookback - 1, targets()));
-        }
-
-        @Override
-        public int warmUpSteps() {
-            return lookback;
-        }
-
-        @Override
         public int horizon() {
             return net.slots();
-        }
-
-        @Override
-        public int targets() {
-            return targetIndex.length;
-        }
-
-        @Override
-        public float[] forwardSequence(float[] x, int batch, int steps, int features) {
-            return fitter.forecast(DLinear.windows(x, batch, steps, features, lookback), batch * steps);
         }
 
         /** mean(z) + M (z - mean(z)) + b: z [..., T, L] to [..., T, H Q]. */
