@@ -29,7 +29,7 @@ import java.util.Map;
  *   x = z - mean(z),   x' = x + k * x,   y[j w + p] = sum_i W[j, i] x'[off + i w + p] + b[j],   yhat = y + mean(z)
  * </pre>
  * (off = L - n w: a look-back that is not whole periods drops its oldest steps). Channel-independent, one set of
- * weights; parameters: (n + 1) m + w + 1. The whole forecast is one linear map of the centred window, which is how it
+ * weights; parameters: (n + 1) m + 2 floor(w / 2) + 1. The whole forecast is one linear map of the centred window, which is how it
  * is exported: the same step graph as {@code rlinear}'s and the same state, a window of the last L - 1 target values.
  * With a quantile head the shared map has m Q outputs per phase, laid out horizon-major as the head expects.
  */
