@@ -94,8 +94,8 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
     private final Set<Integer> unreadableLogged = new HashSet<>();
     /**
      * The decoded state of recently active entities, so a record does not pay for decoding its
-     * entity's bytes again. Every change is still written to the store at once (the store, not
-     * this map, is what commits and restores); the map is dropped whenever the task is
+     * entity's bytes again. Every change is written to the store before the next commit ({@link #dirty}:
+     * the store, not this map, is what commits and restores); the map is dropped whenever the task is
      * (re)initialised, so it never outlives the store it mirrors.
      */
     private final Map<String, EntityWindows> decoded = new java.util.LinkedHashMap<>(1024, 0.75f, true) {
