@@ -42,11 +42,9 @@ final class EntityViews {
     private final List<String> evaluationHorizons;
     private final Codec<Forecast> forecasts;
     private final MeterRegistry meters;
-    private final boolean recentActuals;
 
     EntityViews(KafkaStreams streams, List<ModelSlot> slots, List<String> evaluationHorizons, Codec<Forecast> forecasts,
-                MeterRegistry meters, boolean recentActuals) {
-        this.recentActuals = recentActuals;
+                MeterRegistry meters) {
         this.streams = streams;
         this.slots = slots;
         this.evaluationHorizons = evaluationHorizons;
@@ -90,7 +88,7 @@ final class EntityViews {
         boolean known = false;
         EntityPages.Page page = streams.store(StoreQueryParameters.fromNameAndType(EntityPages.STORE, EntityPages.QUERYABLE))
                 .get(entity);
-        RecentActuals.Rows rows = recentActuals && page != null ? RecentActuals.decode(page) : null;
+        RecentActuals.Rows rows = page == null ? null : RecentActuals.decode(page); // null too when the page keeps none
         for (int i = 0; i < slots.size(); i++) {
             ModelSlot slot = slots.get(i);
             byte[] bytes = store(ForecastTopology.stateStore(slot)).get(entity);

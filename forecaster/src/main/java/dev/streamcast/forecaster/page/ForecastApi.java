@@ -68,7 +68,7 @@ public class ForecastApi {
         this.slots = slots.all();
         this.meters = meters;
         this.views = new EntityViews(streams, slots.all(), settings.evaluationHorizons(), Codecs.forecasts(settings.forecastsEncoding()),
-                meters, settings.pageActualsKept() > 0);
+                meters);
         // the address Kafka Streams itself advertises (quarkus.kafka-streams.application-server), as it resolved it
         this.instances = new Instances(streams, Instances.parse(streamsConfig.getString(StreamsConfig.APPLICATION_SERVER_CONFIG)));
     }

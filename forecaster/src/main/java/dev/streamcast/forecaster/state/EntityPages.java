@@ -72,13 +72,11 @@ public final class EntityPages implements StateStore, PageReader {
         }
     }
 
-    private final String name;
     private final int slots;
     private final Map<String, Page> pages = new ConcurrentHashMap<>();
     private volatile boolean open;
 
-    public EntityPages(String name, int slots) {
-        this.name = name;
+    public EntityPages(int slots) {
         this.slots = slots;
     }
 
@@ -119,7 +117,7 @@ public final class EntityPages implements StateStore, PageReader {
 
             @Override
             public EntityPages build() {
-                return new EntityPages(STORE, slots);
+                return new EntityPages(slots);
             }
 
             @Override
@@ -141,7 +139,7 @@ public final class EntityPages implements StateStore, PageReader {
 
     @Override
     public String name() {
-        return name;
+        return STORE;
     }
 
     @Override

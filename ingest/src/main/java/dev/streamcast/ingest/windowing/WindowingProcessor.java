@@ -284,10 +284,9 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
     private void setStreamTime(long time, long wallNow) {
         streamTime = time;
         wallAtStreamTime = wallNow;
+        clockDirty = true;
         if (commits == null) {
-            clock.put(CLOCK_KEY, time);
-        } else {
-            clockDirty = true;
+            writeChanges();
         }
     }
 
@@ -391,12 +390,11 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
     }
 
     private void save(String entity, EntityWindows state) {
-        if (commits == null) {
-            windows.put(entity, state.toBytes());
-        } else {
-            dirty.put(entity, state);
-        }
+        dirty.put(entity, state);
         decoded.put(entity, state);
+        if (commits == null) {
+            writeChanges();
+        }
     }
 
     /** Whether the next window still belongs to the entity's activity (not past the idle timeout). */
