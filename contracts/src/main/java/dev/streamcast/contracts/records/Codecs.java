@@ -13,7 +13,6 @@ import dev.streamcast.contracts.json.RecordCodec;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -278,31 +277,34 @@ public final class Codecs {
             }
         }
         List<JsonNode> stepNodes = in.array("steps", 1, 100_000);
-        List<Forecast.Step> steps = new ArrayList<>(stepNodes.size());
+        int h = stepNodes.size();
+        int t = targets.size();
+        int q = levels.length;
+        long[] ts = new long[h];
+        double[] points = new double[h * t];
+        double[] quantiles = new double[h * t * q];
         long previousTs = origin;
-        for (int i = 0; i < stepNodes.size(); i++) {
-            JsonFields step = JsonFields.of(stepNodes.get(i), in.at("steps") + "[" + i + "]");
-            int h = (int) step.integer("h", i + 1, i + 1);
-            long ts = step.timestamp("ts");
-            if (ts <= previousTs) {
-                throw fail(step.at("ts"), ts, "must be after the origin and the previous step (" + previousTs + ")");
+        for (int s = 0; s < h; s++) {
+            JsonFields step = JsonFields.of(stepNodes.get(s), in.at("steps") + "[" + s + "]");
+            step.integer("h", s + 1, s + 1);
+            ts[s] = step.timestamp("ts");
+            if (ts[s] <= previousTs) {
+                throw fail(step.at("ts"), ts[s], "must be after the origin and the previous step (" + previousTs + ")");
             }
-            previousTs = ts;
-            Map<String, Double> point = step.finiteMap("point", targets.size(), targets.size(), FeatureSpec.MAX_NAME_CHARS);
+            previousTs = ts[s];
+            Map<String, Double> point = step.finiteMap("point", t, t, FeatureSpec.MAX_NAME_CHARS);
             if (!point.keySet().equals(new java.util.HashSet<>(targets))) {
                 throw fail(step.at("point"), point.keySet(), "expected exactly the targets " + targets);
             }
-            Map<String, double[]> quantiles = new LinkedHashMap<>();
-            if (levels.length > 0) {
-                JsonFields q = step.object("quantiles");
-                for (String target : targets) {
-                    double[] values = q.finiteArray(target, levels.length, levels.length);
-                    quantiles.put(target, values);
+            JsonFields levelsByTarget = q > 0 ? step.object("quantiles") : null;
+            for (int k = 0; k < t; k++) {
+                points[s * t + k] = point.get(targets.get(k));
+                if (q > 0) {
+                    System.arraycopy(levelsByTarget.finiteArray(targets.get(k), q, q), 0, quantiles, (s * t + k) * q, q);
                 }
             }
-            steps.add(new Forecast.Step(h, ts, point, quantiles));
         }
-        return new Forecast(origin, model, specId, targets, levels, steps);
+        return Forecast.of(origin, model, specId, targets, levels, ts, points, quantiles);
     }
 
     private static long binaryTimestamp(BinaryCodec.In in) {
@@ -344,60 +346,57 @@ public final class Codecs {
         if (h == 0) {
             throw fail("steps", "size 0", "expected between 1 and 100000 entries");
         }
-        List<Forecast.Step> steps = new ArrayList<>(h);
+        long[] ts = new long[h];
+        double[] points = new double[h * t];
+        double[] quantiles = new double[h * t * q];
         long previousTs = origin;
         for (int s = 0; s < h; s++) {
             String at = "steps[" + s + "]";
-            long ts = binaryTimestamp(in.at(at + ".ts"));
-            if (ts <= previousTs) {
-                throw fail(at + ".ts", ts, "must be after the origin and the previous step (" + previousTs + ")");
+            ts[s] = binaryTimestamp(in.at(at + ".ts"));
+            if (ts[s] <= previousTs) {
+                throw fail(at + ".ts", ts[s], "must be after the origin and the previous step (" + previousTs + ")");
             }
-            previousTs = ts;
-            Map<String, Double> point = new LinkedHashMap<>();
+            previousTs = ts[s];
             in.at(at + ".point");
-            for (String target : targets) {
-                point.put(target, in.finite());
+            for (int k = 0; k < t; k++) {
+                points[s * t + k] = in.finite();
             }
-            Map<String, double[]> quantiles = new LinkedHashMap<>();
             if (q > 0) {
                 in.at(at + ".quantiles");
-                for (String target : targets) {
-                    double[] values = new double[q];
-                    for (int l = 0; l < q; l++) {
-                        values[l] = in.finite();
-                    }
-                    quantiles.put(target, values);
+                for (int i = s * t * q; i < (s + 1) * t * q; i++) {
+                    quantiles[i] = in.finite();
                 }
             }
-            steps.add(new Forecast.Step(s + 1, ts, point, quantiles));
         }
-        return new Forecast(origin, model, specId, targets, levels, steps);
+        return Forecast.of(origin, model, specId, targets, levels, ts, points, quantiles);
     }
 
     private static void writeBinaryForecast(BinaryCodec.Out out, Forecast f) {
         out.int64(f.origin()).string(f.model()).string(f.specId()).count(f.targets().size());
         f.targets().forEach(out::string);
-        out.count(f.quantileLevels().length);
+        int t = f.targets().size();
+        int q = f.quantileLevels().length;
+        out.count(q);
         for (double level : f.quantileLevels()) {
             out.float64(level);
         }
-        out.count(f.steps().size());
-        for (Forecast.Step step : f.steps()) {
-            out.int64(step.ts());
-            for (String target : f.targets()) {
-                out.float64(step.point().get(target));
+        out.count(f.horizon());
+        for (int s = 0; s < f.horizon(); s++) {
+            out.int64(f.ts(s));
+            for (int k = 0; k < t; k++) {
+                out.float64(f.point(s, k));
             }
-            if (f.quantileLevels().length > 0) {
-                for (String target : f.targets()) {
-                    for (double v : step.quantiles().get(target)) {
-                        out.float64(v);
-                    }
+            for (int k = 0; k < t; k++) {
+                for (int l = 0; l < q; l++) {
+                    out.float64(f.quantile(s, k, l));
                 }
             }
         }
     }
 
     private static void writeForecast(JsonGenerator out, Forecast f) throws IOException {
+        int t = f.targets().size();
+        int q = f.quantileLevels().length;
         out.writeStartObject();
         out.writeNumberField("origin", f.origin());
         out.writeStringField("model", f.model());
@@ -408,23 +407,25 @@ public final class Codecs {
         }
         out.writeEndArray();
         out.writeFieldName("quantileLevels");
-        out.writeArray(f.quantileLevels(), 0, f.quantileLevels().length);
+        out.writeArray(f.quantileLevels(), 0, q);
         out.writeArrayFieldStart("steps");
-        for (Forecast.Step step : f.steps()) {
+        for (int s = 0; s < f.horizon(); s++) {
             out.writeStartObject();
-            out.writeNumberField("h", step.h());
-            out.writeNumberField("ts", step.ts());
+            out.writeNumberField("h", s + 1);
+            out.writeNumberField("ts", f.ts(s));
             out.writeObjectFieldStart("point");
-            for (String target : f.targets()) {
-                out.writeNumberField(target, step.point().get(target));
+            for (int k = 0; k < t; k++) {
+                out.writeNumberField(f.targets().get(k), f.point(s, k));
             }
             out.writeEndObject();
-            if (f.quantileLevels().length > 0) {
+            if (q > 0) {
                 out.writeObjectFieldStart("quantiles");
-                for (String target : f.targets()) {
-                    double[] values = step.quantiles().get(target);
-                    out.writeFieldName(target);
-                    out.writeArray(values, 0, values.length);
+                for (int k = 0; k < t; k++) {
+                    out.writeArrayFieldStart(f.targets().get(k));
+                    for (int l = 0; l < q; l++) {
+                        out.writeNumber(f.quantile(s, k, l));
+                    }
+                    out.writeEndArray();
                 }
                 out.writeEndObject();
             }

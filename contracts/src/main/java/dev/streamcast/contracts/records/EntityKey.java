@@ -26,17 +26,30 @@ public final class EntityKey {
             return Decoded.failed(new DecodeError("key", null, "null key: every record needs its entity id as key"), null);
         }
         String key;
-        try {
-            key = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            return Decoded.failed(new DecodeError("key", null, "key is not valid UTF-8"), bytes);
+        if (isAscii(bytes)) { // most ids: one copy, no decoder
+            key = new String(bytes, StandardCharsets.US_ASCII);
+        } else {
+            try {
+                key = StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(ByteBuffer.wrap(bytes))
+                        .toString();
+            } catch (CharacterCodingException e) {
+                return Decoded.failed(new DecodeError("key", null, "key is not valid UTF-8"), bytes);
+            }
         }
         String problem = problem(key);
         return problem == null ? Decoded.ok(key) : Decoded.failed(new DecodeError("key", key, problem), bytes);
+    }
+
+    private static boolean isAscii(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Why {@code key} is not a valid entity id, or null if it is. */

@@ -9,6 +9,7 @@ import java.util.Map;
 
 import static dev.streamcast.contracts.records.Codecs.FORECAST;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ForecastCodecTest {
 
@@ -41,6 +42,32 @@ class ForecastCodecTest {
         Forecast back = FORECAST.decode(json.getBytes(StandardCharsets.UTF_8)).value();
         assertThat(back).isEqualTo(forecast);
         assertThat(back.horizon()).isEqualTo(2);
+    }
+
+    @Test
+    void aForecastFromDenseValuesIsTheSameForecastAsFromItsStepsAndWritesTheSameBytes() {
+        Forecast fromSteps = twoStepsWithQuantiles();
+        // [H=2, T=2] points and [H, T, Q=2] quantiles, targets in the forecast's order (OT, HUFL)
+        Forecast dense = Forecast.of(ORIGIN, "etth1@3", "3f9a0c1d2e4b5a69", List.of("OT", "HUFL"), new double[]{0.1, 0.9},
+                new long[]{ORIGIN + HOUR, ORIGIN + 2 * HOUR}, new double[]{30.2, 5.1, 30.4, 5.0},
+                fromSteps.steps().stream().flatMap(step -> java.util.stream.Stream.of(step.quantiles().get("OT"),
+                        step.quantiles().get("HUFL"))).flatMapToDouble(java.util.Arrays::stream).toArray());
+
+        assertThat(dense).isEqualTo(fromSteps);
+        assertThat(dense.steps()).hasSize(2);
+        assertThat(dense.steps().get(1).point()).containsEntry("OT", 30.4).containsEntry("HUFL", 5.0);
+        assertThat(dense.quantile(1, 1, 0)).isEqualTo(fromSteps.steps().get(1).quantiles().get("HUFL")[0]);
+        assertThat(FORECAST.encode(dense)).isEqualTo(FORECAST.encode(fromSteps));
+        assertThat(Codecs.FORECAST_BINARY.encode(dense)).isEqualTo(Codecs.FORECAST_BINARY.encode(fromSteps));
+        assertThat(FORECAST.decode(FORECAST.encode(dense)).value().point(1, 1)).isEqualTo(5.0);
+    }
+
+    @Test
+    void denseValuesMustFitTheStepsTargetsAndLevels() {
+        assertThatThrownBy(() -> Forecast.of(ORIGIN, "etth1@3", "s", List.of("OT", "HUFL"), new double[]{0.1, 0.9},
+                new long[]{ORIGIN + HOUR}, new double[]{1.0, 2.0}, new double[]{1.0, 2.0}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("a forecast of 1 steps, 2 targets and 2 quantile levels needs 2 points and 4 quantiles, got 2 and 2");
     }
 
     @Test

@@ -65,11 +65,11 @@ public final class OnlineEvaluation {
         if (evaluated.length == 0) {
             return;
         }
-        List<String> targets = forecast.targets();
-        float[] points = new float[evaluated.length * targets.size()]; // [horizons, T]
+        int targets = forecast.targets().size();
+        float[] points = new float[evaluated.length * targets]; // [horizons, T]
         for (int j = 0; j < evaluated.length; j++) {
-            for (int k = 0; k < targets.size(); k++) {
-                points[j * targets.size() + k] = forecast.steps().get(evaluated[j] - 1).point().get(targets.get(k)).floatValue();
+            for (int k = 0; k < targets; k++) {
+                points[j * targets + k] = (float) forecast.point(evaluated[j] - 1, k);
             }
         }
         state.rememberForecast(forecast.origin(), points, evaluated[evaluated.length - 1]);

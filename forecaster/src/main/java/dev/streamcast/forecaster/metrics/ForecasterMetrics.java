@@ -43,8 +43,8 @@ public final class ForecasterMetrics {
     private final Map<String, DistributionSummary> summaries = new ConcurrentHashMap<>();
     private final Map<String, SlotMeters> slots = new ConcurrentHashMap<>();
 
-    /** Every meter of one slot. */
-    private final class SlotMeters {
+    /** Every meter of one slot; what is counted per record or per forecast, held by its caller (no lookup). */
+    public final class SlotMeters {
         final Counter forecastsOut;
         final Counter stale;
         final DistributionSummary batchSize;
@@ -89,6 +89,36 @@ public final class ForecasterMetrics {
             discarded = counter("forecaster_state_discarded", "entity states in a format this release cannot read, discarded (the"
                     + " entity starts anew)", slot);
         }
+
+        public void forecastOut() {
+            forecastsOut.increment();
+        }
+
+        public void endToEnd(long millis) {
+            endToEnd.record(Math.max(0, Math.min(millis, 86_400_000L)), TimeUnit.MILLISECONDS);
+        }
+
+        public void batch(int size, long nanos) {
+            batchSize.record(size);
+            inference.record(nanos, TimeUnit.NANOSECONDS);
+        }
+
+        public void stale() {
+            stale.increment();
+        }
+
+        /** Entities, state bytes and stale entities added to this slot's gauges (negative: removed). */
+        public void stored(long entityDelta, long byteDelta, long staleDelta) {
+            if (entityDelta != 0) {
+                entities.addAndGet(entityDelta);
+            }
+            if (byteDelta != 0) {
+                stateBytes.addAndGet(byteDelta);
+            }
+            if (staleDelta != 0) {
+                staleEntities.addAndGet(staleDelta);
+            }
+        }
     }
 
     public ForecasterMetrics(MeterRegistry registry) {
@@ -117,32 +147,15 @@ public final class ForecasterMetrics {
         recordsIn.increment();
     }
 
-    private SlotMeters slot(String slot) {
+    /** The meters of {@code slot}, to hold where they are counted per record or per forecast. */
+    public SlotMeters slot(String slot) {
         SlotMeters meters = slots.get(slot);
         return meters != null ? meters : slots.computeIfAbsent(slot, SlotMeters::new);
-    }
-
-    public void forecastOut(String slot) {
-        slot(slot).forecastsOut.increment();
     }
 
     public void refused(DeadLetterReason reason) {
         Counter counter = refused.get(reason);
         (counter != null ? counter : refused.computeIfAbsent(reason, this::refusedCounter)).increment();
-    }
-
-    public void stale(String slot) {
-        slot(slot).stale.increment();
-    }
-
-    public void batch(String slot, int size, long nanos) {
-        SlotMeters meters = slot(slot);
-        meters.batchSize.record(size);
-        meters.inference.record(nanos, TimeUnit.NANOSECONDS);
-    }
-
-    public void endToEnd(String slot, long millis) {
-        slot(slot).endToEnd.record(Math.max(0, Math.min(millis, 86_400_000L)), TimeUnit.MILLISECONDS);
     }
 
     public void swap(String slot, boolean ok) {
@@ -171,19 +184,6 @@ public final class ForecasterMetrics {
 
     public void modelVersion(String slot, long version) {
         slot(slot).modelVersion.set(version);
-    }
-
-    public void entities(String slot, long delta) {
-        slot(slot).entities.addAndGet(delta);
-    }
-
-    public void stateBytes(String slot, long delta) {
-        slot(slot).stateBytes.addAndGet(delta);
-    }
-
-    /** Entities that crossed the staleness threshold ({@code forecaster_stale_entities}), or back. */
-    public void staleEntities(String slot, long delta) {
-        slot(slot).staleEntities.addAndGet(delta);
     }
 
     public void expired(String slot, long count) {

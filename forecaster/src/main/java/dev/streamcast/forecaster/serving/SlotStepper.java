@@ -58,6 +58,7 @@ final class SlotStepper {
     private final String role;
     private final ForecasterSettings settings;
     private final ForecasterMetrics metrics;
+    private final ForecasterMetrics.SlotMeters meters;
     private final EntityStore store;
     private final PendingInputs pending;
     private final Projections projections;
@@ -88,6 +89,7 @@ final class SlotStepper {
         this.role = slot.role();
         this.settings = settings;
         this.metrics = metrics;
+        this.meters = metrics.slot(role);
         this.store = new EntityStore(role, store, metrics, settings.staleSteps());
         this.pending = new PendingInputs(settings.maxBatch());
         this.store.open().forEach((entity, state) -> pending.add(entity, state, null, null)); // waiting when the task's last owner stopped
@@ -119,7 +121,7 @@ final class SlotStepper {
         ServedModel model = slot.acquire();
         EntityState state = load(entity);
         if (vector.windowStart() <= state.latestWindowStart()) {
-            metrics.stale(role);
+            meters.stale();
             return; // a replayed or out-of-order vector: this entity has already moved past it
         }
         if (state.pending() != null) {
@@ -216,7 +218,7 @@ final class SlotStepper {
             stepOneByOne(model, stepped, inputs);
             return;
         }
-        metrics.batch(role, inputs.size(), System.nanoTime() - start);
+        meters.batch(inputs.size(), System.nanoTime() - start);
         now = System.currentTimeMillis();
         int good = 0;
         for (int i = 0; i < stepped.size(); i++) {

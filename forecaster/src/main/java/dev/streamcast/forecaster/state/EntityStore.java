@@ -33,6 +33,7 @@ public final class EntityStore {
     private final String slot;
     private final KeyValueStore<String, byte[]> store;
     private final ForecasterMetrics metrics;
+    private final ForecasterMetrics.SlotMeters meters;
     private final int staleSteps;
     private final Set<Integer> unreadableLogged = new HashSet<>();
     /** What this store adds to the gauges, taken back out when the task closes. */
@@ -45,6 +46,7 @@ public final class EntityStore {
         this.slot = slot;
         this.store = store;
         this.metrics = metrics;
+        this.meters = metrics.slot(slot);
         this.staleSteps = staleSteps;
     }
 
@@ -155,12 +157,8 @@ public final class EntityStore {
     private void count(long entityDelta, long byteDelta, long staleDelta) {
         entities += entityDelta;
         bytes += byteDelta;
-        metrics.entities(slot, entityDelta);
-        metrics.stateBytes(slot, byteDelta);
-        if (staleDelta != 0) {
-            stale += staleDelta;
-            metrics.staleEntities(slot, staleDelta);
-        }
+        stale += staleDelta;
+        meters.stored(entityDelta, byteDelta, staleDelta);
     }
 
     /** The policy for state this release cannot read: deleted, counted, logged once per version found. */

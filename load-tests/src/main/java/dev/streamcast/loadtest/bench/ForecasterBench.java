@@ -389,8 +389,14 @@ public final class ForecasterBench {
         }
     }
 
-    /** Event time of step 0: recent enough for any retention, aligned to the step. */
-    private static final long ORIGIN = (System.currentTimeMillis() - Duration.ofDays(1).toMillis()) / STEP.toMillis() * STEP.toMillis();
+    /**
+     * Event time of step 0: recent enough for any retention, at a whole hour. The forecaster's TTL scan
+     * reads every state once per {@code forecaster.state.ttl-scan-interval} of stream time (an hour,
+     * aligned to whole hours, the first at the first record), that is once in 60 one-minute steps: so
+     * a run of fewer than 60 steps never measures it, rather than measuring a whole scan in a few steps
+     * when the origin's minute happens to put an hour into them.
+     */
+    private static final long ORIGIN = (System.currentTimeMillis() - Duration.ofDays(1).toMillis()) / 3_600_000L * 3_600_000L;
 
     private static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
         return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
