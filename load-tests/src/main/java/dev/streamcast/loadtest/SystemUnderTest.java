@@ -444,6 +444,7 @@ public final class SystemUnderTest implements AutoCloseable {
         if (settings.profiling().contains(service)) {
             options.add("-XX:StartFlightRecording=filename=" + logs.resolve(service + "-" + System.nanoTime() + ".jfr").toAbsolutePath()
                     + ",settings=profile,dumponexit=true");
+            options.add("-XX:FlightRecorderOptions=stackdepth=256"); // Kafka Streams' stacks run deeper than the default 64
         }
         return options;
     }

@@ -90,8 +90,8 @@ public final class ForecasterMetrics {
                     + " entity starts anew)", slot);
         }
 
-        public void forecastOut() {
-            forecastsOut.increment();
+        public void forecastsOut(long count) {
+            forecastsOut.increment(count);
         }
 
         public void endToEnd(long millis) {

@@ -23,6 +23,8 @@ final class ForecastEmitter {
     private final String sink;
     private final ProcessorContext<byte[], byte[]> context;
     private final ForecasterMetrics.SlotMeters meters;
+    /** Forecasts written and not yet counted (see {@link #countWritten()}). */
+    private long uncounted;
     private final Codec<Forecast> forecasts;
     /** The entities' pages, where each one's latest forecast bytes are kept for the live page (null: not kept). */
     private final EntityPages pages;
@@ -76,12 +78,20 @@ final class ForecastEmitter {
      * {@code page} (null: looked up); {@code now} (wall clock) times it end to end.
      */
     void emit(String entity, Forecast forecast, long windowEnd, long now, EntityPages.Page page) {
+        uncounted++;
         byte[] bytes = forecasts.encode(forecast);
         context.forward(new Record<>(entity.getBytes(StandardCharsets.UTF_8), bytes, windowEnd), sink);
         if (pages != null) {
             (page != null ? page : pages.page(entity)).latest(index, bytes);
         }
-        meters.forecastOut();
         meters.endToEnd(now - windowEnd);
+    }
+
+    /** Adds the forecasts written since the last call to {@code forecaster_forecasts_out}: once per batch, not per forecast. */
+    void countWritten() {
+        if (uncounted > 0) {
+            meters.forecastsOut(uncounted);
+            uncounted = 0;
+        }
     }
 }

@@ -114,7 +114,7 @@ final class SlotStepper {
     /** Why the slot's model cannot read features of {@code spec}, or null when it can (or there is no model). */
     String mismatch(FeatureSpec spec) {
         ServedModel model = slot.current();
-        return model == null ? null : FeatureProjection.problem(model, spec);
+        return model == null || projections.of(model, spec.id()) != null ? null : projections.problem(model, spec.id());
     }
 
     void accept(String entity, FeatureVector vector, FeatureSpec spec, InputOrigin origin, EntityPages.Page page) {
@@ -224,6 +224,7 @@ final class SlotStepper {
         for (int i = 0; i < stepped.size(); i++) {
             good += finish(model, stepped.get(i), inputs.get(i), forecasts[i], now) ? 1 : 0;
         }
+        emitter.countWritten();
         failures.batch(model, good, stepped.size() + failedWarmUps, warmUpError);
     }
 
@@ -276,6 +277,7 @@ final class SlotStepper {
             }
             good += finish(model, stepped.get(i), inputs.get(i), forecast, System.currentTimeMillis()) ? 1 : 0;
         }
+        emitter.countWritten();
         failures.batch(model, good, stepped.size(), lastError);
     }
 

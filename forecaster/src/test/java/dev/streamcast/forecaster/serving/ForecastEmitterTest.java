@@ -75,6 +75,8 @@ class ForecastEmitterTest {
         Forecast forecast = ForecastEmitter.forecast(TestModels.served(manifest, 1), INPUT, new float[]{0.25f});
 
         emitter.emit("transformer-01", forecast, INPUT.windowEnd(), INPUT.windowEnd() + 1_500, null);
+        assertThat(meters.find("forecaster_forecasts_out").tags("slot", "served").counter().count()).isZero(); // counted per batch
+        emitter.countWritten();
 
         assertThat(context.forwarded()).hasSize(1);
         MockProcessorContext.CapturedForward<? extends byte[], ? extends byte[]> out = context.forwarded().get(0);
