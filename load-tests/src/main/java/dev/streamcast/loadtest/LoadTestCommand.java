@@ -59,6 +59,7 @@ public final class LoadTestCommand {
         OPTIONS.put("--partitions", "");
         OPTIONS.put("--standby-replicas", "");
         OPTIONS.put("--commit-interval-ms", "");
+        OPTIONS.put("--stream-threads", "");
         OPTIONS.put("--linger-ms", "");
         OPTIONS.put("--max-task-idle-ms", "");
         OPTIONS.put("--out", "");
@@ -192,6 +193,9 @@ public final class LoadTestCommand {
         Map<String, String> streams = new LinkedHashMap<>();
         if (!o.get("--commit-interval-ms").isBlank()) {
             streams.put("commit.interval.ms", String.valueOf(o.getLong("--commit-interval-ms", 1, 600_000)));
+        }
+        if (!o.get("--stream-threads").isBlank()) {
+            streams.put("num.stream.threads", String.valueOf(o.getLong("--stream-threads", 1, 64)));
         }
         if (!o.get("--linger-ms").isBlank()) {
             streams.put("producer.linger.ms", String.valueOf(o.getLong("--linger-ms", 0, 60_000)));

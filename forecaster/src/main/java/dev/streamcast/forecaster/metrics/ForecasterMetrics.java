@@ -20,8 +20,8 @@ import java.util.function.BooleanSupplier;
 /**
  * The forecaster's Prometheus metrics (names as scraped from /q/metrics; forecaster/README.md
  * lists them). Per-slot meters carry a {@code slot} tag: {@code served} or {@code shadow}.
- * The meters touched per record or per forecast are registered once per slot and found with one
- * lookup of the slot's name, so counting costs no allocation on the hot path.
+ * The meters touched per record or per forecast are registered once per slot ({@link SlotMeters}),
+ * held by the parts that count them, so counting costs no lookup and no allocation on the hot path.
  *
  * <p>Every counter exists at zero from start-up ({@link #registerSlot} for each configured slot,
  * the refusal reasons here), so a Prometheus {@code increase()} over it also sees its first
