@@ -21,6 +21,13 @@ import java.util.function.BiConsumer;
  * each write compares what it counted before with what it counts now, so the gauge moves as entities
  * cross the threshold and back, at no cost beyond the write itself.
  *
+ * <p>The states it read or wrote last are kept decoded (at most {@value #DECODED_ENTITIES}, the
+ * oldest dropped first), so an entity's next input does not pay for the store's lookup and a decode
+ * again. Every change is written to the store at once: the store, not this map, is what commits,
+ * restores and the TTL scan reads. The map belongs to one task's processor and starts empty at each
+ * (re)initialisation, so it never outlives the store it mirrors, nor holds what an aborted
+ * transaction wrote.
+ *
  * <p>State this release cannot read (another version of {@link EntityStateFormat#FORMAT}, or
  * written before the versioned format) is discarded when it is next read or at the next TTL scan:
  * deleted, counted in {@code forecaster_state_discarded_total}, logged once per version found, and
@@ -36,6 +43,14 @@ public final class EntityStore {
     private final ForecasterMetrics.SlotMeters meters;
     private final int staleSteps;
     private final Set<Integer> unreadableLogged = new HashSet<>();
+    private static final int DECODED_ENTITIES = 50_000;
+    /** Recently read or written states, oldest first (see the class comment). */
+    private final Map<String, EntityState> decoded = new LinkedHashMap<>(1024) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, EntityState> eldest) {
+            return size() > DECODED_ENTITIES;
+        }
+    };
     /** What this store adds to the gauges, taken back out when the task closes. */
     private long entities;
     private long bytes;
@@ -81,12 +96,18 @@ public final class EntityStore {
 
     /** The entity's state; a new one when it has none, or had one this release cannot read (then discarded). */
     public EntityState load(String entity) {
+        EntityState known = decoded.get(entity);
+        if (known != null) {
+            return known;
+        }
         byte[] bytes = store.get(entity);
         if (bytes == null) {
             return new EntityState();
         }
         try {
-            return decode(bytes);
+            EntityState state = decode(bytes);
+            decoded.put(entity, state);
+            return state;
         } catch (UnreadableStateException e) {
             discard(entity, bytes, e);
             return new EntityState();
@@ -101,6 +122,7 @@ public final class EntityStore {
         state.storedBytes = encoded.length;
         state.countedStale = stale;
         store.put(entity, encoded);
+        decoded.put(entity, state);
     }
 
     private EntityState decode(byte[] bytes) throws UnreadableStateException {
@@ -143,6 +165,7 @@ public final class EntityStore {
     /** Deletes the entity's state, {@code stored} as it was in the store. */
     public void delete(String entity, byte[] stored) {
         store.delete(entity);
+        decoded.remove(entity);
         count(-1, -stored.length, countedStale(stored) ? -1 : 0);
     }
 
@@ -152,6 +175,7 @@ public final class EntityStore {
      */
     public void close() {
         count(-entities, -bytes, -stale);
+        decoded.clear();
     }
 
     private void count(long entityDelta, long byteDelta, long staleDelta) {

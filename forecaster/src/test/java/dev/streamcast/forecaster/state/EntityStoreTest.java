@@ -28,6 +28,31 @@ class EntityStoreTest {
     }
 
     @Test
+    void aStateWrittenOrReadIsKeptDecodedUntilDeletedOrPushedOutByNewerOnes() {
+        store.open();
+        EntityState state = new EntityState();
+        state.await(new EntityState.Pending("spec", 0, 60_000, new float[]{1, 2, 3}));
+        store.put("e1", state);
+        assertThat(store.load("e1")).as("kept decoded: the same object, no lookup").isSameAs(state);
+
+        fixture.kv.put("e0", EntityStateFormat.encode(state)); // written before this task's processor started
+        EntityState read = store.load("e0");
+        assertThat(read.pending().values()).containsExactly(1, 2, 3);
+        assertThat(store.load("e0")).isSameAs(read);
+
+        store.delete("e1", fixture.kv.get("e1"));
+        assertThat(store.load("e1").isNew()).as("a deleted state is not served from memory").isTrue();
+
+        for (int i = 0; i < 50_000; i++) { // the bound: the oldest kept state goes first
+            store.put("other-" + i, new EntityState());
+        }
+        EntityState again = store.load("e0");
+        assertThat(again).as("decoded afresh from the store").isNotSameAs(read);
+        assertThat(again.pending().values()).containsExactly(1, 2, 3);
+        assertThat(store.load("other-49999")).isSameAs(store.load("other-49999"));
+    }
+
+    @Test
     void openingCountsTheStoreAndFindsTheInputsThatWereWaiting() {
         EntityState waiting = new EntityState();
         waiting.await(new EntityState.Pending("spec", 0, 60_000, new float[]{1}));
