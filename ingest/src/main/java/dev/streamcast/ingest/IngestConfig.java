@@ -41,6 +41,14 @@ public interface IngestConfig {
     Duration punctuateInterval();
 
     /**
+     * Entities a window close reads per commit: when many windows close at once, the closed ones go
+     * out in slices of this many entities, one slice per commit, so the forecaster starts on the
+     * first while the next are made.
+     */
+    @WithDefault("10000")
+    int closeSlice();
+
+    /**
      * When a partition has been quiet for longer than the grace period, let its stream time
      * follow the wall clock so that windows still close (live streams); false for replays.
      */

@@ -29,7 +29,8 @@ public record IngestSettings(
         Duration punctuateInterval,
         boolean wallClockAdvance,
         boolean inMemoryStore,
-        Encoding featuresEncoding) {
+        Encoding featuresEncoding,
+        int closeSlice) {
 
     public enum Aggregate {
         MEAN, MIN, MAX, LAST, COUNT;
@@ -60,6 +61,7 @@ public record IngestSettings(
         require(keywords.stream().noneMatch(String::isBlank), "ingest.text.keywords has a blank keyword");
         require(maxTextChars >= 1, "ingest.text.max-chars must be positive, got " + maxTextChars);
         require(punctuateInterval.toMillis() >= 10, "ingest.punctuate-interval must be at least 10 ms");
+        require(closeSlice >= 1, "ingest.close-slice must be at least 1, got " + closeSlice);
     }
 
     /** From the configuration; {@code featuresEncoding} is {@code streamcast.encoding.features}, shared with its readers. */
@@ -81,7 +83,7 @@ public record IngestSettings(
                     case "in-memory" -> true;
                     default -> throw new IllegalArgumentException("ingest.store must be rocksdb or in-memory, got '" + c.store() + "'");
                 },
-                Encoding.parse(Encoding.setting(Topics.FEATURES.name()), featuresEncoding));
+                Encoding.parse(Encoding.setting(Topics.FEATURES.name()), featuresEncoding), c.closeSlice());
     }
 
     /** The defaults of {@link IngestConfig}, for tests and benchmarks. */
@@ -90,7 +92,7 @@ public record IngestSettings(
                 List.of("load_mw", "ambient_c", "oil_c", "voltage_kv"), List.of(Aggregate.values()), false,
                 Imputation.CARRY_FORWARD, Duration.ofMinutes(10), true, 16, 2,
                 List.of("alarm", "cleared", "trip", "fault", "maintenance"), 4096, Duration.ofDays(6),
-                Duration.ofMinutes(5), Duration.ofSeconds(1), true, true, Encoding.JSON);
+                Duration.ofMinutes(5), Duration.ofSeconds(1), true, true, Encoding.JSON, 10_000);
     }
 
     private static <E extends Enum<E>> E parse(Class<E> type, String setting, String text) {

@@ -24,10 +24,11 @@ public final class TestSettings {
     public boolean wallClockAdvance = true;
     public boolean inMemoryStore = true;
     public dev.streamcast.contracts.json.Encoding featuresEncoding = dev.streamcast.contracts.json.Encoding.JSON;
+    public int closeSlice = IngestSettings.defaults().closeSlice();
 
     public IngestSettings build() {
         return new IngestSettings(windowSize, grace, channels, aggregates, dlqUnknownChannels, imputation, idleTimeout,
                 textEnabled, textBuckets, ngrams, keywords, maxTextChars, maxPast, maxFuture, punctuateInterval,
-                wallClockAdvance, inMemoryStore, featuresEncoding);
+                wallClockAdvance, inMemoryStore, featuresEncoding, closeSlice);
     }
 }

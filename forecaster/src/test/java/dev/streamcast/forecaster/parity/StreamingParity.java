@@ -66,7 +66,7 @@ public final class StreamingParity {
                 List.of(IngestSettings.Aggregate.MEAN), false, IngestSettings.Imputation.CARRY_FORWARD, Duration.ofDays(36500),
                 false, defaults.textBuckets(), defaults.ngrams(), defaults.keywords(), defaults.maxTextChars(),
                 Duration.ofDays(365L * 150), Duration.ofDays(365L * 150), Duration.ofSeconds(1), false, true,
-                dev.streamcast.contracts.json.Encoding.JSON);
+                dev.streamcast.contracts.json.Encoding.JSON, defaults.closeSlice());
         ForecasterSettings forecaster = TestSettings.of(bundles, model, 256, false);
         ForecasterMetrics metrics = new ForecasterMetrics(new SimpleMeterRegistry());
         ModelSlot slot = new ModelSlot("served", model, "champion", Topics.FORECASTS.name(), new DirectoryBundleSource(bundles),

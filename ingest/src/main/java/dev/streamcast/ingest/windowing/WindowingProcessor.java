@@ -49,7 +49,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Windows are checked for closing whenever stream time crosses a window boundary, so an entity
  * that fell silent still gets its vectors while others keep time moving; a wall-clock punctuator
  * moves stream time on when no record that keeps time has come for longer than the grace period
- * (live streams), so windows close then too.
+ * (live streams), so windows close then too. A check reads at most {@code ingest.close-slice}
+ * entities (in key order) per commit: when every entity's window closes at once, the vectors go out
+ * slice by slice, each slice committed before the next is read, so the forecaster works on one while
+ * ingest makes the next, instead of waiting for one transaction of them all. The check goes on at
+ * the first record or punctuation after each commit, closing by the stream time of that moment; once
+ * it has read every entity, the next check is due at the first boundary after the time it started
+ * at. A restart checks at its first record, so a check a crash cut short is finished.
  *
  * <p>An entity's activity lasts while windows starting within the idle timeout of its last
  * record have not all closed; a record arriving in that time continues it (the gap is imputed),
@@ -83,6 +89,12 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
     private KeyValueStore<String, Long> clock;
     private long streamTime = Long.MIN_VALUE;
     private long nextScanAt = Long.MIN_VALUE;
+    /** The last entity the check in progress read (it goes on after it), or null when none is in progress. */
+    private String checkedUpTo;
+    /** The stream time the check in progress started at. */
+    private long checkStartedAt;
+    /** Whether a commit came since the check's last slice (always, without the pre-commit layer). */
+    private boolean committedSinceSlice;
     private boolean readingsSeen;
     private long wallAtLastRecord; // wall time of the last record that keeps time (a reading, see the class comment)
     private long wallAtStreamTime;
@@ -133,12 +145,17 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
         clockDirty = false;
         commits = PreCommitStore.under(windows);
         if (commits != null) {
-            commits.beforeCommit(this::writeChanges);
+            commits.beforeCommit(() -> {
+                writeChanges();
+                committedSinceSlice = true;
+            });
         }
         Long stored = clock.get(CLOCK_KEY);
         streamTime = stored == null ? Long.MIN_VALUE : stored;
         readingsSeen = clock.get(READINGS_KEY) != null;
-        nextScanAt = nextBoundaryAfter(streamTime);
+        nextScanAt = streamTime; // a check at the first record: it finishes one a crash cut short
+        checkedUpTo = null;
+        committedSinceSlice = true;
         wallAtLastRecord = context.currentSystemTimeMs();
         wallAtStreamTime = wallAtLastRecord;
         active = metrics.activeEntities(taskId);
@@ -272,9 +289,14 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
                 setStreamTime(ts, now);
             }
         }
-        if (streamTime >= nextScanAt) {
+        if (checkDue()) {
             closeWindows();
         }
+    }
+
+    /** Whether a check starts now (stream time crossed a boundary) or goes on (a commit came since its last slice). */
+    private boolean checkDue() {
+        return checkedUpTo == null ? streamTime >= nextScanAt : committedSinceSlice;
     }
 
     private boolean closed(long windowStart, long time) {
@@ -310,20 +332,34 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
         publishSpecOnce();
         if (settings.wallClockAdvance() && streamTime != Long.MIN_VALUE && wallNow - wallAtLastRecord > grace) {
             setStreamTime(streamTime + (wallNow - wallAtStreamTime), wallNow);
-            if (streamTime >= nextScanAt) {
-                closeWindows();
-            }
+        }
+        if (streamTime != Long.MIN_VALUE && checkDue()) {
+            closeWindows();
         }
     }
 
-    /** Emits every closed window of every entity and drops the entities idle for too long. */
+    /**
+     * Emits the closed windows of the next slice of entities (at most {@code ingest.close-slice}, in
+     * key order, after the last one read) and drops the entities idle for too long.
+     */
     private void closeWindows() {
         writeChanges(); // every entity is read from the store below, new ones included
+        if (checkedUpTo == null) {
+            checkStartedAt = streamTime;
+        }
         List<KeyValue<String, EntityWindows>> updates = new ArrayList<>();
         List<String> removals = new ArrayList<>();
-        try (KeyValueIterator<String, byte[]> all = windows.all()) {
-            while (all.hasNext()) {
-                KeyValue<String, byte[]> entry = all.next();
+        String last = null;
+        boolean more;
+        try (KeyValueIterator<String, byte[]> entries = checkedUpTo == null ? windows.all() : windows.range(checkedUpTo, null)) {
+            int read = 0;
+            while (entries.hasNext() && read < settings.closeSlice()) {
+                KeyValue<String, byte[]> entry = entries.next();
+                if (entry.key.equals(checkedUpTo)) {
+                    continue; // the range starts at the last entity read, which the previous slice checked
+                }
+                read++;
+                last = entry.key;
                 EntityWindows state = decoded.get(entry.key);
                 if (state == null) {
                     state = readable(entry.key, entry.value);
@@ -342,6 +378,7 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
                     updates.add(KeyValue.pair(entry.key, state));
                 }
             }
+            more = entries.hasNext();
         }
         for (KeyValue<String, EntityWindows> update : updates) { // not while iterating the store
             save(update.key, update.value);
@@ -351,7 +388,13 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
             decoded.remove(entity);
         }
         active.addAndGet(-removals.size());
-        nextScanAt = nextBoundaryAfter(streamTime);
+        if (more) {
+            checkedUpTo = last;
+            committedSinceSlice = commits == null; // without the pre-commit layer every change is already written
+        } else {
+            checkedUpTo = null;
+            nextScanAt = nextBoundaryAfter(checkStartedAt); // a boundary crossed during the check starts the next one
+        }
     }
 
     /** The entity's state, or null if it has none (or one written for another feature spec or in an unreadable format). */

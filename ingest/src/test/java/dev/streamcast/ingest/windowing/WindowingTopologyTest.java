@@ -355,6 +355,35 @@ class WindowingTopologyTest {
     }
 
     @Test
+    void aCloseOfManyEntitiesGoesOutOneSlicePerCommitInKeyOrderEachEntityInWindowOrder() {
+        TestSettings settings = new TestSettings();
+        settings.closeSlice = 2;
+        settings.wallClockAdvance = false; // only the slices' punctuation, no time moved by the wall clock
+        start(settings.build());
+        for (String entity : List.of("e5", "e3", "e1", "e4", "e2")) {
+            reading(entity, T0 + SEC, "temp", 10);
+            reading(entity, T0 + MIN + SEC, "temp", 20);
+        }
+
+        reading("e1", T0 + 3 * MIN, "temp", 30); // closes the windows at T0 and T0 + 1 min of every entity
+        List<Map.Entry<String, FeatureVector>> first = vectors();
+        assertThat(first).extracting(Map.Entry::getKey).containsExactly("e1", "e1", "e2", "e2");
+        assertThat(vectorsOf("e1", first)).extracting(FeatureVector::windowStart).containsExactly(T0, T0 + MIN);
+
+        reading("e2", T0 + 3 * MIN + SEC, "temp", 40); // the driver committed the first slice: the next goes on
+        assertThat(vectors()).extracting(Map.Entry::getKey).containsExactly("e3", "e3", "e4", "e4");
+
+        driver.advanceWallClockTime(Duration.ofSeconds(2)); // no record: the punctuation reads the last slice
+        List<Map.Entry<String, FeatureVector>> last = vectors();
+        assertThat(last).extracting(Map.Entry::getKey).containsExactly("e5", "e5");
+        assertThat(value(vectorsOf("e5", last).get(1), "temp.mean")).isEqualTo(20.0);
+
+        driver.advanceWallClockTime(Duration.ofSeconds(2));
+        reading("e3", T0 + 3 * MIN + 2 * SEC, "temp", 50);
+        assertThat(vectors()).as("each window once: the check is over until the next boundary").isEmpty();
+    }
+
+    @Test
     void aSilentPartitionStillClosesItsWindowsOnTheWallClock() {
         start();
         reading("t1", T0 + SEC, "temp", 10);

@@ -123,7 +123,7 @@ public final class IngestBench {
     private static IngestSettings withStore(IngestSettings d, boolean inMemory, Encoding features) {
         return new IngestSettings(d.windowSize(), d.grace(), d.channels(), d.aggregates(), d.dlqUnknownChannels(),
                 d.imputation(), d.idleTimeout(), d.textEnabled(), d.textBuckets(), d.ngrams(), d.keywords(),
-                d.maxTextChars(), d.maxPast(), d.maxFuture(), d.punctuateInterval(), false, inMemory, features);
+                d.maxTextChars(), d.maxPast(), d.maxFuture(), d.punctuateInterval(), false, inMemory, features, d.closeSlice());
     }
 
     /** Writes the demo stream of {@code entities} transformers, {@code interval} apart, until {@code readings}. */

@@ -89,7 +89,11 @@ class ForecasterInstancesPageTest {
 
                 Map<String, String> answeredBy = new HashMap<>();
                 for (int e = 0; e < ENTITIES; e++) {
-                    JsonNode view = get(a, "/api/entities/t" + e);
+                    String path = "/api/entities/t" + e;
+                    // the entity count says each entity has arrived, not that all its steps have been processed
+                    await(() -> get(a, path).at("/slots/0/actuals").size() == STEPS, Duration.ofMinutes(1),
+                            "every step of t" + e + " processed");
+                    JsonNode view = get(a, path);
                     assertThat(view.path("entity").asText()).isEqualTo("t" + e);
                     // the actuals the owner keeps for the page: every step sent, the last one last
                     assertThat(view.at("/slots/0/actuals")).hasSize(STEPS);
