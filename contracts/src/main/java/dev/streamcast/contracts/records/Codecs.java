@@ -283,6 +283,7 @@ public final class Codecs {
         long[] ts = new long[h];
         double[] points = new double[h * t];
         double[] quantiles = new double[h * t * q];
+        java.util.Set<String> names = new java.util.HashSet<>(targets);
         long previousTs = origin;
         for (int s = 0; s < h; s++) {
             JsonFields step = JsonFields.of(stepNodes.get(s), in.at("steps") + "[" + s + "]");
@@ -293,7 +294,7 @@ public final class Codecs {
             }
             previousTs = ts[s];
             Map<String, Double> point = step.finiteMap("point", t, t, FeatureSpec.MAX_NAME_CHARS);
-            if (!point.keySet().equals(new java.util.HashSet<>(targets))) {
+            if (!point.keySet().equals(names)) {
                 throw fail(step.at("point"), point.keySet(), "expected exactly the targets " + targets);
             }
             JsonFields levelsByTarget = q > 0 ? step.object("quantiles") : null;

@@ -5,6 +5,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * One multi-horizon forecast of one entity on topic {@code forecasts}, in original units.
@@ -48,12 +50,13 @@ public final class Forecast {
                 new double[steps.size() * targets.size()], new double[steps.size() * targets.size() * quantileLevels.length]);
         int t = targets.size();
         int q = quantileLevels.length;
+        Set<String> names = new HashSet<>(targets);
         for (int s = 0; s < steps.size(); s++) {
             Step step = steps.get(s);
             if (step.h() != s + 1) {
                 throw new IllegalArgumentException("step " + s + " has h " + step.h() + ", expected " + (s + 1));
             }
-            if (!step.point().keySet().equals(new java.util.HashSet<>(targets))) {
+            if (!step.point().keySet().equals(names)) {
                 throw new IllegalArgumentException("step " + step.h() + " has points for " + step.point().keySet()
                         + ", expected exactly the targets " + targets);
             }
