@@ -26,4 +26,13 @@ class LoadTestCommandTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("streamcast load-test: --stream-threads must be between 1 and 64, got 0");
     }
+
+    @Test
+    void ingestKeepsItsWindowsInRocksDbFromTenToTheFiveEntitiesUnlessTold() {
+        assertThat(config("--scenario", "steady").system().ingestStore()).isEqualTo("in-memory");
+        assertThat(config("--entities", "99999").system().ingestStore()).isEqualTo("in-memory");
+        assertThat(config("--scenario", "many-entities-100k").system().ingestStore()).isEqualTo("rocksdb");
+        assertThat(config("--scenario", "many-entities-100k", "--ingest-store", "in-memory").system().ingestStore())
+                .isEqualTo("in-memory");
+    }
 }

@@ -62,13 +62,22 @@ public final class EntityPages implements StateStore, PageReader {
             this.latest = new byte[slots][];
         }
 
-        /** The latest forecast bytes of slot {@code slot} (its index in the forecaster's slots), or null. */
+        /** A copy of the latest forecast bytes of slot {@code slot} (its index in the forecaster's slots), or null. */
         public synchronized byte[] latest(int slot) {
-            return latest[slot];
+            return latest[slot] == null ? null : latest[slot].clone();
         }
 
+        /**
+         * Keeps {@code forecast} as the slot's latest: copied into the kept array when it has the same length (a
+         * model's forecasts do), so a step leaves no array behind to outlive young collections.
+         */
         public synchronized void latest(int slot, byte[] forecast) {
-            latest[slot] = forecast;
+            byte[] kept = latest[slot];
+            if (kept != null && kept.length == forecast.length) {
+                System.arraycopy(forecast, 0, kept, 0, forecast.length);
+            } else {
+                latest[slot] = forecast.clone();
+            }
         }
     }
 

@@ -115,7 +115,7 @@ class RecentActualsTest {
         actuals.record("e1", vector(1, true), SPEC);
 
         assertThat(pages.get("e1")).isSameAs(page);
-        assertThat(pages.get("e1").latest(1)).isSameAs(forecast);
+        assertThat(pages.get("e1").latest(1)).containsExactly(forecast);
         assertThat(pages.get("e1").latest(0)).as("no forecast of the served slot yet").isNull();
         assertThat(rows("e1").windowStarts()).containsExactly(0L, STEP);
         assertThat(pages.get("e2")).isNull();

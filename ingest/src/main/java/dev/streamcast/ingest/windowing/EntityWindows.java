@@ -26,6 +26,12 @@ public final class EntityWindows {
     long lastSeen;
     final double[] lastValues; // [value features], NaN until observed: what carry-forward fills gaps with
     final List<WindowAccumulator> open = new ArrayList<>(2); // the window filling, and one in its grace
+    /**
+     * The last emitted window's accumulator, emptied for the entity's next window: each window would
+     * otherwise be a new object living a window and its grace, long enough to leave the young
+     * generation, so a fleet's windows became old-generation garbage and long collections. Not stored.
+     */
+    private WindowAccumulator spare;
 
     /** {@code specIdBytes}: the spec id's UTF-8 bytes, shared by every entity of the spec (never modified). */
     EntityWindows(String specId, byte[] specIdBytes, long nextWindowStart, long lastSeen, double[] lastValues) {
@@ -45,9 +51,15 @@ public final class EntityWindows {
         if (i < open.size() && open.get(i).start == start) {
             return open.get(i);
         }
-        WindowAccumulator acc = layout.newAccumulator(start);
+        WindowAccumulator acc = spare != null ? spare.reset(start) : layout.newAccumulator(start);
+        spare = null;
         open.add(i, acc);
         return acc;
+    }
+
+    /** Keeps {@code emitted} (taken with {@link #take}, its vector built) for the entity's next window. */
+    void recycle(WindowAccumulator emitted) {
+        spare = emitted;
     }
 
     /** Removes and returns the accumulator of the window starting at {@code start}, or null if it saw nothing. */

@@ -6,7 +6,7 @@ import java.util.Arrays;
 /** What one entity saw in one window: per channel count, sum, min, max and last; per text the counts. */
 public final class WindowAccumulator {
 
-    final long start;
+    long start;
     final long[] count;      // [C]
     final double[] mean;     // [C], running: (sum / count) would overflow for huge finite values
     final double[] min;      // [C]
@@ -19,18 +19,31 @@ public final class WindowAccumulator {
     final double[] keywords; // [K]
 
     WindowAccumulator(long start, int channels, int buckets, int keywordCount) {
-        this.start = start;
         count = new long[channels];
         mean = new double[channels];
         min = new double[channels];
         max = new double[channels];
         last = new double[channels];
         lastTs = new long[channels];
-        Arrays.fill(min, Double.POSITIVE_INFINITY);
-        Arrays.fill(max, Double.NEGATIVE_INFINITY);
-        Arrays.fill(lastTs, Long.MIN_VALUE);
         hashed = new double[buckets];
         keywords = new double[keywordCount];
+        reset(start);
+    }
+
+    /** Empties this accumulator for the window starting at {@code start}, as if new (an entity's next window reuses it). */
+    WindowAccumulator reset(long start) {
+        this.start = start;
+        Arrays.fill(count, 0);
+        Arrays.fill(mean, 0);
+        Arrays.fill(min, Double.POSITIVE_INFINITY);
+        Arrays.fill(max, Double.NEGATIVE_INFINITY);
+        Arrays.fill(last, 0);
+        Arrays.fill(lastTs, Long.MIN_VALUE);
+        textCount = 0;
+        textChars = 0;
+        Arrays.fill(hashed, 0);
+        Arrays.fill(keywords, 0);
+        return this;
     }
 
     void add(int channel, long ts, double value) {

@@ -447,7 +447,11 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
 
     private void emitNext(String entity, EntityWindows state) {
         long start = state.nextWindowStart;
-        FeatureVector vector = layout.vector(state, start, state.take(start), imputed);
+        WindowAccumulator taken = state.take(start);
+        FeatureVector vector = layout.vector(state, start, taken, imputed);
+        if (taken != null) {
+            state.recycle(taken);
+        }
         state.emitted = true;
         context.forward(new Record<>(entity.getBytes(StandardCharsets.UTF_8), vectors.encode(vector),
                 vector.windowEnd()), TopologyProducer.FEATURES_SINK);
