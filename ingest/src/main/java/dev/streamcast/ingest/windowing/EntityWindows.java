@@ -57,9 +57,11 @@ public final class EntityWindows {
         return acc;
     }
 
-    /** Keeps {@code emitted} (taken with {@link #take}, its vector built) for the entity's next window. */
+    /** Keeps {@code emitted} (taken with {@link #take}, its vector built; null: the window saw nothing) for the entity's next window. */
     void recycle(WindowAccumulator emitted) {
-        spare = emitted;
+        if (emitted != null) {
+            spare = emitted;
+        }
     }
 
     /** Removes and returns the accumulator of the window starting at {@code start}, or null if it saw nothing. */

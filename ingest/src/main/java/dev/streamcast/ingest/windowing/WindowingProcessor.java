@@ -449,9 +449,7 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
         long start = state.nextWindowStart;
         WindowAccumulator taken = state.take(start);
         FeatureVector vector = layout.vector(state, start, taken, imputed);
-        if (taken != null) {
-            state.recycle(taken);
-        }
+        state.recycle(taken);
         state.emitted = true;
         context.forward(new Record<>(entity.getBytes(StandardCharsets.UTF_8), vectors.encode(vector),
                 vector.windowEnd()), TopologyProducer.FEATURES_SINK);
