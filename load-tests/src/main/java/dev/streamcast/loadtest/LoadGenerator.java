@@ -34,8 +34,7 @@ public final class LoadGenerator implements AutoCloseable {
 
     /**
      * The producer's linger: a gateway's batching, not a device's record at a time. Every produce
-     * request costs the broker, which shares the machine with the services: at 3,000 records/s
-     * 5 ms made some 200 requests a second.
+     * request costs the broker, which shares the machine with the services (load-tests/README.md, "The load").
      */
     static final int LINGER_MS = 20;
     /** Records are sent in ticks of this length, each at most a tick after it was due (recorded, see {@link Run#sendDelay()}). */
@@ -161,8 +160,8 @@ public final class LoadGenerator implements AutoCloseable {
                     long due = startNanos + profile.dueNanos(n);
                     long now = System.nanoTime();
                     if (due - now > 20_000) {
-                        // wakes at the end of the due time's tick and sends every record due by then: a
-                        // wake-up per record cost the harness more CPU than the sending, beside the services
+                        // wakes at the end of the due time's tick and sends every record due by then: a wake-up
+                        // per record cost a park and a context switch each, on the cores the services run on
                         long tickEnd = startNanos + ((due - startNanos) / TICK_NANOS + 1) * TICK_NANOS;
                         LockSupport.parkNanos(tickEnd - now);
                         now = System.nanoTime();
