@@ -46,14 +46,14 @@ public final class OnlineEvaluation {
         }
         long stepMillis = model.manifest().featureSpec().stepMillis();
         for (int j = 0; j < evaluated.length; j++) {
-            float[] made = state.forecastAt(vector.windowStart() - evaluated[j] * stepMillis);
-            if (made == null) {
+            int made = state.rememberedAt(vector.windowStart() - evaluated[j] * stepMillis);
+            if (made < 0) {
                 continue;
             }
             for (int k = 0; k < targets; k++) {
                 int index = projection[model.targetInput(k)];
                 if (vector.observed()[index]) { // an imputed value is ingest's guess, not an actual
-                    meters[j][k].record(vector.values()[index] - made[j * targets + k]);
+                    meters[j][k].record(vector.values()[index] - state.rememberedValue(made, j * targets + k));
                 }
             }
         }

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.stream.DoubleStream;
 
 /**
  * The forecaster's Prometheus metrics (names as scraped from /q/metrics; forecaster/README.md
@@ -42,6 +43,15 @@ public final class ForecasterMetrics {
     private final Map<DeadLetterReason, Counter> refused = new ConcurrentHashMap<>();
     private final Map<String, DistributionSummary> summaries = new ConcurrentHashMap<>();
     private final Map<String, SlotMeters> slots = new ConcurrentHashMap<>();
+
+    /**
+     * The end-to-end histogram's buckets: fine where the freshness goals lie (under a second to a few),
+     * and past the {@code StreamcastForecastsLate} alert's 10 minutes, so its 99th percentile can
+     * cross them (a percentile histogram bounded at 30 s put every later forecast in {@code +Inf},
+     * where {@code histogram_quantile} reads 30 s); 16 buckets, where each forecast recorded into 114.
+     */
+    static final Duration[] END_TO_END_BUCKETS = DoubleStream.of(0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 120,
+            300, 600, 1200, 1800, 3600).mapToObj(s -> Duration.ofMillis(Math.round(s * 1000))).toArray(Duration[]::new);
 
     /** Every meter of one slot; what is counted per record or per forecast, held by its caller (no lookup). */
     public final class SlotMeters {
@@ -74,7 +84,8 @@ public final class ForecasterMetrics {
             batchSize = DistributionSummary.builder("forecaster_batch_size").description("entities per ONNX Runtime call")
                     .tag("slot", slot).serviceLevelObjectives(1, 8, 32, 64, 128, 256, 512, 1024).register(registry);
             inference = timer("forecaster_inference", "one batched step call", slot);
-            endToEnd = timer("forecaster_end_to_end", "window end to forecast written", slot);
+            endToEnd = Timer.builder("forecaster_end_to_end").description("window end to forecast written").tag("slot", slot)
+                    .serviceLevelObjectives(END_TO_END_BUCKETS).register(registry);
             swaps = counter("forecaster_model_swaps", "models swapped in", slot);
             swapFailures = counter("forecaster_model_swap_failures", "models that failed to load (the previous one kept serving)",
                     slot);

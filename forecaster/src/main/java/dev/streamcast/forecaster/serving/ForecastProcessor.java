@@ -73,6 +73,9 @@ public final class ForecastProcessor implements Processor<byte[], byte[], byte[]
 
     @Override
     public void init(ProcessorContext<byte[], byte[]> context) {
+        // Kafka Streams initialises this same instance again when it resumes a task it suspended (or revives a
+        // corrupted one): the steppers of the last init are closed, and serving starts from the stores as they are
+        steppers.clear();
         this.context = context;
         this.specs = context.getStateStore(specStoreName);
         this.deadLetters = new DeadLetters(context, metrics, vectors);
@@ -80,7 +83,7 @@ public final class ForecastProcessor implements Processor<byte[], byte[], byte[]
         metrics.held(held.count());
         this.pages = context.getStateStore(EntityPages.STORE);
         if (settings.pageActualsKept() > 0) {
-            this.actuals = new RecentActuals(pages, RecentActuals.servedTargets(slots), settings.pageActualsKept());
+            this.actuals = new RecentActuals(RecentActuals.servedTargets(slots), settings.pageActualsKept());
         }
         for (int i = 0; i < slots.size(); i++) {
             KeyValueStore<String, byte[]> store = context.getStateStore(stateStoreNames.get(i));
@@ -163,8 +166,11 @@ public final class ForecastProcessor implements Processor<byte[], byte[], byte[]
                 return true;
             }
         }
-        // the entity's page, looked up once: the actuals' row now, each slot's forecast when its batch is stepped
-        EntityPages.Page page = actuals != null ? actuals.record(entity, vector, spec) : pages.page(entity);
+        // the entity's page, found with its served state: the actuals' row now, each slot's forecast when its batch is stepped
+        EntityPages.Page page = steppers.get(0).page(entity, pages);
+        if (actuals != null) {
+            actuals.record(page, vector, spec);
+        }
         for (SlotStepper stepper : steppers) {
             stepper.accept(entity, vector, spec, origin, page);
         }

@@ -35,7 +35,6 @@ public final class RecentActuals {
 
     private static final byte VERSION = 2;
 
-    private final EntityPages pages;
     private final Supplier<List<String>> source;
     private final int kept;
     private final Map<String, int[]> columnsBySpec = new HashMap<>();
@@ -43,21 +42,16 @@ public final class RecentActuals {
     private byte[] header = new byte[0];
 
     /** Keeps {@code kept} rows per entity of the targets {@code targets} names at each record (see {@link #servedTargets}). */
-    RecentActuals(EntityPages pages, Supplier<List<String>> targets, int kept) {
-        this.pages = pages;
+    RecentActuals(Supplier<List<String>> targets, int kept) {
         this.source = targets;
         this.kept = kept;
     }
 
-    /**
-     * Appends the targets' values of {@code vector} to {@code entity}'s rows, dropping the oldest beyond N; returns the
-     * entity's page, for its forecasts.
-     */
-    EntityPages.Page record(String entity, FeatureVector vector, FeatureSpec spec) {
-        EntityPages.Page page = pages.page(entity);
+    /** Appends the targets' values of {@code vector} to the rows of the entity's {@code page}, dropping the oldest beyond N. */
+    void record(EntityPages.Page page, FeatureVector vector, FeatureSpec spec) {
         refreshTargets();
         if (targets.isEmpty()) {
-            return page;
+            return;
         }
         int[] columns = columnsBySpec.computeIfAbsent(spec.id(), id -> targets.stream().mapToInt(spec::indexOf).toArray());
         int width = rowWidth(targets.size());
@@ -74,7 +68,7 @@ public final class RecentActuals {
             int next = b.getInt(at + 8);
             int rows = at + 12;
             if (count > 0 && vector.windowStart() <= b.getLong(rows + ((next - 1 + kept) % kept) * width)) {
-                return page; // replayed or out of order: the chart already has this step or a later one
+                return; // replayed or out of order: the chart already has this step or a later one
             }
             b.position(rows + next * width);
             b.putLong(vector.windowStart());
@@ -87,7 +81,6 @@ public final class RecentActuals {
             b.putInt(at + 4, Math.min(count + 1, kept));
             b.putInt(at + 8, (next + 1) % kept);
         }
-        return page;
     }
 
     /** An entry written for other targets or another N, rewritten for the current ones: NaN (and imputed) where it has no value. */

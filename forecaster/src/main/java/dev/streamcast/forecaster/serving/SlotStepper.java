@@ -117,6 +117,11 @@ final class SlotStepper {
         return model == null || projections.of(model, spec.id()) != null ? null : projections.problem(model, spec.id());
     }
 
+    /** The entity's page in {@code pages}, found through its state here (see {@link EntityState#page}). */
+    EntityPages.Page page(String entity, EntityPages pages) {
+        return load(entity).page(pages, entity);
+    }
+
     void accept(String entity, FeatureVector vector, FeatureSpec spec, InputOrigin origin, EntityPages.Page page) {
         ServedModel model = slot.acquire();
         EntityState state = load(entity);
@@ -405,7 +410,15 @@ final class SlotStepper {
         store.put(w.entity(), w.state());
     }
 
+    /**
+     * The entity's state: the store's decoded one when it keeps it (most inputs: a waiting state is
+     * that same object, so one lookup finds it either way), else the waiting one, else the stored one.
+     */
     private EntityState load(String entity) {
+        EntityState known = store.decoded(entity);
+        if (known != null) {
+            return known;
+        }
         EntityState waiting = pending.get(entity);
         if (waiting != null) {
             return waiting;

@@ -48,6 +48,10 @@ public final class EntityState {
     int storedBytes;
     /** Whether {@code forecaster_stale_entities} counts this state as last read or written. Not stored. */
     boolean countedStale;
+    /** Whether {@link EntityStore} keeps this object among its decoded states. Not stored. */
+    boolean kept;
+    /** The entity's live page once looked up (see {@link #page(EntityPages, String)}). Not stored. */
+    private EntityPages.Page page;
 
     /** An input waiting for its batch: raw values in stream units, in the order of its spec. */
     public record Pending(String specId, long windowStart, long windowEnd, float[] values) {
@@ -67,6 +71,17 @@ public final class EntityState {
         }
         out.sort(java.util.Comparator.comparingLong(Remembered::origin));
         return out;
+    }
+
+    /**
+     * This entity's ({@code entity}'s) page in {@code pages}, looked up once and then kept with this decoded state, so an
+     * input finds its entity's state and page with one lookup (at 10^5 entities the page's own lookup,
+     * mostly cache misses, was a sixth of the stream thread's samples in {@code bench forecaster}). A
+     * task's pages and its decoded states start and end together, so the kept page is the store's.
+     */
+    public EntityPages.Page page(EntityPages pages, String entity) {
+        EntityPages.Page known = page;
+        return known != null ? known : (page = pages.page(entity));
     }
 
     /** The input waiting for its batch, or null. */
@@ -244,14 +259,22 @@ public final class EntityState {
         evalNext = (evalNext + 1) % ring;
     }
 
-    /** The remembered forecast values made at {@code origin}, or null. */
-    public float[] forecastAt(long origin) {
+    /**
+     * Where the remembered forecast made at {@code origin} starts among the remembered values (read them
+     * with {@link #rememberedValue}), or -1 when none is remembered: no copy per scored input.
+     */
+    public int rememberedAt(long origin) {
         for (int i = 0; i < evalOrigins.length; i++) {
             if (evalOrigins[i] == origin) {
-                return Arrays.copyOfRange(evalValues, i * evalWidth, (i + 1) * evalWidth);
+                return i * evalWidth;
             }
         }
-        return null;
+        return -1;
+    }
+
+    /** The remembered value {@code i} (of {@link #evalWidth()}) of the forecast starting at {@code at}. */
+    public float rememberedValue(int at, int i) {
+        return evalValues[at + i];
     }
 
     /** Appends one raw input to the history ring of {@code capacity} entries (spec changes start it over). */

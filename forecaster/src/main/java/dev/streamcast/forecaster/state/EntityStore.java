@@ -48,7 +48,11 @@ public final class EntityStore {
     private final Map<String, EntityState> decoded = new LinkedHashMap<>(1024) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, EntityState> eldest) {
-            return size() > DECODED_ENTITIES;
+            boolean drop = size() > DECODED_ENTITIES;
+            if (drop) {
+                eldest.getValue().kept = false;
+            }
+            return drop;
         }
     };
     /** What this store adds to the gauges, taken back out when the task closes. */
@@ -84,6 +88,7 @@ public final class EntityStore {
                     foundStale += state.countedStale ? 1 : 0;
                     if (state.pending() != null) {
                         waiting.put(kv.key, state);
+                        keep(kv.key, state);
                     }
                 } catch (UnreadableStateException e) {
                     // left in place: discarded when next read or at the next TTL scan, where a store write is allowed
@@ -94,24 +99,35 @@ public final class EntityStore {
         return waiting;
     }
 
-    /** The entity's state; a new one when it has none, or had one this release cannot read (then discarded). */
+    /** The entity's decoded state if this store keeps it, else null (nothing is read from the store). */
+    public EntityState decoded(String entity) {
+        return decoded.get(entity);
+    }
+
+    /**
+     * The entity's state; a new one when it has none, or had one this release cannot read (then
+     * discarded). Kept decoded from now on, a new one too: its caller makes it the entity's
+     * (waiting, or written), and the entity's next input finds it here.
+     */
     public EntityState load(String entity) {
         EntityState known = decoded.get(entity);
         if (known != null) {
             return known;
         }
         byte[] bytes = store.get(entity);
+        EntityState state;
         if (bytes == null) {
-            return new EntityState();
+            state = new EntityState();
+        } else {
+            try {
+                state = decode(bytes);
+            } catch (UnreadableStateException e) {
+                discard(entity, bytes, e);
+                state = new EntityState();
+            }
         }
-        try {
-            EntityState state = decode(bytes);
-            decoded.put(entity, state);
-            return state;
-        } catch (UnreadableStateException e) {
-            discard(entity, bytes, e);
-            return new EntityState();
-        }
+        keep(entity, state);
+        return state;
     }
 
     public void put(String entity, EntityState state) {
@@ -122,7 +138,17 @@ public final class EntityStore {
         state.storedBytes = encoded.length;
         state.countedStale = stale;
         store.put(entity, encoded);
-        decoded.put(entity, state);
+        if (!state.kept) { // one lookup fewer per step: a state read from here is kept already
+            keep(entity, state);
+        }
+    }
+
+    private void keep(String entity, EntityState state) {
+        EntityState before = decoded.put(entity, state);
+        if (before != null) {
+            before.kept = false;
+        }
+        state.kept = true;
     }
 
     private EntityState decode(byte[] bytes) throws UnreadableStateException {
@@ -165,7 +191,10 @@ public final class EntityStore {
     /** Deletes the entity's state, {@code stored} as it was in the store. */
     public void delete(String entity, byte[] stored) {
         store.delete(entity);
-        decoded.remove(entity);
+        EntityState dropped = decoded.remove(entity);
+        if (dropped != null) {
+            dropped.kept = false;
+        }
         count(-1, -stored.length, countedStale(stored) ? -1 : 0);
     }
 

@@ -2,6 +2,8 @@ package dev.streamcast.forecaster.metrics;
 
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheus.PrometheusConfig;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -42,6 +44,28 @@ class ForecasterMetricsTest {
         assertThat(reasons).containsExactly("BAD_KEY", "MALFORMED", "MODEL_ERROR", "NON_FINITE_OUTPUT", "PROCESSING_ERROR",
                 "SPEC_MISMATCH", "UNKNOWN_SPEC");
         assertThat(registry.getMeters()).extracting(Meter::getId).noneMatch(id -> "shadow".equals(id.getTag("slot")));
+    }
+
+    @Test
+    void theEndToEndHistogramResolvesTheFreshnessGoalsAndTheLateAlertsThreshold() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ForecasterMetrics.SlotMeters served = new ForecasterMetrics(registry).slot("served");
+        served.endToEnd(800);
+        served.endToEnd(2_500);
+        served.endToEnd(1_200_000); // 20 minutes: past StreamcastForecastsLate's 600 s
+
+        String scrape = registry.scrape();
+        assertThat(bucket(scrape, "1.0")).isEqualTo(1);
+        assertThat(bucket(scrape, "3.0")).isEqualTo(2);
+        assertThat(bucket(scrape, "600.0")).as("the alert's threshold is a bucket bound").isEqualTo(2);
+        assertThat(bucket(scrape, "1200.0")).as("a late forecast lands in a finite bucket, not only +Inf").isEqualTo(3);
+        assertThat(scrape.lines().filter(l -> l.startsWith("forecaster_end_to_end_seconds_bucket"))).hasSize(17); // 16 and +Inf
+    }
+
+    private static double bucket(String scrape, String le) {
+        String prefix = "forecaster_end_to_end_seconds_bucket{slot=\"served\",le=\"" + le + "\",}";
+        return scrape.lines().filter(l -> l.startsWith(prefix)).mapToDouble(l -> Double.parseDouble(l.substring(prefix.length()).strip()))
+                .findFirst().orElseThrow(() -> new AssertionError("no bucket le=" + le + " in\n" + scrape));
     }
 
     @Test

@@ -26,7 +26,7 @@ class RecentActualsTest {
     void store() {
         pages = EntityPages.builder(2).build();
         pages.init(new MockProcessorContext<>().getStateStoreContext(), pages);
-        actuals = new RecentActuals(pages, targets::get, 5);
+        actuals = new RecentActuals(targets::get, 5);
     }
 
     static FeatureVector vector(int step, boolean oilObserved) {
@@ -41,9 +41,9 @@ class RecentActualsTest {
     @Test
     void keepsTheLastNStepsOfTheTargetsInOrderWithTheirImputation() {
         for (int s = 0; s < 8; s++) {
-            actuals.record("e1", vector(s, s != 6), SPEC);
+            actuals.record(pages.page("e1"), vector(s, s != 6), SPEC);
         }
-        actuals.record("e2", vector(0, true), SPEC);
+        actuals.record(pages.page("e2"), vector(0, true), SPEC);
 
         RecentActuals.Rows e1 = rows("e1");
         assertThat(e1.targets()).containsExactly("oil_c.mean");
@@ -57,18 +57,18 @@ class RecentActualsTest {
 
     @Test
     void aReplayedOrOlderStepIsNotAddedAgain() {
-        actuals.record("e1", vector(4, true), SPEC);
-        actuals.record("e1", vector(4, true), SPEC);
-        actuals.record("e1", vector(2, true), SPEC);
+        actuals.record(pages.page("e1"), vector(4, true), SPEC);
+        actuals.record(pages.page("e1"), vector(4, true), SPEC);
+        actuals.record(pages.page("e1"), vector(2, true), SPEC);
         assertThat(rows("e1").windowStarts()).containsExactly(4 * STEP);
     }
 
     @Test
     void aSwapToOtherTargetsCarriesTheHistoryOfTheTargetsBothName() {
-        actuals.record("e1", vector(0, true), SPEC);
-        actuals.record("e1", vector(1, false), SPEC);
+        actuals.record(pages.page("e1"), vector(0, true), SPEC);
+        actuals.record(pages.page("e1"), vector(1, false), SPEC);
         targets.set(List.of("load_mw.mean", "oil_c.mean"));
-        actuals.record("e1", vector(2, true), SPEC);
+        actuals.record(pages.page("e1"), vector(2, true), SPEC);
 
         RecentActuals.Rows e1 = rows("e1");
         assertThat(e1.targets()).containsExactly("load_mw.mean", "oil_c.mean");
@@ -82,23 +82,23 @@ class RecentActualsTest {
     @Test
     void aTargetTheSpecDoesNotNameIsNaNAndNothingIsKeptWithoutAModel() {
         targets.set(List.of("oil_c.mean", "pressure.mean"));
-        actuals.record("e1", vector(0, true), SPEC);
+        actuals.record(pages.page("e1"), vector(0, true), SPEC);
         assertThat(rows("e1").values()[0][1]).isNaN();
         assertThat(rows("e1").observed()[0][1]).isFalse();
 
         targets.set(List.of());
-        actuals.record("e9", vector(0, true), SPEC);
+        actuals.record(pages.page("e9"), vector(0, true), SPEC);
         assertThat(RecentActuals.decode(pages.get("e9"))).isNull();
     }
 
     @Test
     void aSwapAfterTheRingWrappedCarriesTheNewestStepsInOrder() {
         for (int s = 0; s < 7; s++) {
-            actuals.record("e1", vector(s, true), SPEC);
+            actuals.record(pages.page("e1"), vector(s, true), SPEC);
         }
         targets.set(List.of("load_mw.mean", "oil_c.mean"));
-        actuals.record("e1", vector(7, true), SPEC);
-        actuals.record("e1", vector(8, true), SPEC);
+        actuals.record(pages.page("e1"), vector(7, true), SPEC);
+        actuals.record(pages.page("e1"), vector(8, true), SPEC);
 
         RecentActuals.Rows e1 = rows("e1");
         assertThat(e1.windowStarts()).containsExactly(4 * STEP, 5 * STEP, 6 * STEP, 7 * STEP, 8 * STEP);
@@ -108,11 +108,12 @@ class RecentActualsTest {
     }
 
     @Test
-    void theEntitysPageIsReturnedForItsForecastsAndHoldsEachSlotsLatestBesideTheRows() {
-        EntityPages.Page page = actuals.record("e1", vector(0, true), SPEC);
+    void theRowsAndEachSlotsLatestShareTheEntitysPage() {
+        EntityPages.Page page = pages.page("e1");
+        actuals.record(page, vector(0, true), SPEC);
         byte[] forecast = {1, 2, 3};
         page.latest(1, forecast);
-        actuals.record("e1", vector(1, true), SPEC);
+        actuals.record(pages.page("e1"), vector(1, true), SPEC);
 
         assertThat(pages.get("e1")).isSameAs(page);
         assertThat(pages.get("e1").latest(1)).containsExactly(forecast);

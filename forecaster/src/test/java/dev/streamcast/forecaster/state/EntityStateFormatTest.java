@@ -42,7 +42,10 @@ class EntityStateFormatTest {
         assertThat(read.pending().values()).containsExactly(3, 4);
         assertThat(read.latestWindowStart()).isEqualTo(60_000);
         assertThat(read.recentInputs(4)).singleElement().satisfies(row -> assertThat(row).containsExactly(1, 2));
-        assertThat(read.forecastAt(0)).containsExactly(9, 8);
+        assertThat(read.rememberedForecasts()).singleElement().satisfies(r -> {
+            assertThat(r.origin()).isZero();
+            assertThat(r.values()).containsExactly(9, 8);
+        });
         assertThat(read.lastInput()).isEqualTo(120_000);
         assertThat(read.missedForecasts()).isEqualTo(2);
     }
@@ -104,7 +107,10 @@ class EntityStateFormatTest {
         assertThat(read.tensors()).containsExactly(0.25f, -1f);
         assertThat(read.recentInputs(3)).singleElement().satisfies(row -> assertThat(row).containsExactly(7, 8));
         assertThat(read.pending().values()).containsExactly(4);
-        assertThat(read.forecastAt(240_000)).containsExactly(9);
+        int at = read.rememberedAt(240_000);
+        assertThat(at).isNotNegative();
+        assertThat(read.rememberedValue(at, 0)).isEqualTo(9);
+        assertThat(read.rememberedAt(180_000)).as("no forecast made then").isEqualTo(-1);
         assertThat(read.missedForecasts()).isZero();
         assertThat(EntityStateFormat.missedForecasts(v3)).isZero();
         assertThat(EntityStateFormat.lastInput(v3)).isEqualTo(300_000);

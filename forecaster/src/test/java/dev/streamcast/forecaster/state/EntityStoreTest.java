@@ -53,6 +53,43 @@ class EntityStoreTest {
     }
 
     @Test
+    void aNewEntitysStateIsKeptFromItsFirstLoadWithItsPageAndCountedOnceWritten() {
+        store.open();
+        EntityState fresh = store.load("e1");
+        assertThat(fresh.isNew()).isTrue();
+        assertThat(store.decoded("e1")).as("kept: its first input waits in it").isSameAs(fresh);
+        assertThat(fixture.kv.get("e1")).as("nothing written yet").isNull();
+        assertThat(fixture.gauge("forecaster_entities")).isZero();
+
+        EntityPages pages = new EntityPages(1);
+        EntityPages.Page page = fresh.page(pages, "e1");
+        assertThat(page).isSameAs(pages.get("e1"));
+        assertThat(store.load("e1").page(pages, "e1")).as("found with the state, not looked up again").isSameAs(page);
+
+        store.put("e1", fresh);
+        assertThat(fixture.gauge("forecaster_entities")).isEqualTo(1.0);
+        assertThat(store.decoded("e1")).isSameAs(fresh);
+        assertThat(store.decoded("e2")).as("decoded() reads nothing from the store").isNull();
+    }
+
+    @Test
+    void aStatePushedOutAndWrittenAgainIsKeptAgain() {
+        EntityState state = new EntityState();
+        store.put("e1", state);
+        for (int i = 0; i < 50_000; i++) {
+            store.put("other-" + i, new EntityState());
+        }
+        assertThat(store.decoded("e1")).isNull();
+
+        store.put("e1", state);
+        assertThat(store.decoded("e1")).isSameAs(state);
+        EntityState replaced = new EntityState();
+        store.put("e1", replaced);
+        store.put("e1", state); // the object it replaced is kept again, not taken for kept
+        assertThat(store.decoded("e1")).isSameAs(state);
+    }
+
+    @Test
     void openingCountsTheStoreAndFindsTheInputsThatWereWaiting() {
         EntityState waiting = new EntityState();
         waiting.await(new EntityState.Pending("spec", 0, 60_000, new float[]{1}));

@@ -67,7 +67,9 @@ import java.util.regex.Pattern;
  * (the child's process CPU time, every thread, native ones included) is what counts, so start-up,
  * first-seen entities and the JIT's compiling of the forecasting path (which the warm-up alone does
  * not reach: it forecasts once) do not, and are reported apart. The ceiling's state and output sizes are the forecaster's, measured in the
- * round before. Rounds alternate the two, so drift on a shared machine hits both alike.
+ * forecaster's run before. Rounds alternate the two and their order (the forecaster first in odd rounds, the ceiling
+ * in even ones), so neither drift on a shared machine nor the bench's own broker still compiling its hot paths
+ * through the first app it serves favours one of them: run an even number of rounds.
  *
  * <p>Last line: {@code forecasts_per_cpu_s=<x> ceiling_per_cpu_s=<y> vs_ceiling=<x/y>}.
  */
@@ -204,11 +206,17 @@ public final class ForecasterBench {
                     + " each, %d round(s)%n", entities, spec.size(), encoding.label(), manifest.warmUpSteps(), settle, steps, rounds);
             List<Run> forecaster = new ArrayList<>();
             List<Run> ceiling = new ArrayList<>();
+            Run last = null;
             for (int round = 1; round <= rounds; round++) {
-                Run f = forecaster(setup, admin, round);
-                forecaster.add(f);
-                ceiling.add(ceiling(setup, admin, round, (int) Math.round(f.stateBytesPerEntity()),
-                        (int) Math.round(f.outputBytes())));
+                boolean ceilingFirst = round % 2 == 0; // A B, B A, A B, ...: neither app is always the first one measured
+                if (ceilingFirst) {
+                    ceiling.add(ceiling(setup, admin, round, last));
+                }
+                last = forecaster(setup, admin, round);
+                forecaster.add(last);
+                if (!ceilingFirst) {
+                    ceiling.add(ceiling(setup, admin, round, last));
+                }
             }
             double modelState = manifest.stateBytesPerEntity();
             double warmUpInputs = (double) manifest.warmUpSteps() * manifest.featureSpec().names().size() * Float.BYTES;
@@ -278,7 +286,10 @@ public final class ForecasterBench {
         }
     }
 
-    private static Run ceiling(Setup setup, Admin admin, int round, int stateBytes, int outputBytes) throws Exception {
+    /** The ceiling app's round, with the state and output sizes {@code sizes} (the forecaster's run before it) measured. */
+    private static Run ceiling(Setup setup, Admin admin, int round, Run sizes) throws Exception {
+        int stateBytes = (int) Math.round(sizes.stateBytesPerEntity());
+        int outputBytes = (int) Math.round(sizes.outputBytes());
         String app = "bench-ceiling-" + round;
         startAtEnd(admin, app);
         Map<TopicPartition, Long> outputStart = ends(admin, CEILING_OUT);
