@@ -163,6 +163,7 @@ final class SlotStepper {
 
     /** Steps every pending input through the model, in batches of at most the configured size. */
     void flush() {
+        evaluation.flush();
         if (pending.isEmpty() && deferred.isEmpty()) {
             return;
         }
@@ -361,6 +362,7 @@ final class SlotStepper {
 
     /** The task closes: its entities leave this instance's gauges (their state stays in the store). */
     void close() {
+        evaluation.flush();
         if (writesBeforeCommit != null) {
             commits.beforeCommit(() -> { }); // the store may outlive this task's processor
         }
