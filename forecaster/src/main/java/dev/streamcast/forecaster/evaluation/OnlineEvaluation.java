@@ -15,7 +15,6 @@ import java.util.TreeSet;
  * in the entity's state, and a vector for window {@code w} scores the forecasts made {@code h} steps
  * before {@code w} into {@code forecaster_abs_error} and {@code forecaster_squared_error}, in the
  * target's units. Only observed actuals are scored: a target imputed in {@code w} scores nothing.
- * Scores add up here and reach the meters at {@link #flush()}, once per batch.
  */
 public final class OnlineEvaluation {
 
@@ -25,10 +24,6 @@ public final class OnlineEvaluation {
     private ServedModel horizonsOf;
     private int[] horizons;
     private ForecasterMetrics.ErrorMeters[][] meters; // [evaluated horizon, target] of horizonsOf
-    // what was scored since the last flush, [evaluated horizon, target] as meters
-    private long[][] scored;
-    private double[][] absolute;
-    private double[][] squared;
 
     public OnlineEvaluation(String slot, List<String> horizonSettings, ForecasterMetrics metrics) {
         this.slot = slot;
@@ -58,10 +53,7 @@ public final class OnlineEvaluation {
             for (int k = 0; k < targets; k++) {
                 int index = projection[model.targetInput(k)];
                 if (vector.observed()[index]) { // an imputed value is ingest's guess, not an actual
-                    double error = vector.values()[index] - state.rememberedValue(made, j * targets + k);
-                    scored[j][k]++;
-                    absolute[j][k] += Math.abs(error);
-                    squared[j][k] += error * error;
+                    meters[j][k].record(vector.values()[index] - state.rememberedValue(made, j * targets + k));
                 }
             }
         }
@@ -83,34 +75,10 @@ public final class OnlineEvaluation {
         state.rememberForecast(forecast.origin(), points, evaluated[evaluated.length - 1]);
     }
 
-    /**
-     * Adds what was scored since the last call to the error meters: the slot calls it once per batch
-     * (and when its task closes), so the meters cost nothing per input.
-     */
-    public void flush() {
-        if (meters == null) {
-            return;
-        }
-        for (int j = 0; j < meters.length; j++) {
-            for (int k = 0; k < meters[j].length; k++) {
-                if (scored[j][k] > 0) {
-                    meters[j][k].add(scored[j][k], absolute[j][k], squared[j][k]);
-                    scored[j][k] = 0;
-                    absolute[j][k] = 0;
-                    squared[j][k] = 0;
-                }
-            }
-        }
-    }
-
     /** The evaluated horizon steps for {@code model}, ascending, within 1..H. */
     public int[] horizons(ServedModel model) {
         if (horizonsOf != model) {
-            flush(); // what the model before scored goes to its meters
             horizons = evaluated(horizonSettings, model.horizon());
-            scored = new long[horizons.length][model.targets()];
-            absolute = new double[horizons.length][model.targets()];
-            squared = new double[horizons.length][model.targets()];
             meters = new ForecasterMetrics.ErrorMeters[horizons.length][model.targets()];
             for (int j = 0; j < horizons.length; j++) {
                 for (int k = 0; k < model.targets(); k++) {

@@ -4,23 +4,16 @@ import dev.streamcast.contracts.deadletter.DeadLetterReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Measurement;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Statistic;
-import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 
 import java.time.Duration;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.DoubleAdder;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.stream.DoubleStream;
@@ -48,7 +41,7 @@ public final class ForecasterMetrics {
     private final Counter recordsIn;
     private final AtomicLong held;
     private final Map<DeadLetterReason, Counter> refused = new ConcurrentHashMap<>();
-    private final Map<String, ErrorMeters> errors = new ConcurrentHashMap<>();
+    private final Map<String, DistributionSummary> summaries = new ConcurrentHashMap<>();
     private final Map<String, SlotMeters> slots = new ConcurrentHashMap<>();
 
     /**
@@ -227,57 +220,25 @@ public final class ForecasterMetrics {
         }).set(value);
     }
 
-    /** The online error meters of one slot, model, horizon and target: found once, added to per batch. */
+    /** The online error meters of one slot, model, horizon and target: found once, recorded per scored forecast. */
     public ErrorMeters error(String slot, String model, int horizon, String target) {
-        return errors.computeIfAbsent(slot + "|" + model + "|" + horizon + "|" + target, k -> {
-            ErrorMeters meters = new ErrorMeters();
-            Tags tags = Tags.of("slot", slot, "model", model, "horizon", String.valueOf(horizon), "target", target);
-            Meter.builder("forecaster_abs_error", Meter.Type.DISTRIBUTION_SUMMARY, List.of(
-                            new Measurement(() -> meters.count.sum(), Statistic.COUNT),
-                            new Measurement(meters.absolute::sum, Statistic.TOTAL)))
-                    .description("absolute error of forecasts whose actual arrived").tags(tags).register(registry);
-            Meter.builder("forecaster_squared_error", Meter.Type.DISTRIBUTION_SUMMARY, List.of(
-                            new Measurement(() -> meters.count.sum(), Statistic.COUNT),
-                            new Measurement(meters.squared::sum, Statistic.TOTAL)))
-                    .description("squared error of forecasts whose actual arrived").tags(tags).register(registry);
-            return meters;
-        });
+        String key = slot + "|" + model + "|" + horizon + "|" + target;
+        return new ErrorMeters(
+                summaries.computeIfAbsent("abs:" + key, k -> DistributionSummary.builder("forecaster_abs_error")
+                        .description("absolute error of forecasts whose actual arrived").tags("slot", slot, "model", model,
+                                "horizon", String.valueOf(horizon), "target", target).register(registry)),
+                summaries.computeIfAbsent("sq:" + key, k -> DistributionSummary.builder("forecaster_squared_error")
+                        .description("squared error of forecasts whose actual arrived").tags("slot", slot, "model", model,
+                                "horizon", String.valueOf(horizon), "target", target).register(registry)));
     }
 
-    /**
-     * {@code forecaster_abs_error} and {@code forecaster_squared_error} of one slot, model, horizon and
-     * target: Prometheus summaries of a count and a sum ({@code _sum / _count} is the MAE or the MSE),
-     * which the stream threads add to once per batch ({@code OnlineEvaluation}). A Micrometer summary
-     * takes one value per call, with a clock read and a time-window max each: four per input, they were
-     * a sixth of the forecasting path's own CPU at 10^5 entities.
-     */
-    public static final class ErrorMeters {
-        private final LongAdder count = new LongAdder();
-        private final DoubleAdder absolute = new DoubleAdder();
-        private final DoubleAdder squared = new DoubleAdder();
+    /** {@code forecaster_abs_error} and {@code forecaster_squared_error} of one slot, model, horizon and target. */
+    public record ErrorMeters(DistributionSummary absolute, DistributionSummary squared) {
 
-        /** {@code n} scored forecasts whose absolute errors sum to {@code absoluteSum} and squared ones to {@code squaredSum}. */
-        public void add(long n, double absoluteSum, double squaredSum) {
-            count.add(n);
-            absolute.add(absoluteSum);
-            squared.add(squaredSum);
-        }
-    }
-
-    /** The count and sum of one of {@code forecaster_abs_error}'s or {@code forecaster_squared_error}'s meters, as registered. */
-    public record ErrorTotals(long count, double sum) {
-
-        public static ErrorTotals of(Meter meter) {
-            long count = 0;
-            double sum = 0;
-            for (Measurement m : meter.measure()) {
-                if (m.getStatistic() == Statistic.COUNT) {
-                    count = (long) m.getValue();
-                } else if (m.getStatistic() == Statistic.TOTAL) {
-                    sum = m.getValue();
-                }
-            }
-            return new ErrorTotals(count, sum);
+        /** Online error of a point forecast once its actual arrived, in the target's units. */
+        public void record(double error) {
+            absolute.record(Math.abs(error));
+            squared.record(error * error);
         }
     }
 

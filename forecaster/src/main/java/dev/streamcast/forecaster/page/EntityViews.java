@@ -4,7 +4,6 @@ import dev.streamcast.contracts.json.Codec;
 import dev.streamcast.contracts.records.Forecast;
 import dev.streamcast.contracts.state.UnreadableStateException;
 import dev.streamcast.forecaster.evaluation.OnlineEvaluation;
-import dev.streamcast.forecaster.metrics.ForecasterMetrics;
 import dev.streamcast.forecaster.model.ModelSlot;
 import dev.streamcast.forecaster.model.ServedModel;
 import dev.streamcast.forecaster.serving.ForecastTopology;
@@ -12,7 +11,7 @@ import dev.streamcast.forecaster.serving.RecentActuals;
 import dev.streamcast.forecaster.state.EntityPages;
 import dev.streamcast.forecaster.state.EntityState;
 import dev.streamcast.forecaster.state.EntityStateFormat;
-import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -220,15 +219,14 @@ final class EntityViews {
     /** Mean absolute error of {@code model} per evaluated horizon and target, from the online evaluation's meters. */
     List<Map<String, Object>> liveError(String slot, String model) {
         Map<String, Map<String, Object>> rows = new TreeMap<>();
-        for (Meter s : meters.find("forecaster_abs_error").tags("slot", slot, "model", model).meters()) {
-            ForecasterMetrics.ErrorTotals e = ForecasterMetrics.ErrorTotals.of(s);
+        for (DistributionSummary s : meters.find("forecaster_abs_error").tags("slot", slot, "model", model).summaries()) {
             int h = Integer.parseInt(s.getId().getTag("horizon"));
             String target = s.getId().getTag("target");
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("h", h);
             row.put("target", target);
-            row.put("count", e.count());
-            row.put("mae", e.count() == 0 ? null : e.sum() / e.count());
+            row.put("count", s.count());
+            row.put("mae", s.count() == 0 ? null : s.totalAmount() / s.count());
             rows.put(String.format("%06d|%s", h, target), row);
         }
         return new ArrayList<>(rows.values());

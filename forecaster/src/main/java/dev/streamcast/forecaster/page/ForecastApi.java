@@ -6,11 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.forecaster.ForecasterApplication;
 import dev.streamcast.forecaster.ForecasterSettings;
-import dev.streamcast.forecaster.metrics.ForecasterMetrics;
 import dev.streamcast.forecaster.model.ModelSlot;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -208,16 +207,15 @@ public class ForecastApi {
         }
         o.put("refused", refused);
         List<Map<String, Object>> errors = new ArrayList<>();
-        for (Meter s : meters.find("forecaster_abs_error").meters()) {
-            ForecasterMetrics.ErrorTotals e = ForecasterMetrics.ErrorTotals.of(s);
-            if (e.count() > 0) {
+        for (DistributionSummary s : meters.find("forecaster_abs_error").summaries()) {
+            if (s.count() > 0) {
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("slot", s.getId().getTag("slot"));
                 row.put("model", s.getId().getTag("model"));
                 row.put("h", Integer.parseInt(s.getId().getTag("horizon")));
                 row.put("target", s.getId().getTag("target"));
-                row.put("mae", e.sum() / e.count());
-                row.put("count", e.count());
+                row.put("mae", s.totalAmount() / s.count());
+                row.put("count", s.count());
                 errors.add(row);
             }
         }

@@ -163,7 +163,6 @@ final class SlotStepper {
 
     /** Steps every pending input through the model, in batches of at most the configured size. */
     void flush() {
-        evaluation.flush();
         if (pending.isEmpty() && deferred.isEmpty()) {
             return;
         }
@@ -362,7 +361,6 @@ final class SlotStepper {
 
     /** The task closes: its entities leave this instance's gauges (their state stays in the store). */
     void close() {
-        evaluation.flush();
         if (writesBeforeCommit != null) {
             commits.beforeCommit(() -> { }); // the store may outlive this task's processor
         }

@@ -45,10 +45,9 @@ class OnlineEvaluationTest {
                 m.sourceRevision());
         OnlineEvaluation.meterChosen("served", List.of("1", "H"), new ForecasterMetrics(meters), TestModels.served(withMae, 4));
 
-        assertThat(meters.find("forecaster_abs_error").tags("slot", "served", "model", "fleet@4", "target", "oil").meters())
+        assertThat(meters.find("forecaster_abs_error").tags("slot", "served", "model", "fleet@4", "target", "oil").summaries())
                 .extracting(s -> s.getId().getTag("horizon")).containsExactlyInAnyOrder("1", "3");
-        assertThat(ForecasterMetrics.ErrorTotals.of(meters.get("forecaster_abs_error").tags("model", "fleet@4", "horizon", "3")
-                .meter()).count()).isZero();
+        assertThat(meters.get("forecaster_abs_error").tags("model", "fleet@4", "horizon", "3").summary().count()).isZero();
         // MAE on z-scored values (0.3) times oil's standard deviation (5), not load's (2)
         assertThat(meters.get("forecaster_backtest_abs_error").tags("slot", "served", "target", "oil").gauge().value())
                 .isCloseTo(1.5, org.assertj.core.data.Offset.offset(1e-12));
@@ -63,23 +62,12 @@ class OnlineEvaluationTest {
 
         evaluation.score(model, state, actual(T0 + STEP, 13), IDENTITY);   // h = 1 of the first forecast: 10
         evaluation.score(model, state, actual(T0 + 3 * STEP, 30), IDENTITY); // h = 3 of the first (12); h = 1 of none
-        assertThat(summary("forecaster_abs_error", "1").count()).as("added to the meters once per batch").isZero();
-        evaluation.flush();
 
         assertThat(summary("forecaster_abs_error", "1").count()).isEqualTo(1);
-        assertThat(summary("forecaster_abs_error", "1").sum()).isEqualTo(3.0);
+        assertThat(summary("forecaster_abs_error", "1").totalAmount()).isEqualTo(3.0);
         assertThat(summary("forecaster_abs_error", "3").count()).isEqualTo(1);
-        assertThat(summary("forecaster_abs_error", "3").sum()).isEqualTo(18.0);
-        assertThat(summary("forecaster_squared_error", "3").count()).isEqualTo(1);
-        assertThat(summary("forecaster_squared_error", "3").sum()).isEqualTo(324.0);
-
-        evaluation.remember(model, state, forecast(T0 + 2 * STEP, 31, 32, 33));
-        evaluation.score(model, state, actual(T0 + 3 * STEP, 30), IDENTITY); // h = 1 of the third (31): error 1
-        evaluation.flush();
-        evaluation.flush(); // nothing scored since: nothing added
-        assertThat(summary("forecaster_abs_error", "1").count()).isEqualTo(2);
-        assertThat(summary("forecaster_abs_error", "1").sum()).isEqualTo(4.0);
-        assertThat(summary("forecaster_squared_error", "1").sum()).isEqualTo(10.0);
+        assertThat(summary("forecaster_abs_error", "3").totalAmount()).isEqualTo(18.0);
+        assertThat(summary("forecaster_squared_error", "3").totalAmount()).isEqualTo(324.0);
     }
 
     @Test
@@ -90,13 +78,11 @@ class OnlineEvaluationTest {
 
         evaluation.score(TestModels.served(MANIFEST, 2), state, actual(T0 + STEP, 13), IDENTITY);
         evaluation.score(model, state, actual(T0 + STEP, 13), null);
-        evaluation.flush();
 
         // the model's error meters exist from its first forecast on (at zero, so a dashboard has the series), none counted
-        assertThat(meters.find("forecaster_abs_error").meters()).isNotEmpty()
-                .allSatisfy(s -> assertThat(ForecasterMetrics.ErrorTotals.of(s).count()).as(s.getId().toString()).isZero());
-        assertThat(meters.find("forecaster_squared_error").meters())
-                .allSatisfy(s -> assertThat(ForecasterMetrics.ErrorTotals.of(s).count()).isZero());
+        assertThat(meters.find("forecaster_abs_error").summaries()).isNotEmpty()
+                .allSatisfy(s -> assertThat(s.count()).as(s.getId().toString()).isZero());
+        assertThat(meters.find("forecaster_squared_error").summaries()).allSatisfy(s -> assertThat(s.count()).isZero());
     }
 
     @Test
@@ -109,10 +95,9 @@ class OnlineEvaluationTest {
         evaluation.score(model, state, new FeatureVector(SPEC.id(), T0 + STEP, T0 + 2 * STEP, new double[]{0, 13},
                 new boolean[]{true, false}), IDENTITY); // oil imputed: ingest's guess, not what happened
         evaluation.score(model, state, actual(T0 + 2 * STEP, 25), IDENTITY);
-        evaluation.flush();
 
         assertThat(summary("forecaster_abs_error", "1").count()).as("only the observed one").isEqualTo(1);
-        assertThat(summary("forecaster_abs_error", "1").sum()).isEqualTo(5.0);
+        assertThat(summary("forecaster_abs_error", "1").totalAmount()).isEqualTo(5.0);
     }
 
     private Forecast forecast(long origin, double... oil) {
@@ -127,8 +112,7 @@ class OnlineEvaluationTest {
         return new FeatureVector(SPEC.id(), windowStart, windowStart + STEP, new double[]{0, oil}, new boolean[]{true, true});
     }
 
-    private ForecasterMetrics.ErrorTotals summary(String name, String horizon) {
-        return ForecasterMetrics.ErrorTotals.of(meters.get(name).tags("slot", "served", "model", "fleet@1", "horizon", horizon,
-                "target", "oil").meter());
+    private io.micrometer.core.instrument.DistributionSummary summary(String name, String horizon) {
+        return meters.find(name).tags("slot", "served", "model", "fleet@1", "horizon", horizon, "target", "oil").summary();
     }
 }
