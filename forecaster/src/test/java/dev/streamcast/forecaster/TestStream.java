@@ -6,6 +6,10 @@ import dev.streamcast.contracts.records.FeatureSpec;
 import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.contracts.records.FeatureVector;
 import dev.streamcast.contracts.topics.Topics;
+import dev.streamcast.forecaster.metrics.ForecasterMetrics;
+import dev.streamcast.forecaster.model.DirectoryBundleSource;
+import dev.streamcast.forecaster.model.ModelLoader;
+import dev.streamcast.forecaster.model.ModelSlot;
 import dev.streamcast.testkit.Signals;
 import dev.streamcast.trainer.data.Dataset;
 import dev.streamcast.trainer.data.Mode;
@@ -84,6 +88,22 @@ public final class TestStream {
         SeriesTable history = TestSeries.of("test-history", SPEC.names(), 3, 400, STEP, PERIOD, 0.1, 3);
         return TestBundles.write(root, name, version, arch, Dataset.of(history, mode, "oil_c.mean", LOOKBACK, HORIZON), PERIOD,
                 quantiles);
+    }
+
+    /** A GRU of the stream (mode S) as {@code gru} version 1 in {@code root}, with the {@code champion} alias on it. */
+    public static void gruChampion(Path root) throws Exception {
+        bundle(root, "gru", 1, "gru", Mode.S);
+        TestBundles.alias(root, "gru", "champion", 1);
+    }
+
+    /** The {@code served} slot of {@link #gruChampion}'s champion in {@code root}, loaded, on the CPU. */
+    public static ModelSlot servedGru(Path root, ForecasterMetrics metrics) {
+        ModelSlot slot = new ModelSlot("served", "gru", "champion", Topics.FORECASTS.name(), new DirectoryBundleSource(root),
+                new ModelLoader(ModelLoader.Provider.CPU, 0, 1), metrics);
+        if (!slot.loadFromAlias()) {
+            throw new AssertionError("the test GRU did not load: " + slot.problem());
+        }
+        return slot;
     }
 
     /**

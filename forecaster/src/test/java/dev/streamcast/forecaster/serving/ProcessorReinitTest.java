@@ -2,16 +2,11 @@ package dev.streamcast.forecaster.serving;
 
 import dev.streamcast.contracts.json.Encoding;
 import dev.streamcast.contracts.records.Codecs;
-import dev.streamcast.contracts.topics.Topics;
 import dev.streamcast.forecaster.TestSettings;
 import dev.streamcast.forecaster.TestStream;
 import dev.streamcast.forecaster.metrics.ForecasterMetrics;
-import dev.streamcast.forecaster.model.DirectoryBundleSource;
-import dev.streamcast.forecaster.model.ModelLoader;
 import dev.streamcast.forecaster.model.ModelSlot;
 import dev.streamcast.forecaster.state.EntityPages;
-import dev.streamcast.trainer.data.Mode;
-import dev.streamcast.trainer.testing.TestBundles;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.StateStore;
@@ -43,16 +38,13 @@ class ProcessorReinitTest {
 
     @BeforeAll
     static void writeBundles() throws Exception {
-        TestStream.bundle(bundles, "gru", 1, "gru", Mode.S);
-        TestBundles.alias(bundles, "gru", "champion", 1);
+        TestStream.gruChampion(bundles);
     }
 
     @Test
     void aProcessorInitialisedAgainForecastsAsOneInitialisedOnce() throws Exception {
         ForecasterMetrics metrics = new ForecasterMetrics(new SimpleMeterRegistry());
-        try (ModelSlot slot = new ModelSlot("served", "gru", "champion", Topics.FORECASTS.name(), new DirectoryBundleSource(bundles),
-                new ModelLoader(ModelLoader.Provider.CPU, 0, 1), metrics)) {
-            assertThat(slot.loadFromAlias()).as("%s", slot.problem()).isTrue();
+        try (ModelSlot slot = TestStream.servedGru(bundles, metrics)) {
             List<String> once = forecasts(slot, metrics, false);
             List<String> again = forecasts(slot, metrics, true);
 

@@ -6,13 +6,9 @@ import dev.streamcast.contracts.topics.Topics;
 import dev.streamcast.forecaster.TestSettings;
 import dev.streamcast.forecaster.TestStream;
 import dev.streamcast.forecaster.metrics.ForecasterMetrics;
-import dev.streamcast.forecaster.model.DirectoryBundleSource;
-import dev.streamcast.forecaster.model.ModelLoader;
 import dev.streamcast.forecaster.model.ModelSlot;
 import dev.streamcast.forecaster.state.EntityState;
 import dev.streamcast.forecaster.state.EntityStateFormat;
-import dev.streamcast.trainer.data.Mode;
-import dev.streamcast.trainer.testing.TestBundles;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -45,17 +41,14 @@ class WaitingInputsTest {
 
     @BeforeAll
     static void writeBundles() throws Exception {
-        TestStream.bundle(bundles, "gru", 1, "gru", Mode.S);
-        TestBundles.alias(bundles, "gru", "champion", 1);
+        TestStream.gruChampion(bundles);
     }
 
     @Test
     void aWaitingInputIsInTheStoreAtEachCommitAndSteppedOnceTheBatchRuns() throws Exception {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         ForecasterMetrics metrics = new ForecasterMetrics(meters);
-        ModelSlot slot = new ModelSlot("served", "gru", "champion", Topics.FORECASTS.name(), new DirectoryBundleSource(bundles),
-                new ModelLoader(ModelLoader.Provider.CPU, 0, 1), metrics);
-        assertThat(slot.loadFromAlias()).as("%s", slot.problem()).isTrue();
+        ModelSlot slot = TestStream.servedGru(bundles, metrics);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "waiting-inputs-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
