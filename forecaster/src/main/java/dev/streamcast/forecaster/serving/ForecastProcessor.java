@@ -90,8 +90,7 @@ public final class ForecastProcessor implements Processor<byte[], byte[], byte[]
             steppers.add(new SlotStepper(slots.get(i), i, store, settings, metrics, context, this::spec, deadLetters, pages));
         }
         context.schedule(settings.maxWait(), PunctuationType.WALL_CLOCK_TIME, now -> steppers.forEach(SlotStepper::flush));
-        context.schedule(settings.ttlScanInterval(), PunctuationType.STREAM_TIME,
-                streamTime -> steppers.forEach(s -> s.expire(streamTime)));
+        context.schedule(settings.ttlScanInterval(), PunctuationType.STREAM_TIME, this::expire);
         if (!settings.unknownSpecWait().isZero()) {
             long every = Math.max(50, Math.min(1_000, settings.unknownSpecWait().toMillis() / 4));
             context.schedule(Duration.ofMillis(every), PunctuationType.WALL_CLOCK_TIME, this::retryHeld);
@@ -175,6 +174,16 @@ public final class ForecastProcessor implements Processor<byte[], byte[], byte[]
             stepper.accept(entity, vector, spec, origin, page);
         }
         return true;
+    }
+
+    /** The TTL: each slot drops its entities without input for the TTL, and an entity the served slot drops leaves the page. */
+    private void expire(long streamTime) {
+        for (int i = 0; i < steppers.size(); i++) {
+            List<String> expired = steppers.get(i).expire(streamTime);
+            if (i == 0) {
+                expired.forEach(pages::remove);
+            }
+        }
     }
 
     private void hold(String entity, InputOrigin origin, long now) {

@@ -367,13 +367,15 @@ final class SlotStepper {
         store.close();
     }
 
-    /** Drops the state of entities without input for the TTL before {@code streamTime}. */
-    void expire(long streamTime) {
+    /** Drops the state of entities without input for the TTL before {@code streamTime}; returns them. */
+    List<String> expire(long streamTime) {
         writeWaiting(); // the TTL reads each stored state's last input: a waiting one is newer than the store's
-        for (String entity : expiry.expire(streamTime)) {
+        List<String> expired = expiry.expire(streamTime);
+        for (String entity : expired) {
             pending.remove(entity);
             deferred.remove(entity);
         }
+        return expired;
     }
 
     /** Writes the state of every entity whose input still waits (for its batch, or deferred for a newer model). */

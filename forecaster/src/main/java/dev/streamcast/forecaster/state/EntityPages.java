@@ -95,6 +95,11 @@ public final class EntityPages implements StateStore, PageReader {
         return page != null ? page : pages.computeIfAbsent(entity, e -> new Page(slots));
     }
 
+    /** Drops the entity's page (its state expired). */
+    public void remove(String entity) {
+        pages.remove(entity);
+    }
+
     /** The entity's page, or null. */
     @Override
     public Page get(String entity) {

@@ -10,6 +10,7 @@ import dev.streamcast.forecaster.metrics.ForecasterMetrics;
 import dev.streamcast.forecaster.model.DirectoryBundleSource;
 import dev.streamcast.forecaster.model.ModelLoader;
 import dev.streamcast.forecaster.model.ModelSlot;
+import dev.streamcast.forecaster.state.EntityPages;
 import dev.streamcast.trainer.data.Mode;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -112,6 +113,9 @@ class ShadowTest {
             assertThat(store.get("active")).isNotNull();
             assertThat(EntityStateView.steps(store.get("active"))).isEqualTo(12);
             assertThat(store.get("silent")).isNull();
+            EntityPages pages = (EntityPages) driver.getStateStore(EntityPages.STORE);
+            assertThat(pages.get("silent")).as("the page goes with the expired state").isNull();
+            assertThat(pages.get("active").latest(0)).as("the active entity's page stays, with its latest forecast").isNotNull();
         }
     }
 
