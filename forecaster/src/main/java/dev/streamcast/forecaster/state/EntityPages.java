@@ -19,7 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * ring of its recent actuals ({@code serving.RecentActuals}) and the latest forecast bytes of each
  * slot, as written to the slot's topic. A Kafka Streams state store of the forecaster's task, in memory
  * and not changelogged (a restarted instance shows an entity's history and forecast again as they
- * arrive); the page reads it on the HTTP threads through an interactive query ({@link #QUERYABLE}).
+ * arrive); an entity's entry goes when the TTL expires its served state. The page reads it on the
+ * HTTP threads through an interactive query ({@link #QUERYABLE}).
  *
  * <p>One entry per entity, so a step touches it once: the processor looks the page up when the input
  * arrives (writing the actuals' row) and hands it with the input to the batch, which writes the forecast
