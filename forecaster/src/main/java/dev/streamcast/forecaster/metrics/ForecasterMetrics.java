@@ -139,7 +139,7 @@ public final class ForecasterMetrics {
             refused.put(reason, refusedCounter(reason));
         }
         held = new AtomicLong();
-        Gauge.builder("forecaster_held_vectors", held, AtomicLong::get)
+        Gauge.builder("forecaster_held_vectors", held, AtomicLong::get).strongReference(true)
                 .description("feature vectors waiting for their spec to reach feature-specs").tag("slot", "all").register(registry);
     }
 
@@ -213,7 +213,7 @@ public final class ForecasterMetrics {
     public void backtestAbsError(String slot, String target, double value) {
         backtests.computeIfAbsent(slot + "|" + target, k -> {
             AtomicReference<Double> holder = new AtomicReference<>(Double.NaN);
-            Gauge.builder("forecaster_backtest_abs_error", holder, AtomicReference::get)
+            Gauge.builder("forecaster_backtest_abs_error", holder, AtomicReference::get).strongReference(true)
                     .description("mean absolute error the serving model's backtest measured, in the target's units")
                     .tags("slot", slot, "target", target).register(registry);
             return holder;
@@ -256,9 +256,11 @@ public final class ForecasterMetrics {
                 .minimumExpectedValue(Duration.ofNanos(1000)).maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
     }
 
+    /** A gauge of a holder the gauge itself keeps (Micrometer's default is a weak reference: a collected holder reads NaN). */
     private AtomicLong gauge(String name, String description, String slot) {
         AtomicLong holder = new AtomicLong();
-        Gauge.builder(name, holder, AtomicLong::get).description(description).tag("slot", slot).register(registry);
+        Gauge.builder(name, holder, AtomicLong::get).strongReference(true).description(description).tag("slot", slot)
+                .register(registry);
         return holder;
     }
 }
