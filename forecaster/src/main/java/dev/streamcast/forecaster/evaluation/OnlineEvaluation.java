@@ -75,9 +75,22 @@ public final class OnlineEvaluation {
         state.rememberForecast(forecast.origin(), points, evaluated[evaluated.length - 1]);
     }
 
+    /** Publishes the errors scored since the last call (once per batch: see {@link ForecasterMetrics.ErrorMeters}). */
+    public void publish() {
+        if (meters == null) {
+            return;
+        }
+        for (ForecasterMetrics.ErrorMeters[] byTarget : meters) {
+            for (ForecasterMetrics.ErrorMeters m : byTarget) {
+                m.publish();
+            }
+        }
+    }
+
     /** The evaluated horizon steps for {@code model}, ascending, within 1..H. */
     public int[] horizons(ServedModel model) {
         if (horizonsOf != model) {
+            publish(); // what the last model's forecasts scored
             horizons = evaluated(horizonSettings, model.horizon());
             meters = new ForecasterMetrics.ErrorMeters[horizons.length][model.targets()];
             for (int j = 0; j < horizons.length; j++) {

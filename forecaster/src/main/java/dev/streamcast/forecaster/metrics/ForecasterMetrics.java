@@ -6,23 +6,31 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
+import io.prometheus.client.CollectorRegistry;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.WeakHashMap;
 import java.util.function.BooleanSupplier;
-import java.util.stream.DoubleStream;
 
 /**
  * The forecaster's Prometheus metrics (names as scraped from /q/metrics; forecaster/README.md
  * lists them). Per-slot meters carry a {@code slot} tag: {@code served} or {@code shadow}.
  * The meters touched per record or per forecast are registered once per slot ({@link SlotMeters}),
- * held by the parts that count them, so counting costs no lookup and no allocation on the hot path.
+ * held by the parts that count them, so counting costs no lookup and no allocation on the hot path;
+ * what is measured per forecast (end to end, online errors) is added up by each stream task's slot
+ * and published once per batch ({@link PerForecast}), exported to Prometheus beside Micrometer's meters.
  *
  * <p>Every counter exists at zero from start-up ({@link #registerSlot} for each configured slot,
  * the refusal reasons here), so a Prometheus {@code increase()} over it also sees its first
@@ -41,8 +49,47 @@ public final class ForecasterMetrics {
     private final Counter recordsIn;
     private final AtomicLong held;
     private final Map<DeadLetterReason, Counter> refused = new ConcurrentHashMap<>();
-    private final Map<String, DistributionSummary> summaries = new ConcurrentHashMap<>();
     private final Map<String, SlotMeters> slots = new ConcurrentHashMap<>();
+    private final PerForecastFamilies perForecast;
+
+    /** The per-forecast families of each meter registry: like its meters, one set per registry, shared by its users. */
+    private static final Map<MeterRegistry, PerForecastFamilies> FAMILIES = Collections.synchronizedMap(new WeakHashMap<>());
+
+    /** The families measured per forecast, as {@link PerForecast}s registered in the registry's Prometheus export (if any). */
+    private record PerForecastFamilies(PerForecast endToEnd, PerForecast absError, PerForecast squaredError) {
+
+        static PerForecastFamilies exportedBy(MeterRegistry registry) {
+            List<String> errorLabels = List.of("horizon", "model", "slot", "target");
+            PerForecastFamilies families = new PerForecastFamilies(
+                    new PerForecast("forecaster_end_to_end_seconds", "window end to forecast written", List.of("slot"),
+                            END_TO_END_BUCKETS),
+                    new PerForecast("forecaster_abs_error", "absolute error of forecasts whose actual arrived", errorLabels),
+                    new PerForecast("forecaster_squared_error", "squared error of forecasts whose actual arrived", errorLabels));
+            CollectorRegistry prometheus = prometheus(registry);
+            if (prometheus != null) {
+                prometheus.register(families.endToEnd());
+                prometheus.register(families.absError());
+                prometheus.register(families.squaredError());
+            }
+            return families;
+        }
+
+        /** The Prometheus registry {@code registry} exports to: its own, or its first Prometheus child's; null if none. */
+        private static CollectorRegistry prometheus(MeterRegistry registry) {
+            if (registry instanceof PrometheusMeterRegistry p) {
+                return p.getPrometheusRegistry();
+            }
+            if (registry instanceof CompositeMeterRegistry composite) {
+                for (MeterRegistry child : composite.getRegistries()) {
+                    CollectorRegistry found = prometheus(child);
+                    if (found != null) {
+                        return found;
+                    }
+                }
+            }
+            return null;
+        }
+    }
 
     /**
      * The end-to-end histogram's buckets: fine where the freshness goals lie (under a second to a few),
@@ -50,8 +97,7 @@ public final class ForecasterMetrics {
      * cross them (a percentile histogram bounded at 30 s put every later forecast in {@code +Inf},
      * where {@code histogram_quantile} reads 30 s); 16 buckets, where each forecast recorded into 114.
      */
-    static final Duration[] END_TO_END_BUCKETS = DoubleStream.of(0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 120,
-            300, 600, 1200, 1800, 3600).mapToObj(s -> Duration.ofMillis(Math.round(s * 1000))).toArray(Duration[]::new);
+    static final double[] END_TO_END_BUCKETS = {0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600};
 
     /** Every meter of one slot; what is counted per record or per forecast, held by its caller (no lookup). */
     public final class SlotMeters {
@@ -59,7 +105,7 @@ public final class ForecasterMetrics {
         final Counter stale;
         final DistributionSummary batchSize;
         final Timer inference;
-        final Timer endToEnd;
+        final PerForecast.Series endToEnd;
         final AtomicLong entities;
         final AtomicLong stateBytes;
         final AtomicLong staleEntities;
@@ -84,8 +130,7 @@ public final class ForecasterMetrics {
             batchSize = DistributionSummary.builder("forecaster_batch_size").description("entities per ONNX Runtime call")
                     .tag("slot", slot).serviceLevelObjectives(1, 8, 32, 64, 128, 256, 512, 1024).register(registry);
             inference = timer("forecaster_inference", "one batched step call", slot);
-            endToEnd = Timer.builder("forecaster_end_to_end").description("window end to forecast written").tag("slot", slot)
-                    .serviceLevelObjectives(END_TO_END_BUCKETS).register(registry);
+            endToEnd = perForecast.endToEnd().series(slot);
             swaps = counter("forecaster_model_swaps", "models swapped in", slot);
             swapFailures = counter("forecaster_model_swap_failures", "models that failed to load (the previous one kept serving)",
                     slot);
@@ -105,8 +150,14 @@ public final class ForecasterMetrics {
             forecastsOut.increment(count);
         }
 
-        public void endToEnd(long millis) {
-            endToEnd.record(Math.max(0, Math.min(millis, 86_400_000L)), TimeUnit.MILLISECONDS);
+        /** A recorder of {@code forecaster_end_to_end_seconds}, for one stream task: it counts once published. */
+        public PerForecast.Tally endToEnd() {
+            return endToEnd.tally();
+        }
+
+        /** {@code forecaster_end_to_end_seconds} as published: the forecasts timed and their total seconds. */
+        public PerForecast.Series endToEndPublished() {
+            return endToEnd;
         }
 
         public void batch(int size, long nanos) {
@@ -134,6 +185,7 @@ public final class ForecasterMetrics {
 
     public ForecasterMetrics(MeterRegistry registry) {
         this.registry = registry;
+        this.perForecast = FAMILIES.computeIfAbsent(registry, PerForecastFamilies::exportedBy);
         this.recordsIn = Counter.builder("forecaster_records_in").description("feature vectors read").register(registry);
         for (DeadLetterReason reason : REASONS) {
             refused.put(reason, refusedCounter(reason));
@@ -220,26 +272,50 @@ public final class ForecasterMetrics {
         }).set(value);
     }
 
-    /** The online error meters of one slot, model, horizon and target: found once, recorded per scored forecast. */
+    /**
+     * Recorders of the online error of one slot, model, horizon and target, for one stream task (the
+     * series exist at zero from this call on); what they record counts once published.
+     */
     public ErrorMeters error(String slot, String model, int horizon, String target) {
-        String key = slot + "|" + model + "|" + horizon + "|" + target;
-        return new ErrorMeters(
-                summaries.computeIfAbsent("abs:" + key, k -> DistributionSummary.builder("forecaster_abs_error")
-                        .description("absolute error of forecasts whose actual arrived").tags("slot", slot, "model", model,
-                                "horizon", String.valueOf(horizon), "target", target).register(registry)),
-                summaries.computeIfAbsent("sq:" + key, k -> DistributionSummary.builder("forecaster_squared_error")
-                        .description("squared error of forecasts whose actual arrived").tags("slot", slot, "model", model,
-                                "horizon", String.valueOf(horizon), "target", target).register(registry)));
+        String h = String.valueOf(horizon);
+        return new ErrorMeters(perForecast.absError().series(h, model, slot, target).tally(),
+                perForecast.squaredError().series(h, model, slot, target).tally());
     }
 
     /** {@code forecaster_abs_error} and {@code forecaster_squared_error} of one slot, model, horizon and target. */
-    public record ErrorMeters(DistributionSummary absolute, DistributionSummary squared) {
+    public record ErrorMeters(PerForecast.Tally absolute, PerForecast.Tally squared) {
 
         /** Online error of a point forecast once its actual arrived, in the target's units. */
         public void record(double error) {
             absolute.record(Math.abs(error));
             squared.record(error * error);
         }
+
+        public void publish() {
+            absolute.publish();
+            squared.publish();
+        }
+    }
+
+    /**
+     * The live error of one slot, model, horizon and target as published: the forecasts scored, the sum
+     * of their absolute errors ({@code forecaster_abs_error}) and of their squares ({@code forecaster_squared_error}).
+     */
+    public record LiveError(String slot, String model, int horizon, String target, long count, double absSum, double squaredSum) {
+
+        /** The mean absolute error, or null before the first scored forecast. */
+        public Double mae() {
+            return count == 0 ? null : absSum / count;
+        }
+    }
+
+    /** Every slot, model, horizon and target with error meters, as published so far. */
+    public List<LiveError> liveErrors() {
+        List<LiveError> errors = new ArrayList<>();
+        perForecast.absError().all().forEach((labels, abs) -> errors.add(new LiveError(labels.get(2), labels.get(1),
+                Integer.parseInt(labels.get(0)), labels.get(3), abs.count(), abs.sum(),
+                perForecast.squaredError().series(labels.toArray(String[]::new)).sum())));
+        return errors;
     }
 
     private Counter refusedCounter(DeadLetterReason reason) {

@@ -4,6 +4,7 @@ import dev.streamcast.contracts.json.Codec;
 import dev.streamcast.contracts.records.Forecast;
 import dev.streamcast.contracts.state.UnreadableStateException;
 import dev.streamcast.forecaster.evaluation.OnlineEvaluation;
+import dev.streamcast.forecaster.metrics.ForecasterMetrics;
 import dev.streamcast.forecaster.model.ModelSlot;
 import dev.streamcast.forecaster.model.ServedModel;
 import dev.streamcast.forecaster.serving.ForecastTopology;
@@ -11,8 +12,6 @@ import dev.streamcast.forecaster.serving.RecentActuals;
 import dev.streamcast.forecaster.state.EntityPages;
 import dev.streamcast.forecaster.state.EntityState;
 import dev.streamcast.forecaster.state.EntityStateFormat;
-import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -41,15 +40,15 @@ final class EntityViews {
     private final List<ModelSlot> slots;
     private final List<String> evaluationHorizons;
     private final Codec<Forecast> forecasts;
-    private final MeterRegistry meters;
+    private final ForecasterMetrics metrics;
 
     EntityViews(KafkaStreams streams, List<ModelSlot> slots, List<String> evaluationHorizons, Codec<Forecast> forecasts,
-                MeterRegistry meters) {
+                ForecasterMetrics metrics) {
         this.streams = streams;
         this.slots = slots;
         this.evaluationHorizons = evaluationHorizons;
         this.forecasts = forecasts;
-        this.meters = meters;
+        this.metrics = metrics;
     }
 
     /** The store of the served slot's entity state: the one whose keys are the entities. */
@@ -219,15 +218,16 @@ final class EntityViews {
     /** Mean absolute error of {@code model} per evaluated horizon and target, from the online evaluation's meters. */
     List<Map<String, Object>> liveError(String slot, String model) {
         Map<String, Map<String, Object>> rows = new TreeMap<>();
-        for (DistributionSummary s : meters.find("forecaster_abs_error").tags("slot", slot, "model", model).summaries()) {
-            int h = Integer.parseInt(s.getId().getTag("horizon"));
-            String target = s.getId().getTag("target");
+        for (ForecasterMetrics.LiveError e : metrics.liveErrors()) {
+            if (!e.slot().equals(slot) || !e.model().equals(model)) {
+                continue;
+            }
             Map<String, Object> row = new LinkedHashMap<>();
-            row.put("h", h);
-            row.put("target", target);
-            row.put("count", s.count());
-            row.put("mae", s.count() == 0 ? null : s.totalAmount() / s.count());
-            rows.put(String.format("%06d|%s", h, target), row);
+            row.put("h", e.horizon());
+            row.put("target", e.target());
+            row.put("count", e.count());
+            row.put("mae", e.mae());
+            rows.put(String.format("%06d|%s", e.horizon(), e.target()), row);
         }
         return new ArrayList<>(rows.values());
     }

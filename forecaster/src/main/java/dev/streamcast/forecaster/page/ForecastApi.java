@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamcast.contracts.records.Codecs;
 import dev.streamcast.forecaster.ForecasterApplication;
 import dev.streamcast.forecaster.ForecasterSettings;
+import dev.streamcast.forecaster.metrics.ForecasterMetrics;
 import dev.streamcast.forecaster.model.ModelSlot;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Multi;
@@ -61,14 +61,16 @@ public class ForecastApi {
     private final Instances instances;
     private final List<ModelSlot> slots;
     private final MeterRegistry meters;
+    private final ForecasterMetrics metrics;
 
     @Inject
     public ForecastApi(KafkaStreams streams, ForecasterApplication.Slots slots, ForecasterSettings settings, MeterRegistry meters,
-                       StreamsConfig streamsConfig) {
+                       ForecasterMetrics metrics, StreamsConfig streamsConfig) {
         this.slots = slots.all();
         this.meters = meters;
+        this.metrics = metrics;
         this.views = new EntityViews(streams, slots.all(), settings.evaluationHorizons(), Codecs.forecasts(settings.forecastsEncoding()),
-                meters);
+                metrics);
         // the address Kafka Streams itself advertises (quarkus.kafka-streams.application-server), as it resolved it
         this.instances = new Instances(streams, Instances.parse(streamsConfig.getString(StreamsConfig.APPLICATION_SERVER_CONFIG)));
     }
@@ -207,15 +209,15 @@ public class ForecastApi {
         }
         o.put("refused", refused);
         List<Map<String, Object>> errors = new ArrayList<>();
-        for (DistributionSummary s : meters.find("forecaster_abs_error").summaries()) {
-            if (s.count() > 0) {
+        for (ForecasterMetrics.LiveError e : metrics.liveErrors()) {
+            if (e.count() > 0) {
                 Map<String, Object> row = new LinkedHashMap<>();
-                row.put("slot", s.getId().getTag("slot"));
-                row.put("model", s.getId().getTag("model"));
-                row.put("h", Integer.parseInt(s.getId().getTag("horizon")));
-                row.put("target", s.getId().getTag("target"));
-                row.put("mae", s.totalAmount() / s.count());
-                row.put("count", s.count());
+                row.put("slot", e.slot());
+                row.put("model", e.model());
+                row.put("h", e.horizon());
+                row.put("target", e.target());
+                row.put("mae", e.mae());
+                row.put("count", e.count());
                 errors.add(row);
             }
         }

@@ -4,6 +4,7 @@ import dev.streamcast.contracts.bundle.BundleManifest;
 import dev.streamcast.contracts.json.Codec;
 import dev.streamcast.contracts.records.Forecast;
 import dev.streamcast.forecaster.metrics.ForecasterMetrics;
+import dev.streamcast.forecaster.metrics.PerForecast;
 import dev.streamcast.forecaster.model.ServedModel;
 import dev.streamcast.forecaster.state.EntityPages;
 import dev.streamcast.forecaster.state.EntityState;
@@ -23,8 +24,9 @@ final class ForecastEmitter {
     private final String sink;
     private final ProcessorContext<byte[], byte[]> context;
     private final ForecasterMetrics.SlotMeters meters;
-    /** Forecasts written and not yet counted (see {@link #countWritten()}). */
+    /** Forecasts written and not yet counted, and their end-to-end times not yet published (see {@link #publish()}). */
     private long uncounted;
+    private final PerForecast.Tally endToEnd;
     private final Codec<Forecast> forecasts;
     /** The entities' pages, where each one's latest forecast bytes are kept for the live page (null: not kept). */
     private final EntityPages pages;
@@ -44,6 +46,7 @@ final class ForecastEmitter {
         this.sink = sink;
         this.context = context;
         this.meters = metrics.slot(slot);
+        this.endToEnd = meters.endToEnd();
     }
 
     /** The forecast of {@code model} for {@code input}, from its normalised output {@code yhat} [H, T(, Q)]. */
@@ -84,14 +87,18 @@ final class ForecastEmitter {
         if (pages != null) {
             (page != null ? page : pages.page(entity)).latest(index, bytes);
         }
-        meters.endToEnd(now - windowEnd);
+        endToEnd.record(Math.max(0, now - windowEnd) / 1000.0);
     }
 
-    /** Adds the forecasts written since the last call to {@code forecaster_forecasts_out}: once per batch, not per forecast. */
-    void countWritten() {
+    /**
+     * Adds the forecasts written since the last call to {@code forecaster_forecasts_out} and their times
+     * to {@code forecaster_end_to_end_seconds}: once per batch, not per forecast.
+     */
+    void publish() {
         if (uncounted > 0) {
             meters.forecastsOut(uncounted);
             uncounted = 0;
         }
+        endToEnd.publish();
     }
 }

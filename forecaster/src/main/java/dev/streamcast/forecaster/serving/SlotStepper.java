@@ -176,6 +176,13 @@ final class SlotStepper {
         for (List<PendingInputs.Waiting> waiting : pending.drain()) {
             step(model, waiting);
         }
+        publishMeters();
+    }
+
+    /** The forecasts' counts, end-to-end times and online errors since the last call, to the metrics: once per flush. */
+    private void publishMeters() {
+        emitter.publish();
+        evaluation.publish();
     }
 
     private void step(ServedModel model, List<PendingInputs.Waiting> waiting) {
@@ -229,7 +236,6 @@ final class SlotStepper {
         for (int i = 0; i < stepped.size(); i++) {
             good += finish(model, stepped.get(i), inputs.get(i), forecasts[i], now) ? 1 : 0;
         }
-        emitter.countWritten();
         failures.batch(model, good, stepped.size() + failedWarmUps, warmUpError);
     }
 
@@ -282,7 +288,6 @@ final class SlotStepper {
             }
             good += finish(model, stepped.get(i), inputs.get(i), forecast, System.currentTimeMillis()) ? 1 : 0;
         }
-        emitter.countWritten();
         failures.batch(model, good, stepped.size(), lastError);
     }
 
@@ -364,6 +369,7 @@ final class SlotStepper {
         if (writesBeforeCommit != null) {
             commits.beforeCommit(() -> { }); // the store may outlive this task's processor
         }
+        publishMeters();
         store.close();
     }
 

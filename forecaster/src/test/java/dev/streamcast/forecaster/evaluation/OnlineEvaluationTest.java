@@ -26,13 +26,14 @@ class OnlineEvaluationTest {
     static final int[] IDENTITY = {0, 1};
 
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    private final OnlineEvaluation evaluation = new OnlineEvaluation("served", List.of("1", "H"), new ForecasterMetrics(meters));
+    private final ForecasterMetrics metrics = new ForecasterMetrics(meters);
+    private final OnlineEvaluation evaluation = new OnlineEvaluation("served", List.of("1", "H"), metrics);
     private final ServedModel model = TestModels.served(MANIFEST, 1);
 
     @Test
     void theEvaluatedHorizonsAreTheSettingsWithinTheModelsHorizonWithHAsItsLast() {
         assertThat(evaluation.horizons(model)).containsExactly(1, 3);
-        assertThat(new OnlineEvaluation("served", List.of("2", "7", "h", "2"), new ForecasterMetrics(meters)).horizons(model))
+        assertThat(new OnlineEvaluation("served", List.of("2", "7", "h", "2"), metrics).horizons(model))
                 .containsExactly(2, 3);
     }
 
@@ -43,11 +44,11 @@ class OnlineEvaluationTest {
                 m.targets(), m.horizon(), m.quantiles(), new double[]{0, 40}, new double[]{2, 5}, m.state(), m.warmUpSteps(),
                 m.trainingData(), java.util.Map.of("mae", 0.3), m.parameterCount(), m.opset(), m.files(), m.trainerVersion(),
                 m.sourceRevision());
-        OnlineEvaluation.meterChosen("served", List.of("1", "H"), new ForecasterMetrics(meters), TestModels.served(withMae, 4));
+        OnlineEvaluation.meterChosen("served", List.of("1", "H"), metrics, TestModels.served(withMae, 4));
 
-        assertThat(meters.find("forecaster_abs_error").tags("slot", "served", "model", "fleet@4", "target", "oil").summaries())
-                .extracting(s -> s.getId().getTag("horizon")).containsExactlyInAnyOrder("1", "3");
-        assertThat(meters.get("forecaster_abs_error").tags("model", "fleet@4", "horizon", "3").summary().count()).isZero();
+        assertThat(metrics.liveErrors()).filteredOn(e -> e.model().equals("fleet@4") && e.slot().equals("served")
+                && e.target().equals("oil")).extracting(ForecasterMetrics.LiveError::horizon).containsExactlyInAnyOrder(1, 3);
+        assertThat(error("fleet@4", 3).count()).isZero();
         // MAE on z-scored values (0.3) times oil's standard deviation (5), not load's (2)
         assertThat(meters.get("forecaster_backtest_abs_error").tags("slot", "served", "target", "oil").gauge().value())
                 .isCloseTo(1.5, org.assertj.core.data.Offset.offset(1e-12));
@@ -62,12 +63,15 @@ class OnlineEvaluationTest {
 
         evaluation.score(model, state, actual(T0 + STEP, 13), IDENTITY);   // h = 1 of the first forecast: 10
         evaluation.score(model, state, actual(T0 + 3 * STEP, 30), IDENTITY); // h = 3 of the first (12); h = 1 of none
+        assertThat(error("fleet@1", 1).count()).as("published once per batch, not per score").isZero();
+        evaluation.publish();
 
-        assertThat(summary("forecaster_abs_error", "1").count()).isEqualTo(1);
-        assertThat(summary("forecaster_abs_error", "1").totalAmount()).isEqualTo(3.0);
-        assertThat(summary("forecaster_abs_error", "3").count()).isEqualTo(1);
-        assertThat(summary("forecaster_abs_error", "3").totalAmount()).isEqualTo(18.0);
-        assertThat(summary("forecaster_squared_error", "3").totalAmount()).isEqualTo(324.0);
+        assertThat(error("fleet@1", 1).count()).isEqualTo(1);
+        assertThat(error("fleet@1", 1).absSum()).isEqualTo(3.0);
+        assertThat(error("fleet@1", 3).count()).isEqualTo(1);
+        assertThat(error("fleet@1", 3).absSum()).isEqualTo(18.0);
+        assertThat(error("fleet@1", 3).squaredSum()).isEqualTo(324.0);
+        assertThat(error("fleet@1", 1).mae()).isEqualTo(3.0);
     }
 
     @Test
@@ -78,11 +82,13 @@ class OnlineEvaluationTest {
 
         evaluation.score(TestModels.served(MANIFEST, 2), state, actual(T0 + STEP, 13), IDENTITY);
         evaluation.score(model, state, actual(T0 + STEP, 13), null);
+        evaluation.publish();
 
         // the model's error meters exist from its first forecast on (at zero, so a dashboard has the series), none counted
-        assertThat(meters.find("forecaster_abs_error").summaries()).isNotEmpty()
-                .allSatisfy(s -> assertThat(s.count()).as(s.getId().toString()).isZero());
-        assertThat(meters.find("forecaster_squared_error").summaries()).allSatisfy(s -> assertThat(s.count()).isZero());
+        assertThat(metrics.liveErrors()).isNotEmpty().allSatisfy(e -> {
+            assertThat(e.count()).as(e.toString()).isZero();
+            assertThat(e.mae()).isNull();
+        });
     }
 
     @Test
@@ -95,9 +101,10 @@ class OnlineEvaluationTest {
         evaluation.score(model, state, new FeatureVector(SPEC.id(), T0 + STEP, T0 + 2 * STEP, new double[]{0, 13},
                 new boolean[]{true, false}), IDENTITY); // oil imputed: ingest's guess, not what happened
         evaluation.score(model, state, actual(T0 + 2 * STEP, 25), IDENTITY);
+        evaluation.publish();
 
-        assertThat(summary("forecaster_abs_error", "1").count()).as("only the observed one").isEqualTo(1);
-        assertThat(summary("forecaster_abs_error", "1").totalAmount()).isEqualTo(5.0);
+        assertThat(error("fleet@1", 1).count()).as("only the observed one").isEqualTo(1);
+        assertThat(error("fleet@1", 1).absSum()).isEqualTo(5.0);
     }
 
     private Forecast forecast(long origin, double... oil) {
@@ -112,7 +119,8 @@ class OnlineEvaluationTest {
         return new FeatureVector(SPEC.id(), windowStart, windowStart + STEP, new double[]{0, oil}, new boolean[]{true, true});
     }
 
-    private io.micrometer.core.instrument.DistributionSummary summary(String name, String horizon) {
-        return meters.find(name).tags("slot", "served", "model", "fleet@1", "horizon", horizon, "target", "oil").summary();
+    private ForecasterMetrics.LiveError error(String model, int horizon) {
+        return metrics.liveErrors().stream().filter(e -> e.slot().equals("served") && e.model().equals(model)
+                && e.horizon() == horizon && e.target().equals("oil")).findFirst().orElseThrow();
     }
 }

@@ -30,7 +30,7 @@ class ForecasterMetricsTest {
                 "forecaster_model_version", "forecaster_model_loaded")) {
             assertThat(registry.find(name).tag("slot", "served").gauge().value()).as(name).isZero();
         }
-        assertThat(registry.find("forecaster_end_to_end").tag("slot", "served").timer().count()).isZero();
+        assertThat(metrics.slot("served").endToEndPublished().count()).isZero();
         assertThat(registry.find("forecaster_inference").tag("slot", "served").timer().count()).isZero();
         assertThat(registry.find("forecaster_batch_size").tag("slot", "served").summary().count()).isZero();
         assertThat(registry.find("forecaster_held_vectors").tag("slot", "all").gauge().value()).isZero();
@@ -50,9 +50,11 @@ class ForecasterMetricsTest {
     void theEndToEndHistogramResolvesTheFreshnessGoalsAndTheLateAlertsThreshold() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ForecasterMetrics.SlotMeters served = new ForecasterMetrics(registry).slot("served");
-        served.endToEnd(800);
-        served.endToEnd(2_500);
-        served.endToEnd(1_200_000); // 20 minutes: past StreamcastForecastsLate's 600 s
+        PerForecast.Tally task = served.endToEnd();
+        task.record(0.8);
+        task.record(2.5);
+        task.record(1_200); // 20 minutes: past StreamcastForecastsLate's 600 s
+        task.publish();
 
         String scrape = registry.scrape();
         assertThat(bucket(scrape, "1.0")).isEqualTo(1);
@@ -60,6 +62,44 @@ class ForecasterMetricsTest {
         assertThat(bucket(scrape, "600.0")).as("the alert's threshold is a bucket bound").isEqualTo(2);
         assertThat(bucket(scrape, "1200.0")).as("a late forecast lands in a finite bucket, not only +Inf").isEqualTo(3);
         assertThat(scrape.lines().filter(l -> l.startsWith("forecaster_end_to_end_seconds_bucket"))).hasSize(17); // 16 and +Inf
+        assertThat(scrape).contains("# TYPE forecaster_end_to_end_seconds histogram", "forecaster_end_to_end_seconds_bucket{slot=\"served\",le=\"+Inf\",} 3.0",
+                "forecaster_end_to_end_seconds_count{slot=\"served\",} 3.0", "forecaster_end_to_end_seconds_sum{slot=\"served\",} 1203.3");
+    }
+
+    @Test
+    void theOnlineErrorsAreScrapedAsSummariesWithTheNamesAndLabelsTheAlertsRead() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ForecasterMetrics metrics = new ForecasterMetrics(registry);
+        ForecasterMetrics.ErrorMeters oneTask = metrics.error("served", "fleet@3", 1, "oil");
+        ForecasterMetrics.ErrorMeters otherTask = metrics.error("served", "fleet@3", 1, "oil");
+        oneTask.record(-2);
+        otherTask.record(4);
+        otherTask.record(1);
+        metrics.error("served", "fleet@3", 24, "oil"); // exists at zero from then on
+        assertThat(registry.scrape()).contains("forecaster_abs_error_count{horizon=\"1\",model=\"fleet@3\",slot=\"served\",target=\"oil\",} 0.0");
+
+        oneTask.publish();
+        otherTask.publish();
+        String scrape = registry.scrape();
+        assertThat(scrape).contains("# TYPE forecaster_abs_error summary",
+                "forecaster_abs_error_count{horizon=\"1\",model=\"fleet@3\",slot=\"served\",target=\"oil\",} 3.0",
+                "forecaster_abs_error_sum{horizon=\"1\",model=\"fleet@3\",slot=\"served\",target=\"oil\",} 7.0",
+                "forecaster_squared_error_sum{horizon=\"1\",model=\"fleet@3\",slot=\"served\",target=\"oil\",} 21.0",
+                "forecaster_abs_error_count{horizon=\"24\",model=\"fleet@3\",slot=\"served\",target=\"oil\",} 0.0");
+        assertThat(metrics.liveErrors()).filteredOn(e -> e.horizon() == 1).singleElement()
+                .satisfies(e -> assertThat(e.mae()).isEqualTo(7.0 / 3));
+    }
+
+    @Test
+    void aSecondForecasterMetricsOnTheSameRegistrySharesItsPerForecastSeries() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ForecasterMetrics first = new ForecasterMetrics(registry);
+        ForecasterMetrics.ErrorMeters errors = new ForecasterMetrics(registry).error("shadow", "fleet@2", 1, "oil");
+        errors.record(0.5);
+        errors.publish();
+
+        assertThat(first.liveErrors()).singleElement().satisfies(e -> assertThat(e.absSum()).isEqualTo(0.5));
+        assertThat(registry.scrape().lines().filter(l -> l.startsWith("forecaster_abs_error_sum"))).hasSize(1);
     }
 
     private static double bucket(String scrape, String le) {
