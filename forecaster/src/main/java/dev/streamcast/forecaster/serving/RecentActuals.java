@@ -53,7 +53,11 @@ public final class RecentActuals {
         if (targets.isEmpty()) {
             return;
         }
-        int[] columns = columnsBySpec.computeIfAbsent(spec.id(), id -> targets.stream().mapToInt(spec::indexOf).toArray());
+        int[] columns = columnsBySpec.get(spec.id());
+        if (columns == null) { // not computeIfAbsent: its lambda would capture the spec, an allocation per input
+            columns = targets.stream().mapToInt(spec::indexOf).toArray();
+            columnsBySpec.put(spec.id(), columns);
+        }
         int width = rowWidth(targets.size());
         synchronized (page) {
             byte[] entry = page.actuals;
