@@ -143,7 +143,11 @@ public final class PerForecast extends Collector {
             this.series = series;
         }
 
+        /** Records {@code value}; one that is negative or NaN is ignored, as Micrometer's summaries ignore it. */
         public void record(double value) {
+            if (!(value >= 0)) {
+                return;
+            }
             int b = 0;
             while (b < bounds.length && value > bounds[b]) {
                 b++;
