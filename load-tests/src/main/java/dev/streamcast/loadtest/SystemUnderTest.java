@@ -442,9 +442,7 @@ public final class SystemUnderTest implements AutoCloseable {
     private List<String> jvmOptions(String service) {
         List<String> options = new ArrayList<>(List.of("-Xmx" + settings.serviceHeap(), "-XX:+UseSerialGC"));
         if (settings.profiling().contains(service)) {
-            options.add("-XX:StartFlightRecording=filename=" + logs.resolve(service + "-" + System.nanoTime() + ".jfr").toAbsolutePath()
-                    + ",settings=profile,dumponexit=true");
-            options.add("-XX:FlightRecorderOptions=stackdepth=256"); // Kafka Streams' stacks run deeper than the default 64
+            options.addAll(ProfileSummary.jvmOptions(logs.resolve(service + "-" + System.nanoTime() + ".jfr")));
         }
         return options;
     }

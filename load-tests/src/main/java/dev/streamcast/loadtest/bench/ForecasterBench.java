@@ -246,8 +246,7 @@ public final class ForecasterBench {
         List<String> jvm = new ArrayList<>(List.of("-Xmx" + setup.heap()));
         Path jfr = setup.logs().resolve(app + ".jfr").toAbsolutePath();
         if (setup.profile()) {
-            jvm.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true");
-            jvm.add("-XX:FlightRecorderOptions=stackdepth=256"); // Kafka Streams' stacks run deeper than the default 64
+            jvm.addAll(ProfileSummary.jvmOptions(jfr));
         }
         List<String> properties = new ArrayList<>(List.of("kafka.bootstrap.servers=" + setup.bootstrap(),
                 "quarkus.kafka-streams.application-id=" + app,
