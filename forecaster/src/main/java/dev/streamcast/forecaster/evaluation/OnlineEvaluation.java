@@ -36,7 +36,7 @@ public final class OnlineEvaluation {
      * {@code projection} maps the model's features into the vector (null when it cannot read it).
      */
     public void score(ServedModel model, EntityState state, FeatureVector vector, int[] projection) {
-        if (state.evalWidth() == 0 || !model.ref().equals(state.modelRef()) || projection == null) {
+        if (state.evalWidth() == 0 || !state.belongsTo(model.ref()) || projection == null) {
             return;
         }
         int[] evaluated = horizons(model);
@@ -46,7 +46,7 @@ public final class OnlineEvaluation {
         }
         long stepMillis = model.manifest().featureSpec().stepMillis();
         for (int j = 0; j < evaluated.length; j++) {
-            int made = state.rememberedAt(vector.windowStart() - evaluated[j] * stepMillis);
+            int made = state.rememberedAt(vector.windowStart() - evaluated[j] * stepMillis, evaluated[j]);
             if (made < 0) {
                 continue;
             }

@@ -25,15 +25,16 @@ import java.util.function.Supplier;
  * shows history again as it arrives), about entities × N × (8 + 5 × targets) bytes:
  * {@code forecaster.page.actuals-kept} sets N, 0 turns it off.
  *
- * <p>Per entity a ring of N rows written in place: a version byte 2, the number of targets n, each name
- * (length-prefixed UTF-8), then the ring's capacity N, its row count and the slot of its next row (int32
- * each), then N slots, each the window start (int64), n float32 values and n flags (1 observed, 0
- * imputed), all big-endian. A step writes one row into the ring: no copy of it per input. Writers and
- * readers ({@link #decode(EntityPages.Page)}) hold the page's lock.
+ * <p>Per entity a ring of N rows written in place: a version byte 3, the number of targets n, each name
+ * (length-prefixed UTF-8), then the ring's capacity N (int32), then N slots, each the window start
+ * (int64), n float32 values and n flags (1 observed, 0 imputed), all big-endian. Where the ring stands
+ * (its row count, the slot of its next row, its newest window start) is kept in the page's own fields,
+ * so a step writes one row of the ring and reads nothing else of it. Writers and readers
+ * ({@link #decode(EntityPages.Page)}) hold the page's lock.
  */
 public final class RecentActuals {
 
-    private static final byte VERSION = 2;
+    private static final byte VERSION = 3;
 
     private final Supplier<List<String>> source;
     private final int kept;
@@ -58,23 +59,21 @@ public final class RecentActuals {
             columns = targets.stream().mapToInt(spec::indexOf).toArray();
             columnsBySpec.put(spec.id(), columns);
         }
-        int width = rowWidth(targets.size());
         synchronized (page) {
-            byte[] entry = page.actuals;
-            if (entry == null || !startsWith(entry, header) || capacity(entry, header.length) != kept) {
+            if (page.actuals == null || page.actualsLayout != header) {
                 // new, or kept for the targets of earlier models (carried over where the names meet) or another N
-                entry = entry == null ? ring(new long[0], new float[0][], new boolean[0][]) : convert(entry);
-                page.actuals = entry;
+                Rows rows = page.actuals == null ? null : decode(page);
+                page.actuals = rows == null ? ring(new long[0], new float[0][], new boolean[0][]) : convert(rows);
+                page.actualsLayout = header;
+                page.actualsCount = Math.min(rows == null ? 0 : rows.size(), kept);
+                page.actualsNext = page.actualsCount % kept;
+                page.actualsNewest = rows == null || rows.size() == 0 ? Long.MIN_VALUE : rows.windowStarts()[rows.size() - 1];
             }
-            ByteBuffer b = ByteBuffer.wrap(entry);
-            int at = header.length;
-            int count = b.getInt(at + 4);
-            int next = b.getInt(at + 8);
-            int rows = at + 12;
-            if (count > 0 && vector.windowStart() <= b.getLong(rows + ((next - 1 + kept) % kept) * width)) {
+            if (page.actualsCount > 0 && vector.windowStart() <= page.actualsNewest) {
                 return; // replayed or out of order: the chart already has this step or a later one
             }
-            b.position(rows + next * width);
+            ByteBuffer b = ByteBuffer.wrap(page.actuals);
+            b.position(header.length + 4 + page.actualsNext * rowWidth(columns.length));
             b.putLong(vector.windowStart());
             for (int column : columns) {
                 b.putFloat(column < 0 ? Float.NaN : (float) vector.values()[column]);
@@ -82,14 +81,14 @@ public final class RecentActuals {
             for (int column : columns) {
                 b.put((byte) (column >= 0 && vector.observed()[column] ? 1 : 0));
             }
-            b.putInt(at + 4, Math.min(count + 1, kept));
-            b.putInt(at + 8, (next + 1) % kept);
+            page.actualsCount = Math.min(page.actualsCount + 1, kept);
+            page.actualsNext = (page.actualsNext + 1) % kept;
+            page.actualsNewest = vector.windowStart();
         }
     }
 
     /** An entry written for other targets or another N, rewritten for the current ones: NaN (and imputed) where it has no value. */
-    private byte[] convert(byte[] old) {
-        Rows rows = decode(old);
+    private byte[] convert(Rows rows) {
         int[] from = targets.stream().mapToInt(rows.targets()::indexOf).toArray();
         float[][] values = new float[rows.size()][];
         boolean[][] observed = new boolean[rows.size()][];
@@ -108,9 +107,8 @@ public final class RecentActuals {
     private byte[] ring(long[] starts, float[][] values, boolean[][] observed) {
         int width = rowWidth(targets.size());
         int from = Math.max(0, starts.length - kept);
-        int count = starts.length - from;
-        ByteBuffer b = ByteBuffer.allocate(header.length + 12 + kept * width);
-        b.put(header).putInt(kept).putInt(count).putInt(count % kept);
+        ByteBuffer b = ByteBuffer.allocate(header.length + 4 + kept * width);
+        b.put(header).putInt(kept);
         for (int r = from; r < starts.length; r++) {
             b.putLong(starts[r]);
             for (float v : values[r]) {
@@ -121,10 +119,6 @@ public final class RecentActuals {
             }
         }
         return b.array();
-    }
-
-    private static int capacity(byte[] entry, int headerLength) {
-        return entry.length >= headerLength + 12 ? ByteBuffer.wrap(entry).getInt(headerLength) : -1;
     }
 
     /** Uses the targets {@code source} gives now, and rewrites the header when they change. */
@@ -178,10 +172,6 @@ public final class RecentActuals {
         return b.array();
     }
 
-    private static boolean startsWith(byte[] bytes, byte[] prefix) {
-        return bytes.length >= prefix.length && java.util.Arrays.equals(bytes, 0, prefix.length, prefix, 0, prefix.length);
-    }
-
     /** One entity's rows. */
     public record Rows(List<String> targets, long[] windowStarts, float[][] values, boolean[][] observed) {
 
@@ -193,12 +183,15 @@ public final class RecentActuals {
     /** The rows of an entity's page, oldest first, or null when it keeps none. */
     public static Rows decode(EntityPages.Page page) {
         synchronized (page) { // the stream thread writes rows in place
-            return page.actuals == null ? null : decode(page.actuals);
+            return page.actuals == null ? null : decode(page.actuals, page.actualsCount, page.actualsNext);
         }
     }
 
-    /** The rows of a ring, oldest first; a ring of another version reads as no rows. The caller holds its page's lock. */
-    static Rows decode(byte[] bytes) {
+    /**
+     * The {@code rows} rows of a ring whose next row goes to slot {@code next}, oldest first; a ring of
+     * another version reads as no rows. The caller holds its page's lock.
+     */
+    static Rows decode(byte[] bytes, int rows, int next) {
         ByteBuffer b = ByteBuffer.wrap(bytes);
         if (bytes.length < 5 || b.get() != VERSION) {
             return new Rows(List.of(), new long[0], new float[0][], new boolean[0][]);
@@ -211,8 +204,6 @@ public final class RecentActuals {
             names.add(new String(name, StandardCharsets.UTF_8));
         }
         int capacity = b.getInt();
-        int rows = b.getInt();
-        int next = b.getInt();
         int first = b.position();
         int width = rowWidth(n);
         long[] starts = new long[rows];

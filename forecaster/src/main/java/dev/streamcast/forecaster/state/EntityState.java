@@ -207,6 +207,22 @@ public final class EntityState {
         return modelRef;
     }
 
+    /**
+     * Whether the state tensors belong to the model {@code ref} names. When they do, this state keeps
+     * that very string from now on, so the next check compares references: a state decoded from the
+     * store has its own copy of the name, and reading its characters at every step was a cache miss.
+     */
+    public boolean belongsTo(String ref) {
+        if (modelRef == ref) {
+            return true;
+        }
+        if (!ref.equals(modelRef)) {
+            return false;
+        }
+        modelRef = ref;
+        return true;
+    }
+
     /** Steps applied under {@link #modelRef()}. */
     public long steps() {
         return steps;
@@ -264,6 +280,22 @@ public final class EntityState {
      * with {@link #rememberedValue}), or -1 when none is remembered: no copy per scored input.
      */
     public int rememberedAt(long origin) {
+        return rememberedAt(origin, 0);
+    }
+
+    /**
+     * The same, looking first where the forecast made {@code stepsBack} steps ago lies when every step
+     * since was remembered (most entities, most steps): one entry read instead of the ring scanned,
+     * which at 10^5 entities is a cache miss or two fewer per scored input.
+     */
+    public int rememberedAt(long origin, int stepsBack) {
+        int ring = evalOrigins.length;
+        if (stepsBack >= 1 && stepsBack <= ring) {
+            int guess = Math.floorMod(evalNext - stepsBack, ring);
+            if (evalOrigins[guess] == origin) {
+                return guess * evalWidth;
+            }
+        }
         for (int i = 0; i < evalOrigins.length; i++) {
             if (evalOrigins[i] == origin) {
                 return i * evalWidth;
