@@ -28,10 +28,15 @@ final class Projections {
     /** For each of the model's features, its index in vectors of spec {@code specId}; null when the model cannot read them. */
     int[] of(ServedModel served, String specId) {
         use(served);
-        return bySpec.computeIfAbsent(specId, id -> {
-            FeatureSpec spec = spec(id);
-            return spec == null ? null : FeatureProjection.indices(served, spec);
-        });
+        int[] known = bySpec.get(specId);
+        if (known == null) { // not computeIfAbsent: its lambda would capture the model, an allocation per call (several per input)
+            FeatureSpec spec = spec(specId);
+            known = spec == null ? null : FeatureProjection.indices(served, spec);
+            if (known != null) {
+                bySpec.put(specId, known);
+            }
+        }
+        return known;
     }
 
     /** Why the model cannot read vectors of spec {@code specId}, or null. */
