@@ -77,13 +77,14 @@ final class ForecastEmitter {
     }
 
     /**
-     * Writes the entity's forecast at its input's window end, and keeps it as the entity's latest in
+     * Writes the entity's forecast at its input's window end, keyed by {@code key} (the input record's
+     * key bytes, the entity's id in UTF-8; null: encoded here), and keeps it as the entity's latest in
      * {@code page} (null: looked up); {@code now} (wall clock) times it end to end.
      */
-    void emit(String entity, Forecast forecast, long windowEnd, long now, EntityPages.Page page) {
+    void emit(String entity, byte[] key, Forecast forecast, long windowEnd, long now, EntityPages.Page page) {
         uncounted++;
         byte[] bytes = forecasts.encode(forecast);
-        context.forward(new Record<>(entity.getBytes(StandardCharsets.UTF_8), bytes, windowEnd), sink);
+        context.forward(new Record<>(key != null ? key : entity.getBytes(StandardCharsets.UTF_8), bytes, windowEnd), sink);
         if (pages != null) {
             (page != null ? page : pages.page(entity)).latest(index, bytes);
         }

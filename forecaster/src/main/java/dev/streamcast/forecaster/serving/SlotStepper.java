@@ -321,7 +321,8 @@ final class SlotStepper {
                 warmUp.historyCapacity(model));
         if (state.steps() >= model.manifest().warmUpSteps() || settings.emitBeforeWarmUp()) {
             Forecast forecast = ForecastEmitter.forecast(model, stepped, yhat);
-            emitter.emit(entity, forecast, stepped.windowEnd(), now, w.page());
+            // the input record's key bytes where it is known (it was read here): not encoded again per forecast
+            emitter.emit(entity, w.origin() == null ? null : w.origin().key(), forecast, stepped.windowEnd(), now, w.page());
             evaluation.remember(model, state, forecast);
             state.forecastWritten();
         } else {

@@ -74,7 +74,7 @@ class ForecastEmitterTest {
                 new double[]{1, 10, 1}, List.of(), 0);
         Forecast forecast = ForecastEmitter.forecast(TestModels.served(manifest, 1), INPUT, new float[]{0.25f});
 
-        emitter.emit("transformer-01", forecast, INPUT.windowEnd(), INPUT.windowEnd() + 1_500, null);
+        emitter.emit("transformer-01", null, forecast, INPUT.windowEnd(), INPUT.windowEnd() + 1_500, null);
         assertThat(meters.find("forecaster_forecasts_out").tags("slot", "served").counter().count()).isZero(); // counted per batch
         assertThat(metrics.slot("served").endToEndPublished().count()).isZero();
         emitter.publish();
