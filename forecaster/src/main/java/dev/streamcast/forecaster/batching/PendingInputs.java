@@ -12,9 +12,9 @@ import java.util.Map;
 
 /**
  * The entities of one slot and task whose input waits for the next batch, in arrival order, with
- * their decoded state, the input being the state's pending input. Held in memory: before each
- * commit the slot steps them or writes their states into the store (serving.SlotStepper), so a
- * commit never covers an input that exists only here.
+ * their decoded state, the input being the state's pending input. Held in memory: the slot writes
+ * the states still waiting into the store before each commit (serving.SlotStepper), so a commit
+ * never covers an input that exists only here.
  */
 public final class PendingInputs {
 

@@ -23,7 +23,6 @@ import dev.streamcast.forecaster.state.StateExpiry;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
-import org.apache.kafka.streams.processor.internals.ProcessorNode;
 import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.jboss.logging.Logger;
@@ -44,10 +43,9 @@ import java.util.function.Function;
  * ({@link StateExpiry}).
  *
  * <p>An entity's input joins the batch as its state's pending input, in memory; just before each
- * commit writes the store ({@link PreCommitStore}), the inputs still waiting are stepped (from
- * {@link #STEP_BEFORE_COMMIT} of them) and the states of those that still wait are written into it,
- * so a commit never covers an input that exists only in memory, and most inputs are written once,
- * stepped. Without a
+ * commit writes the store ({@link PreCommitStore}), the states whose input still waits are written
+ * into it, so a commit never covers an input that exists only in memory, and an input stepped
+ * before the commit (most of them, under load) is written once, stepped. Without a
  * {@link PreCommitStore} (a store built alone, as in unit tests) each waiting input is written at
  * once. A second input for an entity that is still pending steps the batch first, which keeps every
  * entity's inputs in order.
@@ -82,14 +80,7 @@ final class SlotStepper {
     private final StateExpiry expiry;
     /** The task's context when inputs waiting for their batch are written only before a commit; null: written at once. */
     private final InternalProcessorContext<?, ?> writesBeforeCommit;
-    /** The forecaster's processor node in the task, from which forecasts stepped before a commit are forwarded. */
-    private final ProcessorNode<?, ?, ?, ?> node;
     private final PreCommitStore commits;
-    /**
-     * From this many inputs waiting as a commit comes, they are stepped then rather than written
-     * waiting and written again once stepped: below it, ONNX Runtime's cost per call outweighs the writes saved.
-     */
-    static final int STEP_BEFORE_COMMIT = 16;
 
     SlotStepper(ModelSlot slot, int index, KeyValueStore<String, byte[]> store, ForecasterSettings settings, ForecasterMetrics metrics,
                 ProcessorContext<byte[], byte[]> context, Function<String, FeatureSpec> specs, DeadLetters deadLetters,
@@ -115,7 +106,6 @@ final class SlotStepper {
         this.expiry = new StateExpiry(role, this.store, metrics, settings.ttl().toMillis());
         this.commits = PreCommitStore.under(store);
         this.writesBeforeCommit = commits != null && context instanceof InternalProcessorContext<?, ?> internal ? internal : null;
-        this.node = writesBeforeCommit != null ? writesBeforeCommit.currentNode() : null; // built in the processor's init
         if (writesBeforeCommit != null) {
             commits.beforeCommit(this::writeWaitingBeforeCommit);
         }
@@ -406,30 +396,18 @@ final class SlotStepper {
     }
 
     /**
-     * As a commit begins, outside any record's processing: the inputs waiting for their batch are
-     * stepped, when there are at least {@link #STEP_BEFORE_COMMIT} of them, so each is written once,
-     * stepped, and its forecast goes out in the same transaction (forwarded from this processor's
-     * node, as Kafka Streams forwards what a cached store flushes); then what still waits (no model,
-     * a newer model awaited, or fewer inputs) is written ({@link #writeWaiting()}). Each write and
-     * forecast carries the context a punctuation's would (no source position), and the task's context
-     * is left as it was.
+     * {@link #writeWaiting()} as a commit begins, outside any record's processing: each write carries
+     * the context a punctuation's would (its input's window end as the time, no source position), and
+     * the task's context is left as it was.
      */
     private void writeWaitingBeforeCommit() {
         if (pending.isEmpty() && deferred.isEmpty()) {
             return;
         }
         ProcessorRecordContext before = writesBeforeCommit.recordContext();
-        ProcessorNode<?, ?, ?, ?> current = writesBeforeCommit.currentNode();
         try {
-            if (pending.size() >= STEP_BEFORE_COMMIT && node != null) {
-                writesBeforeCommit.setCurrentNode(node);
-                writesBeforeCommit.setRecordContext(new ProcessorRecordContext(System.currentTimeMillis(), -1L, -1, null,
-                        new RecordHeaders()));
-                flush();
-            }
             forEachWaiting(this::writeBeforeCommit);
         } finally {
-            writesBeforeCommit.setCurrentNode(current);
             writesBeforeCommit.setRecordContext(before);
         }
     }

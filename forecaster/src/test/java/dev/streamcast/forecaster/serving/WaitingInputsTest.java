@@ -2,7 +2,6 @@ package dev.streamcast.forecaster.serving;
 
 import dev.streamcast.contracts.json.Encoding;
 import dev.streamcast.contracts.records.Codecs;
-import dev.streamcast.contracts.records.Forecast;
 import dev.streamcast.contracts.topics.Topics;
 import dev.streamcast.forecaster.TestSettings;
 import dev.streamcast.forecaster.TestStream;
@@ -11,15 +10,12 @@ import dev.streamcast.forecaster.model.ModelSlot;
 import dev.streamcast.forecaster.state.EntityState;
 import dev.streamcast.forecaster.state.EntityStateFormat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,10 +30,9 @@ import java.util.Properties;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Inputs waiting for their batch are held in memory and, as a commit comes (TopologyTestDriver
- * commits after every input), stepped when there are enough of them or else written into the entity
- * store, so a commit never covers an input that exists only in memory; once stepped, the store holds
- * the stepped state without it.
+ * Inputs waiting for their batch are held in memory and written into the entity store just before a
+ * commit writes it (TopologyTestDriver commits after every input), so a commit never covers an
+ * input that exists only in memory; once stepped, the store holds the stepped state without it.
  */
 class WaitingInputsTest {
 
@@ -83,53 +78,6 @@ class WaitingInputsTest {
                 assertThat(stepped.pending()).as("e%d stepped", e).isNull();
                 assertThat(stepped.steps()).isEqualTo(1);
                 assertThat(stepped.latestWindowStart()).isEqualTo(TestStream.START);
-            }
-        }
-    }
-
-    @Test
-    void enoughWaitingInputsAreSteppedAsTheCommitComesAndTheirForecastsGoOutInIt() throws Exception {
-        SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        ForecasterMetrics metrics = new ForecasterMetrics(meters);
-        ModelSlot slot = TestStream.servedGru(bundles, metrics);
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "waiting-inputs-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        int entities = SlotStepper.STEP_BEFORE_COMMIT;
-        try (slot; TopologyTestDriver driver = new TopologyTestDriver(ForecastTopology.build(
-                TestSettings.of(bundles, "gru", 64, false, Duration.ofDays(7), Encoding.JSON), List.of(slot), metrics), props,
-                Instant.ofEpochMilli(TestStream.START))) {
-            driver.createInputTopic(Topics.FEATURE_SPECS.name(), new StringSerializer(), new ByteArraySerializer())
-                    .pipeInput(TestStream.SPEC.id(), Codecs.FEATURE_SPEC.encode(TestStream.SPEC));
-            TestInputTopic<byte[], byte[]> features = driver.createInputTopic(Topics.FEATURES.name(), new ByteArraySerializer(),
-                    new ByteArraySerializer());
-            TestOutputTopic<byte[], byte[]> forecasts = driver.createOutputTopic(Topics.FORECASTS.name(), new ByteArrayDeserializer(),
-                    new ByteArrayDeserializer());
-            KeyValueStore<String, byte[]> store = driver.getKeyValueStore(ForecastTopology.STATE_STORE_PREFIX + "served");
-            // the wall clock stands still: no batch is stepped for its longest wait, only as full or at a commit
-            for (int s = 0; s < TestStream.LOOKBACK; s++) {
-                for (int e = 0; e < entities; e++) {
-                    features.pipeInput(("e" + e).getBytes(StandardCharsets.UTF_8), Codecs.featureVectors(Encoding.JSON)
-                            .encode(TestStream.vector(e, s)), TestStream.START + (s + 1) * TestStream.STEP);
-                    EntityState written = EntityStateFormat.decode(store.get("e" + e));
-                    if (e < entities - 1) {
-                        assertThat(written.pending()).as("step %d: e%d waits, written by the commit", s, e).isNotNull();
-                        assertThat(written.steps()).isEqualTo(s);
-                    }
-                }
-                for (int e = 0; e < entities; e++) {
-                    EntityState stepped = EntityStateFormat.decode(store.get("e" + e));
-                    assertThat(stepped.pending()).as("step %d: e%d stepped at the commit of the %d-th input", s, e, entities).isNull();
-                    assertThat(stepped.steps()).isEqualTo(s + 1);
-                }
-            }
-
-            List<TestRecord<byte[], byte[]>> out = forecasts.readRecordsToList();
-            assertThat(out).as("one forecast per entity once warmed up, each forwarded in a commit").hasSize(entities);
-            for (TestRecord<byte[], byte[]> r : out) {
-                Forecast f = Codecs.FORECAST.decode(r.value()).value();
-                assertThat(f.origin()).isEqualTo(TestStream.START + (TestStream.LOOKBACK - 1) * TestStream.STEP);
-                assertThat(r.timestamp()).as("at its input's window end").isEqualTo(TestStream.START + TestStream.LOOKBACK * TestStream.STEP);
             }
         }
     }
