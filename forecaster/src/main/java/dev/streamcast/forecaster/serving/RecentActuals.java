@@ -35,6 +35,7 @@ import java.util.function.Supplier;
 public final class RecentActuals {
 
     private static final byte VERSION = 3;
+    private static final Rows NO_ROWS = new Rows(List.of(), new long[0], new float[0][], new boolean[0][]);
 
     private final Supplier<List<String>> source;
     private final int kept;
@@ -60,14 +61,9 @@ public final class RecentActuals {
             columnsBySpec.put(spec.id(), columns);
         }
         synchronized (page) {
-            if (page.actuals == null || page.actualsLayout != header) {
+            if (page.actualsLayout != header) {
                 // new, or kept for the targets of earlier models (carried over where the names meet) or another N
-                Rows rows = page.actuals == null ? null : decode(page);
-                page.actuals = rows == null ? ring(new long[0], new float[0][], new boolean[0][]) : convert(rows);
-                page.actualsLayout = header;
-                page.actualsCount = Math.min(rows == null ? 0 : rows.size(), kept);
-                page.actualsNext = page.actualsCount % kept;
-                page.actualsNewest = rows == null || rows.size() == 0 ? Long.MIN_VALUE : rows.windowStarts()[rows.size() - 1];
+                layOut(page, page.actuals == null ? NO_ROWS : decode(page));
             }
             if (page.actualsCount > 0 && vector.windowStart() <= page.actualsNewest) {
                 return; // replayed or out of order: the chart already has this step or a later one
@@ -87,7 +83,16 @@ public final class RecentActuals {
         }
     }
 
-    /** An entry written for other targets or another N, rewritten for the current ones: NaN (and imputed) where it has no value. */
+    /** Gives the page a ring for the current targets and N holding the newest N of {@code rows}, and where it stands. */
+    private void layOut(EntityPages.Page page, Rows rows) {
+        page.actuals = convert(rows);
+        page.actualsLayout = header;
+        page.actualsCount = Math.min(rows.size(), kept);
+        page.actualsNext = page.actualsCount % kept;
+        page.actualsNewest = rows.size() == 0 ? Long.MIN_VALUE : rows.windowStarts()[rows.size() - 1];
+    }
+
+    /** Rows written for other targets or another N, rewritten for the current ones: NaN (and imputed) where they have no value. */
     private byte[] convert(Rows rows) {
         int[] from = targets.stream().mapToInt(rows.targets()::indexOf).toArray();
         float[][] values = new float[rows.size()][];
@@ -194,7 +199,7 @@ public final class RecentActuals {
     static Rows decode(byte[] bytes, int rows, int next) {
         ByteBuffer b = ByteBuffer.wrap(bytes);
         if (bytes.length < 5 || b.get() != VERSION) {
-            return new Rows(List.of(), new long[0], new float[0][], new boolean[0][]);
+            return NO_ROWS;
         }
         int n = b.getInt();
         List<String> names = new ArrayList<>(n);

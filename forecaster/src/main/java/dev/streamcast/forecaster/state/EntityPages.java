@@ -77,8 +77,12 @@ public final class EntityPages implements StateStore, PageReader {
 
         /** A copy of the latest forecast bytes of slot {@code slot} (its index in the forecaster's slots), or null. */
         public synchronized byte[] latest(int slot) {
-            byte[] kept = slot == 0 ? served : others[slot - 1];
+            byte[] kept = kept(slot);
             return kept == null ? null : kept.clone();
+        }
+
+        private byte[] kept(int slot) {
+            return slot == 0 ? served : others[slot - 1];
         }
 
         /**
@@ -86,7 +90,7 @@ public final class EntityPages implements StateStore, PageReader {
          * model's forecasts do), so a step leaves no array behind to outlive young collections.
          */
         public synchronized void latest(int slot, byte[] forecast) {
-            byte[] kept = slot == 0 ? served : others[slot - 1];
+            byte[] kept = kept(slot);
             if (kept != null && kept.length == forecast.length) {
                 System.arraycopy(forecast, 0, kept, 0, forecast.length);
             } else if (slot == 0) {
