@@ -405,11 +405,15 @@ public final class LoadTest {
             TrialResult result = new TrialResult(pipeline ? "pipeline" : "passthrough", label, rate, profile.segments().size() == 1
                     ? List.of() : profile.segments(), warmupS, durationS, run.sent(), run.failed(), expected, outputs, dups, gaps,
                     missing, models, summary, sendDelayP99, throughput, lagGrowth, drainSeconds, keptUp, withinTarget, problems,
-                    TrialResult.percentiles(latency), events, t0, Math.max(loadEnd, sampler.now()));
+                    TrialResult.percentiles(latency), events, t0, Math.max(loadEnd, sampler.now()), collector.measuredCloses());
             out.printf("load-test: %s %s: %.0f rec/s in, throughput %.0f rec/s, p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms"
                             + " (%d latencies), out %d of %d expected%s%s%n", result.phase(), label, rate, throughput, summary.p50(),
                     summary.p99(), summary.p999(), summary.count(), outputs, expected, keptUp ? ", kept up" : ", did NOT keep up: " + problems,
                     withinTarget ? "" : String.format(", p99 over %.0f ms", config.p99TargetMs()));
+            String closes = WindowCloses.describe(result.closes(), 6);
+            if (!closes.isEmpty()) {
+                out.printf("load-test: %s %s: %s%n", result.phase(), label, closes);
+            }
             if (!dead.isEmpty()) {
                 throw new IllegalStateException("a service died during the run: " + dead);
             }

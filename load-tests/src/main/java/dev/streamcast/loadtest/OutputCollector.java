@@ -61,6 +61,7 @@ public final class OutputCollector implements AutoCloseable {
     private final AtomicReference<Exception> error = new AtomicReference<>();
     private final Recorder measured = new Recorder(3);
     private final Recorder interval = new Recorder(3);
+    private final WindowCloses closes = new WindowCloses();
     private volatile Measurement measurement;
     private volatile boolean running = true;
 
@@ -93,11 +94,17 @@ public final class OutputCollector implements AutoCloseable {
     public void measure(Measurement measurement) {
         this.measurement = measurement;
         measured.reset();
+        closes.reset();
     }
 
     /** The latencies (µs) recorded since {@link #measure}, handed over once (the recorder starts again). */
     public Histogram measuredLatency() {
         return measured.getIntervalHistogram();
+    }
+
+    /** Per window, the forecasts recorded since {@link #measure} and the last of them; empty for copies. */
+    public List<TrialResult.WindowClose> measuredCloses() {
+        return closes.closes();
     }
 
     /** Every latency (µs) since the last call, measured or not: one point of the latency-over-time series. */
@@ -230,6 +237,9 @@ public final class OutputCollector implements AutoCloseable {
             interval.recordValue(latency);
             if (due >= m.fromMicros() && due < m.toMicros()) {
                 measured.recordValue(latency);
+                if (kind == Kind.FORECAST) {
+                    closes.record(round, latency);
+                }
             }
         }
     }

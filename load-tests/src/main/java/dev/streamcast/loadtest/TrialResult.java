@@ -17,13 +17,21 @@ import java.util.Map;
  * @param percentiles    [percentile, ms] pairs of the latency distribution, for the percentile plot
  * @param events         what the scenario did during the trial, with the time (s from the trial start)
  * @param samplesFrom    the trial's span in the phase's samples (s)
+ * @param closes         per window with measured forecasts, the last of them (pipeline only; empty for copies)
  */
 public record TrialResult(String phase, String label, double rate, List<RateProfile.Segment> profile, double warmupS,
                           double durationS, long sent, long failedSends, long expectedOut, long out, long duplicates,
                           long gaps, long missing, Map<String, Long> models, Latency latency, double sendDelayP99Ms,
                           double throughput, double lagGrowth, double drainSeconds, boolean keptUp, boolean withinTarget,
                           List<String> problems, List<double[]> percentiles, List<String> events, double samplesFrom,
-                          double samplesTo) {
+                          double samplesTo, List<WindowClose> closes) {
+
+    /**
+     * Window {@code window} (the schedule's round): {@code forecasts} of it measured, the last of them
+     * out {@code lastMs} after the record that closed the window in its entity's partition.
+     */
+    public record WindowClose(long window, long forecasts, double lastMs) {
+    }
 
     /** Summary of the measured latencies (ms). */
     public record Latency(long count, double p50, double p90, double p99, double p999, double max, double mean) {

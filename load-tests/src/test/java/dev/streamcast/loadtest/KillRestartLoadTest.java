@@ -82,6 +82,14 @@ class KillRestartLoadTest {
         assertThat(t.gaps()).isZero();
         assertThat(t.missing()).isZero();
         assertThat(t.out()).isEqualTo(t.expectedOut());
+        // the window closes account for every measured forecast, and the slowest close's last forecast is the slowest latency
+        assertThat(t.closes()).isNotEmpty();
+        assertThat(t.closes().stream().mapToLong(TrialResult.WindowClose::forecasts).sum()).isEqualTo(t.latency().count());
+        assertThat(t.closes()).isSortedAccordingTo(java.util.Comparator.comparingLong(TrialResult.WindowClose::window))
+                .allSatisfy(c -> assertThat(c.forecasts()).isBetween(1L, 120L));
+        assertThat(t.closes().stream().mapToDouble(TrialResult.WindowClose::lastMs).max().orElseThrow())
+                .isCloseTo(t.latency().max(), org.assertj.core.api.Assertions.withinPercentage(0.2));
+        assertThat(console).contains("load-test: pipeline reported: last forecast of each window after the record that closed it");
         assertThat(result.checks()).contains("PASS broker: deleted no record of the run's topics",
                 "PASS services: refused no record (ingest-dlq and forecaster-dlq empty)")
                 .anyMatch(c -> c.startsWith("PASS pipeline: counts in equal counts out"));
@@ -149,6 +157,12 @@ class KillRestartLoadTest {
             assertThat(browser.findElements(org.openqa.selenium.By.cssSelector("#checks li")))
                     .hasSize(result.checks().size());
             assertThat(browser.findElements(org.openqa.selenium.By.cssSelector("#trials tbody tr"))).hasSize(2);
+            // one row per window close of the reported pipeline trial, its last forecast in ms
+            List<org.openqa.selenium.WebElement> closes = browser.findElements(org.openqa.selenium.By.cssSelector("#closes tbody tr"));
+            assertThat(closes).hasSize(pipeline.closes().size()).isNotEmpty();
+            TrialResult.WindowClose first = pipeline.closes().get(0);
+            assertThat(closes.get(0).getText()).isEqualTo(first.window() + " " + first.forecasts() + " "
+                    + String.format(java.util.Locale.ROOT, "%.0f", first.lastMs()));
         } finally {
             browser.quit();
         }
