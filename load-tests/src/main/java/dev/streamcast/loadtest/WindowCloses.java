@@ -1,6 +1,7 @@
 package dev.streamcast.loadtest;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -64,7 +65,7 @@ final class WindowCloses {
                 slowest = c;
             }
         }
-        java.util.Arrays.sort(last);
+        Arrays.sort(last);
         double median = last.length % 2 == 1 ? last[last.length / 2] : (last[last.length / 2 - 1] + last[last.length / 2]) / 2;
         return String.format(Locale.ROOT, "last forecast of each window after the record that closed it, %d windows: median %.0f ms,"
                 + " slowest %.0f ms (window %d, %d forecasts)", closes.size(), median, slowest.lastMs(), slowest.window(),
