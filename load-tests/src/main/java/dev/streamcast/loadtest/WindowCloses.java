@@ -20,6 +20,8 @@ final class WindowCloses {
     private record Tally(LongAdder forecasts, LongAccumulator lastMicros) {
     }
 
+    private static final String LINE = "last forecast of each window after the record that closed it";
+
     private final ConcurrentSkipListMap<Long, Tally> windows = new ConcurrentSkipListMap<>();
 
     void record(long window, long latencyMicros) {
@@ -54,7 +56,7 @@ final class WindowCloses {
             for (TrialResult.WindowClose c : closes) {
                 each.add(String.format(Locale.ROOT, "window %d: %.0f ms (%d forecasts)", c.window(), c.lastMs(), c.forecasts()));
             }
-            return "last forecast of each window after the record that closed it: " + String.join(", ", each);
+            return LINE + ": " + String.join(", ", each);
         }
         TrialResult.WindowClose slowest = closes.get(0);
         double[] last = new double[closes.size()];
@@ -67,8 +69,8 @@ final class WindowCloses {
         }
         Arrays.sort(last);
         double median = last.length % 2 == 1 ? last[last.length / 2] : (last[last.length / 2 - 1] + last[last.length / 2]) / 2;
-        return String.format(Locale.ROOT, "last forecast of each window after the record that closed it, %d windows: median %.0f ms,"
-                + " slowest %.0f ms (window %d, %d forecasts)", closes.size(), median, slowest.lastMs(), slowest.window(),
+        return String.format(Locale.ROOT, "%s, %d windows: median %.0f ms, slowest %.0f ms (window %d, %d forecasts)", LINE,
+                closes.size(), median, slowest.lastMs(), slowest.window(),
                 slowest.forecasts());
     }
 }

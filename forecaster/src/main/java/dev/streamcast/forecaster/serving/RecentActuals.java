@@ -74,11 +74,12 @@ public final class RecentActuals {
                 return; // replayed or out of order: the chart already has this step or a later one
             }
             int width = rowWidth(columns.length);
-            if (page.actualsCount < kept && page.actualsCount == capacity(page.actuals, width)) {
+            int at = header.length + 4 + page.actualsNext * width;
+            if (at == page.actuals.length) { // no room after the last row: a ring of N wraps before this, so it is smaller
                 grow(page, width);
             }
             ByteBuffer b = ByteBuffer.wrap(page.actuals);
-            b.position(header.length + 4 + page.actualsNext * width);
+            b.position(at);
             b.putLong(vector.windowStart());
             for (int column : columns) {
                 b.putFloat(column < 0 ? Float.NaN : (float) vector.values()[column]);
@@ -92,11 +93,6 @@ public final class RecentActuals {
         }
     }
 
-    /** The rows a ring of the current header has room for. */
-    private int capacity(byte[] ring, int width) {
-        return (ring.length - header.length - 4) / width;
-    }
-
     /**
      * A full ring not yet of N rows, copied into one of twice its room (at most N). It has not wrapped
      * (it never held N rows), so its rows stay in their slots, oldest first, and the next goes after them.
@@ -104,8 +100,7 @@ public final class RecentActuals {
     private void grow(EntityPages.Page page, int width) {
         int rows = page.actualsCount;
         int room = Math.min(kept, 2 * rows);
-        byte[] bigger = new byte[header.length + 4 + room * width];
-        ByteBuffer.wrap(bigger).put(header).putInt(room);
+        byte[] bigger = emptyRing(room, width).array();
         System.arraycopy(page.actuals, header.length + 4, bigger, header.length + 4, rows * width);
         page.actuals = bigger;
     }
@@ -143,8 +138,7 @@ public final class RecentActuals {
         int width = rowWidth(targets.size());
         int from = Math.max(0, starts.length - kept);
         int room = Math.min(kept, Math.max(FIRST_ROWS, starts.length - from));
-        ByteBuffer b = ByteBuffer.allocate(header.length + 4 + room * width);
-        b.put(header).putInt(room);
+        ByteBuffer b = emptyRing(room, width);
         for (int r = from; r < starts.length; r++) {
             b.putLong(starts[r]);
             for (float v : values[r]) {
@@ -155,6 +149,11 @@ public final class RecentActuals {
             }
         }
         return b.array();
+    }
+
+    /** A ring for the current targets with room for {@code room} rows of {@code width} bytes, positioned at its first row. */
+    private ByteBuffer emptyRing(int room, int width) {
+        return ByteBuffer.allocate(header.length + 4 + room * width).put(header).putInt(room);
     }
 
     /** Uses the targets {@code source} gives now, and rewrites the header when they change. */
