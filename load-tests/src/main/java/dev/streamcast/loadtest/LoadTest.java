@@ -352,6 +352,7 @@ public final class LoadTest {
                 }
             }
             Histogram latency = collector.measuredLatency();
+            TrialResult.Latency warmUp = TrialResult.Latency.of(collector.warmUpLatency());
             double measureFrom = t0 + warmupS;
             double measureTo = t0 + seconds;
             List<StageSampler.Sample> measured = sampler.between(measureFrom, measureTo);
@@ -405,7 +406,8 @@ public final class LoadTest {
             TrialResult result = new TrialResult(pipeline ? "pipeline" : "passthrough", label, rate, profile.segments().size() == 1
                     ? List.of() : profile.segments(), warmupS, durationS, run.sent(), run.failed(), expected, outputs, dups, gaps,
                     missing, models, summary, sendDelayP99, throughput, lagGrowth, drainSeconds, keptUp, withinTarget, problems,
-                    TrialResult.percentiles(latency), events, t0, Math.max(loadEnd, sampler.now()), collector.measuredCloses());
+                    TrialResult.percentiles(latency), events, t0, Math.max(loadEnd, sampler.now()), collector.measuredCloses(),
+                    warmUp.p99(), collector.warmUpCloses());
             out.printf("load-test: %s %s: %.0f rec/s in, throughput %.0f rec/s, p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms"
                             + " (%d latencies), out %d of %d expected%s%s%n", result.phase(), label, rate, throughput, summary.p50(),
                     summary.p99(), summary.p999(), summary.count(), outputs, expected, keptUp ? ", kept up" : ", did NOT keep up: " + problems,
@@ -413,6 +415,11 @@ public final class LoadTest {
             String closes = WindowCloses.describe(result.closes(), 6);
             if (!closes.isEmpty()) {
                 out.printf("load-test: %s %s: %s%n", result.phase(), label, closes);
+            }
+            if (warmUp.count() > 0) {
+                String warmUpCloses = WindowCloses.describe(result.warmUpCloses(), 6);
+                out.printf(Locale.ROOT, "load-test: %s %s: the warm-up, not measured: p99 %.1f ms (%d latencies)%s%n", result.phase(),
+                        label, warmUp.p99(), warmUp.count(), warmUpCloses.isEmpty() ? "" : "; " + warmUpCloses);
             }
             if (!dead.isEmpty()) {
                 throw new IllegalStateException("a service died during the run: " + dead);

@@ -33,8 +33,9 @@ import java.util.stream.IntStream;
  * <p>Latency is the record's log append time (the topic is {@code LogAppendTime}) minus the
  * time its input was due to be sent. For a forecast, that input is the record that closed its
  * window (the first record of a later round in the entity's partition: only then may ingest
- * emit it); for a pass-through copy it is the copied reading itself. Only outputs whose input
- * was due inside the current measurement interval are recorded.
+ * emit it); for a pass-through copy it is the copied reading itself. Outputs whose input was
+ * due inside the current measurement interval are the measured ones; those of the trial's warm-up
+ * are recorded apart, to be reported as the warm-up's.
  */
 public final class OutputCollector implements AutoCloseable {
 
@@ -59,14 +60,26 @@ public final class OutputCollector implements AutoCloseable {
     private final Map<String, LongAdder> models = new ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<Long, LongAdder> perSecond = new ConcurrentSkipListMap<>();
     private final AtomicReference<Exception> error = new AtomicReference<>();
-    private final Recorder measured = new Recorder(3);
-    private final Recorder interval = new Recorder(3);
+    /**
+     * Latencies are recorded up to an hour (µs; a later output counts as an hour): a fixed range,
+     * so no histogram is resized while a trial runs (a path the JIT may not have compiled yet).
+     */
+    static final long MAX_LATENCY_MICROS = 3_600_000_000L;
+    private final Recorder interval = recorder();
+    /** The warm-up's latencies at {@link #WARM_UP}, the measured ones at {@link #MEASURED}. */
+    private final Recorder[] latencies = {recorder(), recorder()};
     private final WindowCloses closes = new WindowCloses();
+    private static final int WARM_UP = 0;
+    private static final int MEASURED = 1;
     private volatile Measurement measurement;
     private volatile boolean running = true;
 
     /** The run whose inputs are measured, and the due-time interval (µs since the epoch) that counts. */
     public record Measurement(LoadGenerator.Run run, long fromMicros, long toMicros) {
+    }
+
+    private static Recorder recorder() {
+        return new Recorder(MAX_LATENCY_MICROS, 3);
     }
 
     public OutputCollector(String bootstrapServers, String topic, int partitions, Kind kind, Schedule schedule) {
@@ -93,18 +106,41 @@ public final class OutputCollector implements AutoCloseable {
     /** From now on, records outputs whose input was due in [from, to) of {@code run} (µs since the epoch). */
     public void measure(Measurement measurement) {
         this.measurement = measurement;
-        measured.reset();
+        for (Recorder r : latencies) {
+            r.reset();
+        }
         closes.reset();
     }
 
     /** The latencies (µs) recorded since {@link #measure}, handed over once (the recorder starts again). */
     public Histogram measuredLatency() {
-        return measured.getIntervalHistogram();
+        return latencies[MEASURED].getIntervalHistogram();
     }
 
     /** Per window, the forecasts recorded since {@link #measure} and the last of them; empty for copies. */
     public List<TrialResult.WindowClose> measuredCloses() {
-        return closes.closes();
+        return closes.closes(MEASURED);
+    }
+
+    /** As {@link #measuredLatency}, for the outputs whose input was due before the measured interval (the warm-up). */
+    public Histogram warmUpLatency() {
+        return latencies[WARM_UP].getIntervalHistogram();
+    }
+
+    /** As {@link #measuredCloses}, for the forecasts whose input was due before the measured interval (the warm-up). */
+    public List<TrialResult.WindowClose> warmUpCloses() {
+        return closes.closes(WARM_UP);
+    }
+
+    /**
+     * {@link #MEASURED} when {@code due} is in [from, to), else {@link #WARM_UP} (a trial sends
+     * nothing after it), computed without a branch, so the measured side runs compiled from the
+     * warm-up on. With an {@code if}, the JIT compiled only the warm-up's side, and in the first
+     * measured window close the collector fell back to the interpreter and was compiled again, on
+     * the cores the services under test were using.
+     */
+    static int phaseOf(long due, long fromMicros, long toMicros) {
+        return (int) (((due - fromMicros) | (toMicros - 1 - due)) >>> 63) ^ 1;
     }
 
     /** Every latency (µs) since the last call, measured or not: one point of the latency-over-time series. */
@@ -233,13 +269,12 @@ public final class OutputCollector implements AutoCloseable {
         Measurement m = measurement;
         if (m != null && m.run().covers(inputIndex)) {
             long due = m.run().dueEpochMicros(inputIndex);
-            long latency = Math.max(0, record.timestamp() * 1000 - due);
+            long latency = Math.min(MAX_LATENCY_MICROS, Math.max(0, record.timestamp() * 1000 - due));
             interval.recordValue(latency);
-            if (due >= m.fromMicros() && due < m.toMicros()) {
-                measured.recordValue(latency);
-                if (kind == Kind.FORECAST) {
-                    closes.record(round, latency);
-                }
+            int phase = phaseOf(due, m.fromMicros(), m.toMicros());
+            latencies[phase].recordValue(latency);
+            if (kind == Kind.FORECAST) {
+                closes.record(phase, round, latency);
             }
         }
     }

@@ -18,13 +18,15 @@ import java.util.Map;
  * @param events         what the scenario did during the trial, with the time (s from the trial start)
  * @param samplesFrom    the trial's span in the phase's samples (s)
  * @param closes         per window with measured forecasts, the last of them (pipeline only; empty for copies)
+ * @param warmUpP99      the warm-up's p99 (ms; NaN when it had no outputs), not measured
+ * @param warmUpCloses   as {@code closes}, for the warm-up's forecasts (the first windows after a start among them)
  */
 public record TrialResult(String phase, String label, double rate, List<RateProfile.Segment> profile, double warmupS,
                           double durationS, long sent, long failedSends, long expectedOut, long out, long duplicates,
                           long gaps, long missing, Map<String, Long> models, Latency latency, double sendDelayP99Ms,
                           double throughput, double lagGrowth, double drainSeconds, boolean keptUp, boolean withinTarget,
                           List<String> problems, List<double[]> percentiles, List<String> events, double samplesFrom,
-                          double samplesTo, List<WindowClose> closes) {
+                          double samplesTo, List<WindowClose> closes, double warmUpP99, List<WindowClose> warmUpCloses) {
 
     /**
      * Window {@code window} (the schedule's round): {@code forecasts} of it measured, the last of them

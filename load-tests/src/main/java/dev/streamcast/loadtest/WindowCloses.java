@@ -10,10 +10,11 @@ import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The measured forecasts of each window, counted, with the latest of them: how long after the
- * record that closed its window (in its entity's partition) the window's last forecast came out,
- * the freshness a consumer waiting for a whole window sees. Written by the collector's thread,
- * read by the harness's.
+ * The forecasts of each window, counted, with the latest of them: how long after the record that
+ * closed its window (in its entity's partition) the window's last forecast came out, the freshness
+ * a consumer waiting for a whole window sees. Kept per phase of a trial (the collector's warm-up
+ * and measured ones) in one map, so a phase's first window takes the path every new window takes.
+ * Written by the collector's thread, read by the harness's.
  */
 final class WindowCloses {
 
@@ -24,8 +25,9 @@ final class WindowCloses {
 
     private final ConcurrentSkipListMap<Long, Tally> windows = new ConcurrentSkipListMap<>();
 
-    void record(long window, long latencyMicros) {
-        Tally t = windows.computeIfAbsent(window, w -> new Tally(new LongAdder(), new LongAccumulator(Math::max, 0)));
+    /** A forecast of {@code window} in {@code phase} (0 or 1), {@code latencyMicros} after the record that closed it. */
+    void record(int phase, long window, long latencyMicros) {
+        Tally t = windows.computeIfAbsent(window << 1 | phase, w -> new Tally(new LongAdder(), new LongAccumulator(Math::max, 0)));
         t.forecasts().increment();
         t.lastMicros().accumulate(latencyMicros);
     }
@@ -34,11 +36,14 @@ final class WindowCloses {
         windows.clear();
     }
 
-    /** Every window with a measured forecast, in window order. */
-    List<TrialResult.WindowClose> closes() {
+    /** Every window with a forecast in {@code phase}, in window order. */
+    List<TrialResult.WindowClose> closes(int phase) {
         List<TrialResult.WindowClose> closes = new ArrayList<>();
         for (Map.Entry<Long, Tally> e : windows.entrySet()) {
-            closes.add(new TrialResult.WindowClose(e.getKey(), e.getValue().forecasts().sum(), e.getValue().lastMicros().get() / 1000.0));
+            if ((e.getKey() & 1) == phase) {
+                closes.add(new TrialResult.WindowClose(e.getKey() >> 1, e.getValue().forecasts().sum(),
+                        e.getValue().lastMicros().get() / 1000.0));
+            }
         }
         return closes;
     }

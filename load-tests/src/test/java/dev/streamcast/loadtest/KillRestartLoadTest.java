@@ -90,6 +90,13 @@ class KillRestartLoadTest {
         assertThat(t.closes().stream().mapToDouble(TrialResult.WindowClose::lastMs).max().orElseThrow())
                 .isCloseTo(t.latency().max(), org.assertj.core.api.Assertions.withinPercentage(0.2));
         assertThat(console).contains("load-test: pipeline reported: last forecast of each window after the record that closed it");
+        // the warm-up's forecasts are recorded apart, and with the measured ones they are every forecast of the trial
+        assertThat(t.warmUpCloses()).isNotEmpty().allSatisfy(c -> assertThat(c.forecasts()).isBetween(1L, 120L));
+        assertThat(t.warmUpCloses().get(0).window()).isLessThan(t.closes().get(0).window());
+        assertThat(t.warmUpCloses().stream().mapToLong(TrialResult.WindowClose::forecasts).sum() + t.latency().count())
+                .isEqualTo(t.out());
+        assertThat(t.warmUpP99()).isGreaterThan(0);
+        assertThat(console).contains("load-test: pipeline reported: the warm-up, not measured: p99 ");
         assertThat(result.checks()).contains("PASS broker: deleted no record of the run's topics",
                 "PASS services: refused no record (ingest-dlq and forecaster-dlq empty)")
                 .anyMatch(c -> c.startsWith("PASS pipeline: counts in equal counts out"));
@@ -157,11 +164,15 @@ class KillRestartLoadTest {
             assertThat(browser.findElements(org.openqa.selenium.By.cssSelector("#checks li")))
                     .hasSize(result.checks().size());
             assertThat(browser.findElements(org.openqa.selenium.By.cssSelector("#trials tbody tr"))).hasSize(2);
-            // one row per window close of the reported pipeline trial, its last forecast in ms
-            List<org.openqa.selenium.WebElement> closes = browser.findElements(org.openqa.selenium.By.cssSelector("#closes tbody tr"));
+            // one row per window close of the reported pipeline trial, its last forecast in ms: the warm-up's, then the measured
+            List<org.openqa.selenium.WebElement> warmUp = browser.findElements(org.openqa.selenium.By.cssSelector("#closes tbody tr.warm-up"));
+            List<org.openqa.selenium.WebElement> closes = browser.findElements(org.openqa.selenium.By.cssSelector("#closes tbody tr.measured"));
+            assertThat(warmUp).hasSize(pipeline.warmUpCloses().size()).isNotEmpty();
             assertThat(closes).hasSize(pipeline.closes().size()).isNotEmpty();
+            assertThat(browser.findElements(org.openqa.selenium.By.cssSelector("#closes tbody tr")).get(0).getText())
+                    .startsWith(pipeline.warmUpCloses().get(0).window() + " warm-up ");
             TrialResult.WindowClose first = pipeline.closes().get(0);
-            assertThat(closes.get(0).getText()).isEqualTo(first.window() + " " + first.forecasts() + " "
+            assertThat(closes.get(0).getText()).isEqualTo(first.window() + " measured " + first.forecasts() + " "
                     + String.format(java.util.Locale.ROOT, "%.0f", first.lastMs()));
         } finally {
             browser.quit();

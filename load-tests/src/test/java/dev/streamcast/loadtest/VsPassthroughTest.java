@@ -13,7 +13,7 @@ class VsPassthroughTest {
     static TrialResult trial(String phase, double rate, double throughput) {
         return new TrialResult(phase, "reported", rate, List.of(), 20, 60, 1000, 0, 1000, 1000, 0, 0, 0, Map.of(),
                 new TrialResult.Latency(1000, 10, 20, 30, 40, 50, 12), 1, throughput, 0, 1, true, true, List.of(), List.of(),
-                List.of(), 0, 80, List.of());
+                List.of(), 0, 80, List.of(), Double.NaN, List.of());
     }
 
     static Map<String, LoadTest.Phase> phases(RateSearch.Result pipelineSearch, RateSearch.Result passthroughSearch) {

@@ -9,21 +9,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 class WindowClosesTest {
 
     @Test
-    void eachWindowCountsItsForecastsAndKeepsItsLatestInWindowOrder() {
+    void eachWindowCountsItsForecastsAndKeepsItsLatestInWindowOrderInEachPhase() {
         WindowCloses closes = new WindowCloses();
-        closes.record(4, 1_500_000);
-        closes.record(3, 200_000);
-        closes.record(3, 3_250_500);
-        closes.record(3, 900_000);
-        closes.record(4, 1_200_000);
+        closes.record(1, 4, 1_500_000);
+        closes.record(1, 3, 200_000);
+        closes.record(1, 3, 3_250_500);
+        closes.record(0, 3, 4_000_000); // the same window in the other phase: apart
+        closes.record(0, 2, 700_000);
+        closes.record(1, 3, 900_000);
+        closes.record(1, 4, 1_200_000);
 
-        assertThat(closes.closes()).containsExactly(new TrialResult.WindowClose(3, 3, 3250.5),
+        assertThat(closes.closes(1)).containsExactly(new TrialResult.WindowClose(3, 3, 3250.5),
                 new TrialResult.WindowClose(4, 2, 1500.0));
+        assertThat(closes.closes(0)).containsExactly(new TrialResult.WindowClose(2, 1, 700.0),
+                new TrialResult.WindowClose(3, 1, 4000.0));
 
         closes.reset();
-        assertThat(closes.closes()).isEmpty();
-        closes.record(7, 10_000);
-        assertThat(closes.closes()).containsExactly(new TrialResult.WindowClose(7, 1, 10.0));
+        assertThat(closes.closes(0)).isEmpty();
+        assertThat(closes.closes(1)).isEmpty();
+        closes.record(1, 7, 10_000);
+        assertThat(closes.closes(1)).containsExactly(new TrialResult.WindowClose(7, 1, 10.0));
+        assertThat(closes.closes(0)).isEmpty();
     }
 
     @Test
