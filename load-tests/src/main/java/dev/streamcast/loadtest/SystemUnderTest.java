@@ -482,6 +482,7 @@ public final class SystemUnderTest implements AutoCloseable {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(jvmOptions("passthrough"));
         command.add(0, java);
+        command.add(1, Service.launcherWatchOption()); // it stops with this JVM, as the services do
         settings.streams().forEach((k, v) -> command.add("-D" + PassThroughApp.OVERRIDE_PREFIX + k + "=" + v));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), PassThroughApp.class.getName(),
                 broker.bootstrapServers(), settings.dataDir().resolve("state").resolve("passthrough").toAbsolutePath().toString(),

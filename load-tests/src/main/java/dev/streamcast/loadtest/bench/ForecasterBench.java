@@ -294,7 +294,7 @@ public final class ForecasterBench {
         Map<TopicPartition, Long> outputStart = ends(admin, CEILING_OUT);
         Path ready = setup.dataDir().resolve(app + ".ready");
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-XX:+UseSerialGC", "-Xss8m", "-Xmx" + setup.heap()));
+                "-XX:+UseSerialGC", "-Xss8m", "-Xmx" + setup.heap(), Service.launcherWatchOption()));
         setup.streams().forEach((k, v) -> command.add("-D" + CeilingApp.OVERRIDE_PREFIX + k + "=" + v));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), CeilingApp.class.getName(), setup.bootstrap(), app,
                 setup.dataDir().resolve("state").resolve(app).toAbsolutePath().toString(), CEILING_OUT.name(),

@@ -74,6 +74,20 @@ public enum Service {
         return Path.of(APPLICATIONS.getProperty(name().toLowerCase(Locale.ROOT))).normalize();
     }
 
+    /**
+     * {@code -javaagent:<jar>} of {@link LauncherWatch}: a JVM started with it stops when the JVM
+     * that started it is gone. {@link ServiceProcess} gives it to every service; other long-running
+     * children (the load tests' pass-through, the bench's ceiling) take it too.
+     */
+    public static String launcherWatchOption() {
+        Path jar = Path.of(APPLICATIONS.getProperty("launcher_watch")).normalize();
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("deploy/local is not built (" + jar + " is missing): run ./streamcast build,"
+                    + " or mvn -B -DskipTests package");
+        }
+        return "-javaagent:" + jar;
+    }
+
     /** True when what this service runs has been built ({@code ./streamcast build} or {@code mvn -DskipTests package}). */
     public boolean built() {
         return main != null || Files.isRegularFile(application());

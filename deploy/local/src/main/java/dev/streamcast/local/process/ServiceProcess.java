@@ -16,7 +16,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * One streamcast service (a Quarkus application, see {@link Service}) run as a child JVM by the
  * quickstart and the load tests: its output goes to a log file, readiness is its {@code /q/health/ready}, and
- * stopping it sends SIGTERM (a clean Kafka Streams shutdown) before SIGKILL.
+ * stopping it sends SIGTERM (a clean Kafka Streams shutdown) before SIGKILL. It stops by itself
+ * when the JVM that started it is gone ({@link LauncherWatch}), so no service outlives a killed or
+ * crashed quickstart or load test.
  */
 public final class ServiceProcess implements AutoCloseable {
 
@@ -56,8 +58,12 @@ public final class ServiceProcess implements AutoCloseable {
                                        Map<String, String> environment, Path log) throws IOException {
         List<String> all = new ArrayList<>(properties);
         all.add("quarkus.http.port=" + httpPort);
-        List<String> command = service.command(jvmOptions, all, List.of());
+        List<String> options = new ArrayList<>();
+        options.add(Service.launcherWatchOption());
+        options.addAll(jvmOptions);
+        List<String> command = service.command(options, all, List.of());
         Files.createDirectories(log.getParent());
+        // standard input stays a pipe from this JVM (ProcessBuilder's default): its end is what LauncherWatch waits for
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().putAll(environment);
         return new ServiceProcess(service.launcherName(), httpPort, builder.start(), log);

@@ -1,0 +1,85 @@
+package dev.streamcast.local.process;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Real JVMs: a starter (as the quickstart or the load-test harness) starts a child with the agent,
+ * as {@link ServiceProcess} does, and is SIGKILLed; the child stops by itself and runs its shutdown.
+ */
+class LauncherWatchTest {
+
+    /** The starter: starts {@link Child} with the agent, its standard input a pipe from here, prints its pid, waits. */
+    public static final class Starter {
+        public static void main(String[] args) throws Exception {
+            Process child = new ProcessBuilder(List.of(ProcessHandle.current().info().command().orElse("java"),
+                    Service.launcherWatchOption(), "-cp", System.getProperty("java.class.path"), Child.class.getName(), args[0]))
+                    .redirectErrorStream(true).redirectOutput(Path.of(args[0], "child.log").toFile()).start();
+            System.out.println(child.pid());
+            System.out.flush();
+            Thread.sleep(Long.MAX_VALUE);
+        }
+    }
+
+    /** The child, as a service: marks that it runs, and that its shutdown ran; otherwise waits forever. */
+    public static final class Child {
+        public static void main(String[] args) throws Exception {
+            Path dir = Path.of(args[0]);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    Files.writeString(dir.resolve("shut-down"), "yes");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }));
+            Files.writeString(dir.resolve("running"), "yes");
+            Thread.sleep(Long.MAX_VALUE);
+        }
+    }
+
+    @Test
+    void aChildStopsWithItsShutdownWhenItsStarterIsKilledAndNotBefore(@TempDir Path dir) throws Exception {
+        Process starter = new ProcessBuilder(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
+                System.getProperty("java.class.path"), Starter.class.getName(), dir.toString())).redirectErrorStream(true).start();
+        ProcessHandle child;
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(starter.getInputStream(), StandardCharsets.UTF_8));
+            long pid = Long.parseLong(out.readLine().strip());
+            Optional<ProcessHandle> found = ProcessHandle.of(pid);
+            assertThat(found).isPresent();
+            child = found.get();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Files.exists(dir.resolve("running")) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(dir.resolve("running")).exists();
+            // while its starter lives, the child runs on: nothing arrives on its standard input, and that is not an end
+            Thread.sleep(1500);
+            assertThat(child.isAlive()).isTrue();
+            assertThat(dir.resolve("shut-down")).doesNotExist();
+        } finally {
+            starter.destroyForcibly(); // SIGKILL: no shutdown hook of the starter runs, nothing stops the child for it
+        }
+        assertThat(starter.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+        try {
+            assertThat(child.onExit().get(30, TimeUnit.SECONDS).isAlive()).isFalse();
+        } finally {
+            child.destroyForcibly(); // a child left running by a failure here is not left to the next test
+        }
+        assertThat(dir.resolve("shut-down")).hasContent("yes");
+        assertThat(Files.readString(dir.resolve("child.log")))
+                .contains("the program that started this service is gone (its end of standard input closed): stopping");
+    }
+}
