@@ -20,11 +20,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class LauncherWatchTest {
 
-    /** The starter: starts {@link Child} with the agent, its standard input a pipe from here, prints its pid, waits. */
+    /**
+     * The starter: starts {@link Child} with the agent (its grace period {@code args[1]} s when
+     * given), its standard input a pipe from here, prints its pid, waits.
+     */
     public static final class Starter {
         public static void main(String[] args) throws Exception {
-            Process child = new ProcessBuilder(List.of(ProcessHandle.current().info().command().orElse("java"),
-                    Service.launcherWatchOption(), "-cp", System.getProperty("java.class.path"), Child.class.getName(), args[0]))
+            String agent = Service.launcherWatchOption() + (args.length > 1 ? "=" + args[1] : "");
+            List<String> command = new java.util.ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                    agent, "-cp", System.getProperty("java.class.path"), Child.class.getName()));
+            command.addAll(List.of(args));
+            Process child = new ProcessBuilder(command)
                     .redirectErrorStream(true).redirectOutput(Path.of(args[0], "child.log").toFile()).start();
             System.out.println(child.pid());
             System.out.flush();
@@ -32,15 +38,25 @@ class LauncherWatchTest {
         }
     }
 
-    /** The child, as a service: marks that it runs, and that its shutdown ran; otherwise waits forever. */
+    /**
+     * The child, as a service: marks that it runs, and that its shutdown ran (which then never ends
+     * when a grace period is given, as a service's close waiting for a broker that is gone);
+     * otherwise waits forever.
+     */
     public static final class Child {
         public static void main(String[] args) throws Exception {
             Path dir = Path.of(args[0]);
+            boolean hang = args.length > 1;
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
                     Files.writeString(dir.resolve("shut-down"), "yes");
+                    if (hang) {
+                        Thread.sleep(Long.MAX_VALUE);
+                    }
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
             }));
             Files.writeString(dir.resolve("running"), "yes");
@@ -50,8 +66,28 @@ class LauncherWatchTest {
 
     @Test
     void aChildStopsWithItsShutdownWhenItsStarterIsKilledAndNotBefore(@TempDir Path dir) throws Exception {
-        Process starter = new ProcessBuilder(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
-                System.getProperty("java.class.path"), Starter.class.getName(), dir.toString())).redirectErrorStream(true).start();
+        ProcessHandle child = startAndKillTheStarter(dir);
+        assertThat(dir.resolve("shut-down")).hasContent("yes");
+        assertThat(Files.readString(dir.resolve("child.log")))
+                .contains("the program that started this service is gone (its end of standard input closed): stopping, within 60 s")
+                .doesNotContain("halting");
+        assertThat(child.isAlive()).isFalse();
+    }
+
+    @Test
+    void aShutdownThatDoesNotEndWithinTheGracePeriodIsCutShort(@TempDir Path dir) throws Exception {
+        startAndKillTheStarter(dir, "2");
+        assertThat(dir.resolve("shut-down")).hasContent("yes"); // the shutdown began
+        assertThat(Files.readString(dir.resolve("child.log"))).contains("stopping, within 2 s")
+                .contains("the shutdown did not end within 2 s: halting");
+    }
+
+    /** Starts a {@link Starter} and its child, checks the child runs on while the starter lives, SIGKILLs the starter. */
+    private static ProcessHandle startAndKillTheStarter(Path dir, String... graceSeconds) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
+                System.getProperty("java.class.path"), Starter.class.getName(), dir.toString()));
+        command.addAll(List.of(graceSeconds));
+        Process starter = new ProcessBuilder(command).redirectErrorStream(true).start();
         ProcessHandle child;
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(starter.getInputStream(), StandardCharsets.UTF_8));
@@ -78,8 +114,6 @@ class LauncherWatchTest {
         } finally {
             child.destroyForcibly(); // a child left running by a failure here is not left to the next test
         }
-        assertThat(dir.resolve("shut-down")).hasContent("yes");
-        assertThat(Files.readString(dir.resolve("child.log")))
-                .contains("the program that started this service is gone (its end of standard input closed): stopping");
+        return child;
     }
 }
