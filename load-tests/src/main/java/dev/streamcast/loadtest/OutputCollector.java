@@ -65,12 +65,13 @@ public final class OutputCollector implements AutoCloseable {
      * so no histogram is resized while a trial runs (a path the JIT may not have compiled yet).
      */
     static final long MAX_LATENCY_MICROS = 3_600_000_000L;
+    /** The phases of a trial, as indices of {@link #latencies} and {@link WindowCloses}' phases. */
+    private static final int WARM_UP = 0;
+    private static final int MEASURED = 1;
     private final Recorder interval = recorder();
     /** The warm-up's latencies at {@link #WARM_UP}, the measured ones at {@link #MEASURED}. */
     private final Recorder[] latencies = {recorder(), recorder()};
     private final WindowCloses closes = new WindowCloses();
-    private static final int WARM_UP = 0;
-    private static final int MEASURED = 1;
     private volatile Measurement measurement;
     private volatile boolean running = true;
 

@@ -25,12 +25,9 @@ import java.util.function.Supplier;
  * shows history again as it arrives), about entities × N × (8 + 5 × targets) bytes:
  * {@code forecaster.page.actuals-kept} sets N, 0 turns it off.
  *
- * <p>Per entity a ring of rows written in place: a version byte 3, the number of targets n, each name
- * (length-prefixed UTF-8), then the ring's capacity (int32), then that many slots, each the window
- * start (int64), n float32 values and n flags (1 observed, 0 imputed), all big-endian. A ring starts
- * with room for {@value #FIRST_ROWS} rows and doubles as it fills, up to N: an entity's first steps
- * (every entity's, at a start: the pages are not restored) allocate a few hundred bytes, not N rows,
- * and an entity seen for a few steps only never holds more. Where the ring stands
+ * <p>Per entity a ring of N rows written in place: a version byte 3, the number of targets n, each name
+ * (length-prefixed UTF-8), then the ring's capacity N (int32), then N slots, each the window start
+ * (int64), n float32 values and n flags (1 observed, 0 imputed), all big-endian. Where the ring stands
  * (its row count, the slot of its next row, its newest window start) is kept in the page's own fields,
  * so a step writes one row of the ring and reads nothing else of it. Writers and readers
  * ({@link #decode(EntityPages.Page)}) hold the page's lock.
@@ -38,8 +35,6 @@ import java.util.function.Supplier;
 public final class RecentActuals {
 
     private static final byte VERSION = 3;
-    /** A new ring's room, in rows (at most N); it doubles when full until it holds N. */
-    static final int FIRST_ROWS = 8;
     private static final Rows NO_ROWS = new Rows(List.of(), new long[0], new float[0][], new boolean[0][]);
 
     private final Supplier<List<String>> source;
@@ -73,13 +68,8 @@ public final class RecentActuals {
             if (page.actualsCount > 0 && vector.windowStart() <= page.actualsNewest) {
                 return; // replayed or out of order: the chart already has this step or a later one
             }
-            int width = rowWidth(columns.length);
-            int at = header.length + 4 + page.actualsNext * width;
-            if (at == page.actuals.length) { // no room after the last row: a ring of N wraps before this, so it is smaller
-                grow(page, width);
-            }
             ByteBuffer b = ByteBuffer.wrap(page.actuals);
-            b.position(at);
+            b.position(header.length + 4 + page.actualsNext * rowWidth(columns.length));
             b.putLong(vector.windowStart());
             for (int column : columns) {
                 b.putFloat(column < 0 ? Float.NaN : (float) vector.values()[column]);
@@ -91,18 +81,6 @@ public final class RecentActuals {
             page.actualsNext = (page.actualsNext + 1) % kept;
             page.actualsNewest = vector.windowStart();
         }
-    }
-
-    /**
-     * A full ring not yet of N rows, copied into one of twice its room (at most N). It has not wrapped
-     * (it never held N rows), so its rows stay in their slots, oldest first, and the next goes after them.
-     */
-    private void grow(EntityPages.Page page, int width) {
-        int rows = page.actualsCount;
-        int room = Math.min(kept, 2 * rows);
-        byte[] bigger = emptyRing(room, width).array();
-        System.arraycopy(page.actuals, header.length + 4, bigger, header.length + 4, rows * width);
-        page.actuals = bigger;
     }
 
     /** Gives the page a ring for the current targets and N holding the newest N of {@code rows}, and where it stands. */
@@ -130,15 +108,12 @@ public final class RecentActuals {
         return ring(rows.windowStarts(), values, observed);
     }
 
-    /**
-     * A ring for the current targets holding the newest N of the given rows (oldest first), with room
-     * for them and at least {@value #FIRST_ROWS} (at most N).
-     */
+    /** A ring of capacity N for the current targets holding the newest N of the given rows (oldest first). */
     private byte[] ring(long[] starts, float[][] values, boolean[][] observed) {
         int width = rowWidth(targets.size());
         int from = Math.max(0, starts.length - kept);
-        int room = Math.min(kept, Math.max(FIRST_ROWS, starts.length - from));
-        ByteBuffer b = emptyRing(room, width);
+        ByteBuffer b = ByteBuffer.allocate(header.length + 4 + kept * width);
+        b.put(header).putInt(kept);
         for (int r = from; r < starts.length; r++) {
             b.putLong(starts[r]);
             for (float v : values[r]) {
@@ -149,11 +124,6 @@ public final class RecentActuals {
             }
         }
         return b.array();
-    }
-
-    /** A ring for the current targets with room for {@code room} rows of {@code width} bytes, positioned at its first row. */
-    private ByteBuffer emptyRing(int room, int width) {
-        return ByteBuffer.allocate(header.length + 4 + room * width).put(header).putInt(room);
     }
 
     /** Uses the targets {@code source} gives now, and rewrites the header when they change. */

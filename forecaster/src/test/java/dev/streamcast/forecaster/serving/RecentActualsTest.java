@@ -107,59 +107,6 @@ class RecentActualsTest {
         assertThat(e1.values()[4]).containsExactly(108f, 34f);
     }
 
-    /** Bytes of a one-target ring ("oil_c.mean") with room for {@code rows}: header 19, capacity 4, 13 per row. */
-    static int oneTargetRing(int rows) {
-        return 1 + 4 + 4 + "oil_c.mean".length() + 4 + rows * (8 + 5);
-    }
-
-    @Test
-    void aRingStartsSmallAndDoublesUpToNKeepingItsRowsInOrder() {
-        actuals = new RecentActuals(targets::get, 20);
-        EntityPages.Page page = pages.page("e1");
-        int[] roomAfter = new int[51];
-        for (int s = 1; s <= 50; s++) {
-            actuals.record(page, vector(s, s % 7 != 0), SPEC);
-            roomAfter[s] = page.actuals.length;
-            if (s == 12) { // mid-way: the rows so far, in order, values and imputation with them
-                RecentActuals.Rows twelve = rows("e1");
-                assertThat(twelve.windowStarts()).hasSize(12).startsWith(STEP, 2 * STEP).endsWith(12 * STEP);
-                assertThat(twelve.values()[6][0]).isEqualTo(33.5f);
-                assertThat(twelve.observed()[6][0]).as("step 7 was imputed").isFalse();
-            }
-        }
-        assertThat(roomAfter[1]).isEqualTo(oneTargetRing(RecentActuals.FIRST_ROWS));
-        assertThat(roomAfter[8]).isEqualTo(oneTargetRing(8));
-        assertThat(roomAfter[9]).isEqualTo(oneTargetRing(16));
-        assertThat(roomAfter[17]).isEqualTo(oneTargetRing(20));
-        assertThat(roomAfter[50]).isEqualTo(oneTargetRing(20));
-
-        RecentActuals.Rows e1 = rows("e1");
-        assertThat(e1.windowStarts()).hasSize(20).startsWith(31 * STEP, 32 * STEP).endsWith(49 * STEP, 50 * STEP);
-        for (int r = 0; r < 20; r++) {
-            int step = 31 + r;
-            assertThat(e1.values()[r][0]).isEqualTo(30 + step * 0.5f);
-            assertThat(e1.observed()[r][0]).isEqualTo(step % 7 != 0);
-        }
-    }
-
-    @Test
-    void aRingConvertedForOtherTargetsHasRoomForItsRowsAndGrowsOn() {
-        actuals = new RecentActuals(targets::get, 20);
-        EntityPages.Page page = pages.page("e1");
-        for (int s = 1; s <= 12; s++) {
-            actuals.record(page, vector(s, true), SPEC);
-        }
-        targets.set(List.of("load_mw.mean", "oil_c.mean"));
-        actuals.record(page, vector(13, true), SPEC); // converted with room for its 12 rows, then grown for the 13th
-        int twoTargets = 1 + 4 + 4 + "load_mw.mean".length() + 4 + "oil_c.mean".length() + 4;
-        assertThat(page.actuals.length).isEqualTo(twoTargets + 20 * (8 + 10));
-        RecentActuals.Rows e1 = rows("e1");
-        assertThat(e1.windowStarts()).hasSize(13).startsWith(STEP).endsWith(12 * STEP, 13 * STEP);
-        assertThat(e1.values()[0][0]).as("no load before the swap").isNaN();
-        assertThat(e1.values()[0][1]).isEqualTo(30.5f);
-        assertThat(e1.values()[12]).containsExactly(113f, 36.5f);
-    }
-
     @Test
     void theRowsAndEachSlotsLatestShareTheEntitysPage() {
         EntityPages.Page page = pages.page("e1");
