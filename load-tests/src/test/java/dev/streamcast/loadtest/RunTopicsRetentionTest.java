@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The load's event time lies 1,000 days back and Kafka deletes by record timestamp: on a broker
@@ -58,13 +59,8 @@ class RunTopicsRetentionTest {
             // the control topic loses all ten records by the check after the last send (a check during the sends
             // deletes only those written so far): proof that checks ran over the others too
             Map<TopicPartition, Long> controlDeleted = Map.of(new TopicPartition(CONTROL.name(), 0), 10L);
-            Map<TopicPartition, Long> deleted = Map.of();
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (!deleted.equals(controlDeleted) && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-                deleted = SystemUnderTest.deletedRecords(admin, written);
-            }
-            assertThat(deleted).containsExactlyEntriesOf(controlDeleted);
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).untilAsserted(() ->
+                    assertThat(SystemUnderTest.deletedRecords(admin, written)).containsExactlyEntriesOf(controlDeleted));
             assertThat(SystemUnderTest.deletedRecords(admin, SystemUnderTest.RUN_TOPICS)).isEmpty();
         }
     }

@@ -10,9 +10,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Real JVMs: a starter (as the quickstart or the load-test harness) starts a child with the agent,
@@ -34,7 +39,7 @@ class LauncherWatchTest {
                     .redirectErrorStream(true).redirectOutput(Path.of(args[0], "child.log").toFile()).start();
             System.out.println(child.pid());
             System.out.flush();
-            Thread.sleep(Long.MAX_VALUE);
+            new CountDownLatch(1).await(); // until killed
         }
     }
 
@@ -51,7 +56,7 @@ class LauncherWatchTest {
                 try {
                     Files.writeString(dir.resolve("shut-down"), "yes");
                     if (hang) {
-                        Thread.sleep(Long.MAX_VALUE);
+                        new CountDownLatch(1).await(); // never released: a close that waits for ever
                     }
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
@@ -60,7 +65,7 @@ class LauncherWatchTest {
                 }
             }));
             Files.writeString(dir.resolve("running"), "yes");
-            Thread.sleep(Long.MAX_VALUE);
+            new CountDownLatch(1).await(); // until stopped
         }
     }
 
@@ -95,13 +100,9 @@ class LauncherWatchTest {
             Optional<ProcessHandle> found = ProcessHandle.of(pid);
             assertThat(found).isPresent();
             child = found.get();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!Files.exists(dir.resolve("running")) && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            assertThat(dir.resolve("running")).exists();
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(dir.resolve("running")).exists());
             // while its starter lives, the child runs on: nothing arrives on its standard input, and that is not an end
-            Thread.sleep(1500);
+            assertThatThrownBy(() -> child.onExit().get(1500, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
             assertThat(child.isAlive()).isTrue();
             assertThat(dir.resolve("shut-down")).doesNotExist();
         } finally {

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
@@ -48,13 +49,10 @@ class ServiceProcessTest {
                 List.of("registry.data-dir=" + tmp.resolve("registry"), "registry.events.enabled=false"),
                 Map.of("REGISTRY_AUTH_WRITE_TOKENS", WRITE, "REGISTRY_AUTH_READ_TOKENS", READ),
                 tmp.resolve("registry.log"))) {
-            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-            while (!registry.isReady()) {
+            await("the registry ready within 90 s").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> {
                 assertThat(registry.isAlive()).as("the registry is running; its log:%n%s", log(registry)).isTrue();
-                assertThat(System.nanoTime()).as("the registry is ready within 90 s; its log:%n%s", log(registry))
-                        .isLessThan(deadline);
-                Thread.sleep(200);
-            }
+                return registry.isReady();
+            });
 
             assertThat(status(registry, "GET", "/api/models", null)).isEqualTo(401);
             assertThat(status(registry, "GET", "/api/models", READ)).isEqualTo(200);
