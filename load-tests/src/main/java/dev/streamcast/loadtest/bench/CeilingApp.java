@@ -16,19 +16,22 @@ import org.apache.kafka.streams.state.Stores;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Properties;
+import java.util.stream.Collectors;
 
 /**
  * The forecaster's ceiling in {@code bench forecaster}: a Kafka Streams application with the
  * forecaster's input, state store and output, and nothing else. Each record of {@code features}
- * reads its entity's state from a cached, changelogged RocksDB store and writes back
- * {@code stateBytes} bytes; once the entity has had {@code warmUp} records (the forecaster's
- * warm-up, before which it forecasts nothing) it writes {@code outputBytes} bytes to its output
- * topic. No decoding, no model, no forecasting logic: what is left is the cost of Kafka Streams
+ * reads its entity's state from a cached, changelogged RocksDB store and writes back as many bytes
+ * as the forecaster's state had at that step ({@code stateBytes}: the entity's k-th record writes
+ * its k-th entry, the last one from then on); once the entity has had {@code warmUp} records (the
+ * forecaster's warm-up, before which it forecasts nothing) it writes {@code outputBytes} bytes to
+ * its output topic. No decoding, no model, no forecasting logic: what is left is the cost of Kafka Streams
  * moving the same bytes, the most any forecaster on this machine could reach.
  *
  * <p>{@code CeilingApp <bootstrap> <application id> <state dir> <output topic> <state bytes> <output bytes>
- * <warm-up> <ready file>}; Kafka Streams settings as the forecaster's {@code application.properties}
+ * <warm-up> <ready file>}, the state bytes one number or one per step, separated by commas; Kafka Streams settings as the forecaster's {@code application.properties}
  * sets them, overridden by system properties {@code ceiling.streams.<name>=<value>} as the
  * forecaster's are by {@code kafka-streams.<name>}. The ready file is written once RUNNING; SIGTERM
  * closes it cleanly.
@@ -42,7 +45,10 @@ public final class CeilingApp {
     private CeilingApp() {
     }
 
-    public static Topology topology(String output, int stateBytes, int outputBytes, int warmUp) {
+    public static Topology topology(String output, int[] stateBytes, int outputBytes, int warmUp) {
+        if (stateBytes.length == 0) {
+            throw new IllegalArgumentException("the state's size at one step at least, got none");
+        }
         Topology topology = new Topology();
         topology.addSource("in", new ByteArrayDeserializer(), new ByteArrayDeserializer(), Topics.FEATURES.name());
         topology.addProcessor("step", () -> new Step(stateBytes, outputBytes, warmUp), "in");
@@ -54,14 +60,17 @@ public final class CeilingApp {
 
     /** Reads the state, writes it back one record older, and forwards fixed-size output after the warm-up. */
     static final class Step implements Processor<byte[], byte[], byte[], byte[]> {
-        private final int stateBytes;
+        private final int[] stateBytes;
         private final int outputBytes;
         private final int warmUp;
         private KeyValueStore<byte[], byte[]> store;
         private ProcessorContext<byte[], byte[]> context;
 
-        Step(int stateBytes, int outputBytes, int warmUp) {
-            this.stateBytes = Math.max(Integer.BYTES, stateBytes);
+        Step(int[] stateBytes, int outputBytes, int warmUp) {
+            this.stateBytes = stateBytes.clone();
+            for (int i = 0; i < this.stateBytes.length; i++) {
+                this.stateBytes[i] = Math.max(Integer.BYTES, stateBytes[i]); // room for the record count
+            }
             this.outputBytes = outputBytes;
             this.warmUp = warmUp;
         }
@@ -76,7 +85,7 @@ public final class CeilingApp {
         public void process(Record<byte[], byte[]> record) {
             byte[] previous = store.get(record.key());
             int records = previous == null ? 1 : ByteBuffer.wrap(previous).getInt() + 1;
-            byte[] state = new byte[stateBytes];
+            byte[] state = new byte[stateBytes[Math.min(records, stateBytes.length) - 1]];
             ByteBuffer.wrap(state).putInt(records);
             store.put(record.key(), state);
             if (records >= warmUp) {
@@ -99,7 +108,17 @@ public final class CeilingApp {
         ForecasterStreamsSettings.load().forEach(props::put);
         System.getProperties().stringPropertyNames().stream().filter(n -> n.startsWith(OVERRIDE_PREFIX))
                 .forEach(n -> props.put(n.substring(OVERRIDE_PREFIX.length()), System.getProperty(n)));
-        PassThroughApp.runUntilStopped(new KafkaStreams(topology(args[3], Integer.parseInt(args[4]), Integer.parseInt(args[5]),
+        PassThroughApp.runUntilStopped(new KafkaStreams(topology(args[3], sizes(args[4]), Integer.parseInt(args[5]),
                 Integer.parseInt(args[6])), props), Path.of(args[7]));
+    }
+
+    /** {@code "834"} or {@code "610,642,...,834"}: the state's bytes at each step, the last for every step after. */
+    static int[] sizes(String list) {
+        return Arrays.stream(list.split(",")).map(String::strip).mapToInt(Integer::parseInt).toArray();
+    }
+
+    /** {@link #sizes}'s form of {@code bytes}. */
+    static String sizesArgument(int[] bytes) {
+        return Arrays.stream(bytes).mapToObj(String::valueOf).collect(Collectors.joining(","));
     }
 }

@@ -10,6 +10,9 @@ import dev.streamcast.contracts.records.FeatureSpec;
 import dev.streamcast.contracts.records.FeatureVector;
 import dev.streamcast.contracts.topics.TopicSpec;
 import dev.streamcast.contracts.topics.Topics;
+import dev.streamcast.contracts.state.UnreadableStateException;
+import dev.streamcast.forecaster.serving.ForecastTopology;
+import dev.streamcast.forecaster.state.EntityStateFormat;
 import dev.streamcast.loadtest.LoadGenerator;
 import dev.streamcast.loadtest.LstmTraining;
 import dev.streamcast.loadtest.ProfileSummary;
@@ -67,7 +70,8 @@ import java.util.regex.Pattern;
  * (the child's process CPU time, every thread, native ones included) is what counts, so start-up,
  * first-seen entities and the JIT's compiling of the forecasting path (which the warm-up alone does
  * not reach: it forecasts once) do not, and are reported apart. The ceiling's state and output sizes are the forecaster's, measured in the
- * forecaster's run before. Rounds alternate the two and their order (the forecaster first in odd rounds, the ceiling
+ * forecaster's run before: its output's mean size, and its state's at each step (its changelog), so both apps' stores flush and
+ * compact at the same steps. Rounds alternate the two and their order (the forecaster first in odd rounds, the ceiling
  * in even ones), so neither drift on a shared machine nor the bench's own broker still compiling its hot paths
  * through the first app it serves favours one of them: run an even number of rounds.
  *
@@ -83,9 +87,12 @@ public final class ForecasterBench {
     private static final Pattern GAUGE = Pattern.compile("^(forecaster_[a-z_]+)\\{[^}]*slot=\"served\"[^}]*} ([0-9.E+-]+)$",
             Pattern.MULTILINE);
 
-    /** One measured run of an app: its CPU and output in each phase, and (forecaster) its state per entity. */
+    /**
+     * One measured run of an app: its CPU and output in each phase, its state per entity (the forecaster's
+     * from its gauges), and the state bytes it wrote per entity at each step, the first step first.
+     */
     record Run(String name, double startCpu, double warmUpCpu, long warmUpOutputs, double cpu, long outputs, double wall,
-               double outputBytes, double stateBytesPerEntity) {
+               double outputBytes, double stateBytesPerEntity, int[] stateBytesByStep) {
 
         double perCpuSecond() {
             return outputs / cpu;
@@ -273,9 +280,12 @@ public final class ForecasterBench {
             String metrics = get(process.url("/q/metrics"));
             double bytes = gauge(metrics, "forecaster_state_bytes");
             double entities = gauge(metrics, "forecaster_entities");
+            int[] byStep = stateBytesByStep(setup, app);
             run = new Run(run.name(), run.startCpu(), run.warmUpCpu(), run.warmUpOutputs(), run.cpu(), run.outputs(),
-                    run.wall(), run.outputBytes(), bytes / entities);
+                    run.wall(), run.outputBytes(), bytes / entities, byStep);
             report(setup.out(), run);
+            setup.out().printf("bench forecaster: %-20s state written per entity at each step: %s bytes (the ceiling writes the"
+                    + " same)%n", run.name(), CeilingApp.sizesArgument(byStep).replace(",", ", "));
             return run;
         } finally {
             process.close();
@@ -287,7 +297,7 @@ public final class ForecasterBench {
 
     /** The ceiling app's round, with the state and output sizes {@code sizes} (the forecaster's run before it) measured. */
     private static Run ceiling(Setup setup, Admin admin, int round, Run sizes) throws Exception {
-        int stateBytes = (int) Math.round(sizes.stateBytesPerEntity());
+        int[] stateBytes = sizes.stateBytesByStep();
         int outputBytes = (int) Math.round(sizes.outputBytes());
         String app = "bench-ceiling-" + round;
         startAtEnd(admin, app);
@@ -298,7 +308,7 @@ public final class ForecasterBench {
         setup.streams().forEach((k, v) -> command.add("-D" + CeilingApp.OVERRIDE_PREFIX + k + "=" + v));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), CeilingApp.class.getName(), setup.bootstrap(), app,
                 setup.dataDir().resolve("state").resolve(app).toAbsolutePath().toString(), CEILING_OUT.name(),
-                String.valueOf(stateBytes), String.valueOf(outputBytes), String.valueOf(setup.warmUp()), ready.toString()));
+                CeilingApp.sizesArgument(stateBytes), String.valueOf(outputBytes), String.valueOf(setup.warmUp()), ready.toString()));
         Path log = setup.logs().resolve(app + ".log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
@@ -311,7 +321,7 @@ public final class ForecasterBench {
             }
             Run run = measure(setup, admin, app, process.pid(), CEILING_OUT, outputStart);
             run = new Run(run.name(), run.startCpu(), run.warmUpCpu(), run.warmUpOutputs(), run.cpu(), run.outputs(),
-                    run.wall(), run.outputBytes(), stateBytes);
+                    run.wall(), run.outputBytes(), stateBytes[stateBytes.length - 1], stateBytes);
             report(setup.out(), run);
             return run;
         } finally {
@@ -355,7 +365,48 @@ public final class ForecasterBench {
             }
         });
         return new Run(app, cpu0, cpu1 - cpu0, outputs[0], cpu2 - cpu1, outputs[1], wall,
-                outputs[1] == 0 ? 0 : (double) bytes[0] / outputs[1], 0);
+                outputs[1] == 0 ? 0 : (double) bytes[0] / outputs[1], 0, new int[0]);
+    }
+
+    /**
+     * The forecaster's state bytes per entity at each step of the run, from its served slot's changelog
+     * (partition 0: the entities spread evenly): the mean size of the states it wrote for each step's
+     * input (the last input a state holds, stepped or waiting: {@link EntityStateFormat#lastInput}; not
+     * the record's timestamp, which is that of the input being processed when a batch was stepped). An
+     * entity's state grows through its warm-up (its inputs for a later swap, then its remembered
+     * forecasts), so a ceiling that wrote the final size from the first step would write more than the
+     * forecaster did, and its RocksDB would flush and compact steps earlier: before the measured steps
+     * rather than in them. A state written twice for one input (waiting as a commit came, then
+     * stepped) counts as two writes of that step.
+     */
+    private static int[] stateBytesByStep(Setup setup, String app) {
+        int steps = setup.warmUp() + setup.settle() + setup.steps();
+        long[] bytes = new long[steps];
+        long[] writes = new long[steps];
+        TopicPartition changelog = new TopicPartition(app + "-" + ForecastTopology.STATE_STORE_PREFIX + "served-changelog", 0);
+        readCommitted(setup.bootstrap(), Map.of(changelog, 0L), r -> {
+            if (r.value() == null) {
+                return;
+            }
+            long step;
+            try {
+                step = (EntityStateFormat.lastInput(r.value()) - ORIGIN) / STEP.toMillis() - 1; // by its window end
+            } catch (UnreadableStateException e) {
+                throw new IllegalStateException("the forecaster wrote a state this bench cannot read in " + changelog, e);
+            }
+            if (step >= 0 && step < steps) {
+                bytes[(int) step] += r.value().length;
+                writes[(int) step]++;
+            }
+        });
+        int[] perStep = new int[steps];
+        for (int step = 0; step < steps; step++) {
+            if (writes[step] == 0) {
+                throw new IllegalStateException("no state written at step " + step + " in " + changelog);
+            }
+            perStep[step] = (int) Math.round((double) bytes[step] / writes[step]);
+        }
+        return perStep;
     }
 
     private static void report(PrintStream out, Run run) {

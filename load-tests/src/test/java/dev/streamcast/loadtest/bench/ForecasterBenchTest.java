@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * The short version of {@code ./streamcast bench forecaster}: the real forecaster (its
@@ -57,6 +58,17 @@ class ForecasterBenchTest {
         assertThat(result.warmUpInputBytes()).isEqualTo(LOOKBACK * Float.BYTES);
         assertThat(forecaster.stateBytesPerEntity()).isBetween(result.modelStateBytes(),
                 2 * (result.modelStateBytes() + result.warmUpInputBytes()));
+        // the state written at each step, read from the forecaster's changelog, is what the ceiling writes at that step;
+        // once every entity forecasts its state has its final shape, the size the gauges report
+        int[] byStep = forecaster.stateBytesByStep();
+        assertThat(byStep).hasSize(LOOKBACK + SETTLE + STEPS);
+        assertThat(ceiling.stateBytesByStep()).containsExactly(byStep);
+        for (int step = 0; step < byStep.length; step++) {
+            assertThat(byStep[step]).as("step %d", step).isGreaterThanOrEqualTo((int) result.modelStateBytes());
+        }
+        assertThat((double) byStep[byStep.length - 1]).isCloseTo(forecaster.stateBytesPerEntity(), within(8.0));
+        assertThat(log).containsPattern("bench-forecaster-1 +state written per entity at each step: ([0-9]+, ){"
+                + (byStep.length - 1) + "}[0-9]+ bytes");
         assertThat(result.lastLine()).matches("forecasts_per_cpu_s=[0-9]+ ceiling_per_cpu_s=[0-9]+ vs_ceiling=[0-9.]+");
         assertThat(log).contains(LOOKBACK + " warm-up + " + SETTLE + " settling + " + STEPS + " measured steps", "state_bytes_per_entity=");
         assertThat(log).containsPattern("bench-forecaster-1 measured from .* cpu-s by thread: .*stream=[0-9]");
