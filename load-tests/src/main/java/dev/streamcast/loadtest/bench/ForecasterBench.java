@@ -97,6 +97,11 @@ public final class ForecasterBench {
         double perCpuSecond() {
             return outputs / cpu;
         }
+
+        /** This run with its state's sizes, measured once its CPU and output are. */
+        Run withState(double perEntity, int[] byStep) {
+            return new Run(name, startCpu, warmUpCpu, warmUpOutputs, cpu, outputs, wall, outputBytes, perEntity, byStep);
+        }
     }
 
     /** What a run needs: the bench's settings and where it writes. */
@@ -281,8 +286,7 @@ public final class ForecasterBench {
             double bytes = gauge(metrics, "forecaster_state_bytes");
             double entities = gauge(metrics, "forecaster_entities");
             int[] byStep = stateBytesByStep(setup, app);
-            run = new Run(run.name(), run.startCpu(), run.warmUpCpu(), run.warmUpOutputs(), run.cpu(), run.outputs(),
-                    run.wall(), run.outputBytes(), bytes / entities, byStep);
+            run = run.withState(bytes / entities, byStep);
             report(setup.out(), run);
             setup.out().printf("bench forecaster: %-20s state written per entity at each step: %s bytes (the ceiling writes the"
                     + " same)%n", run.name(), CeilingApp.sizesArgument(byStep).replace(",", ", "));
@@ -320,8 +324,7 @@ public final class ForecasterBench {
                 Thread.sleep(100);
             }
             Run run = measure(setup, admin, app, process.pid(), CEILING_OUT, outputStart);
-            run = new Run(run.name(), run.startCpu(), run.warmUpCpu(), run.warmUpOutputs(), run.cpu(), run.outputs(),
-                    run.wall(), run.outputBytes(), stateBytes[stateBytes.length - 1], stateBytes);
+            run = run.withState(stateBytes[stateBytes.length - 1], stateBytes);
             report(setup.out(), run);
             return run;
         } finally {
