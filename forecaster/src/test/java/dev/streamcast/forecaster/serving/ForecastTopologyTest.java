@@ -33,8 +33,10 @@ class ForecastTopologyTest {
     @Test
     void aTaskReadsFeaturesAloneSoItNeverWaitsForAnotherPartition() throws Exception {
         ForecasterMetrics metrics = new ForecasterMetrics(new SimpleMeterRegistry());
-        try (ModelSlot served = slot("served", Topics.FORECASTS.name(), metrics);
-             ModelSlot shadow = slot("shadow", Topics.FORECASTS_SHADOW.name(), metrics)) {
+        DirectoryBundleSource source = new DirectoryBundleSource(bundles);
+        ModelLoader loader = new ModelLoader(ModelLoader.Provider.CPU, 0, 1);
+        try (ModelSlot served = new ModelSlot("served", "fleet", "champion", Topics.FORECASTS.name(), source, loader, metrics);
+             ModelSlot shadow = new ModelSlot("shadow", "fleet", "challenger", Topics.FORECASTS_SHADOW.name(), source, loader, metrics)) {
             TopologyDescription description = ForecastTopology.build(TestSettings.of(bundles, "fleet", 8, true),
                     List.of(served, shadow), metrics).describe();
 
@@ -52,10 +54,5 @@ class ForecastTopologyTest {
             application.load(in);
         }
         assertThat(application.getProperty("kafka-streams.max.task.idle.ms")).isEqualTo("-1");
-    }
-
-    private ModelSlot slot(String role, String topic, ForecasterMetrics metrics) {
-        return new ModelSlot(role, "fleet", role.equals("served") ? "champion" : "challenger", topic,
-                new DirectoryBundleSource(bundles), new ModelLoader(ModelLoader.Provider.CPU, 0, 1), metrics);
     }
 }
