@@ -15,8 +15,16 @@ import java.util.List;
  */
 public final class EntityWindows {
 
-    /** Version 3 was the last one without the envelope (a leading format byte 3): it reads as unreadable. */
-    static final StateFormat FORMAT = new StateFormat("ingest entity windows", 4);
+    /**
+     * Version 5 has version 4's bytes; it is the state of a release whose window checks do not rewrite
+     * the entities they emit (a stored state may lag behind the clock store's record of the checks), so a
+     * release before it, which would emit those windows again, refuses it instead of misreading it.
+     * Version 4 (current when written) is read as it is. Version 3 was the last one without the envelope
+     * (a leading format byte 3): it reads as unreadable.
+     */
+    static final StateFormat FORMAT = new StateFormat("ingest entity windows", 5);
+    /** The oldest version read. */
+    static final int OLDEST_READ = 4;
 
     final String specId;
     private final byte[] specIdBytes;
@@ -98,7 +106,7 @@ public final class EntityWindows {
      * @throws UnreadableStateException when it was written in another version of {@link #FORMAT}
      */
     static EntityWindows fromBytes(byte[] bytes, FeatureLayout layout) throws UnreadableStateException {
-        ByteBuffer in = FORMAT.open(bytes);
+        ByteBuffer in = FORMAT.open(bytes, OLDEST_READ);
         byte[] id = new byte[in.get()];
         in.get(id);
         if (!java.util.Arrays.equals(id, layout.specIdBytes())) {

@@ -28,6 +28,7 @@ import org.jboss.logging.Logger;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -53,9 +54,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * entities (in key order) per commit: when every entity's window closes at once, the vectors go out
  * slice by slice, each slice committed before the next is read, so the forecaster works on one while
  * ingest makes the next, instead of waiting for one transaction of them all. The check goes on at
- * the first record or punctuation after each commit, closing by the stream time of that moment; once
- * it has read every entity, the next check is due at the first boundary after the time it started
- * at. A restart checks at its first record, so a check a crash cut short is finished.
+ * the first record or punctuation after each commit, closing every entity by the stream time it
+ * started at; once it has read every entity, the next check is due at the first boundary after that
+ * time.
+ *
+ * <p>Closing writes no entity's state: which windows were emitted follows from the check's progress,
+ * kept in the clock store ({@link #CLOSED_THROUGH_KEY}: every stored entity's windows closed by that
+ * time are out; {@link #CHECK_PREFIX}: the check in progress, its time and the last entity it read).
+ * An entity's state read from the store is caught up on that: the windows emitted since it was
+ * written are taken out again as they were when emitted (the same deterministic steps, without
+ * writing the vector), so what a record or the next check sees is what an eager write would have
+ * stored. A close of 10^5 entities then writes the stream's progress once per slice instead of
+ * 10^5 states to the store and its changelog; the entity's state is written with its next record.
+ * A restart resumes a check a crash cut short from the last slice committed.
  *
  * <p>An entity's activity lasts while windows starting within the idle timeout of its last
  * record have not all closed; a record arriving in that time continues it (the gap is imputed),
@@ -75,6 +86,10 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
     static final String CLOCK_KEY = "stream-time";
     /** Present once the task has accepted a sensor reading: from then on only readings move stream time. */
     static final String READINGS_KEY = "readings-seen";
+    /** The time by which every stored entity's closed windows are out (a finished check's time). */
+    static final String CLOSED_THROUGH_KEY = "closed-through";
+    /** The check in progress: this prefix and the last entity it read, its time as the value (one entry at most). */
+    static final String CHECK_PREFIX = "check-read-up-to:";
 
     private final IngestSettings settings;
     private final FeatureLayout layout;
@@ -91,8 +106,12 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
     private long nextScanAt = Long.MIN_VALUE;
     /** The last entity the check in progress read (it goes on after it), or null when none is in progress. */
     private String checkedUpTo;
-    /** The stream time the check in progress started at. */
+    /** The stream time the check in progress started at: it closes every entity's windows by this time. */
     private long checkStartedAt;
+    /** {@link #checkedUpTo} in the store's key order (UTF-8 bytes), or null with it. */
+    private byte[] checkedUpToBytes;
+    /** The time by which every stored entity's closed windows are out ({@link #CLOSED_THROUGH_KEY}). */
+    private long closedThrough = Long.MIN_VALUE;
     /** Whether a commit came since the check's last slice (always, without the pre-commit layer). */
     private boolean committedSinceSlice;
     private boolean readingsSeen;
@@ -153,8 +172,20 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
         Long stored = clock.get(CLOCK_KEY);
         streamTime = stored == null ? Long.MIN_VALUE : stored;
         readingsSeen = clock.get(READINGS_KEY) != null;
-        nextScanAt = streamTime; // a check at the first record: it finishes one a crash cut short
-        checkedUpTo = null;
+        Long through = clock.get(CLOSED_THROUGH_KEY);
+        closedThrough = through == null ? Long.MIN_VALUE : through;
+        // the next check is due where the last finished one left it; state from before the checks were kept, at the first record
+        nextScanAt = through == null ? streamTime : nextBoundaryAfter(closedThrough);
+        setCheckedUpTo(null);
+        try (KeyValueIterator<String, Long> entries = clock.all()) {
+            while (entries.hasNext()) {
+                KeyValue<String, Long> entry = entries.next();
+                if (entry.key.startsWith(CHECK_PREFIX)) { // a check a crash cut short: it goes on after the last slice committed
+                    setCheckedUpTo(entry.key.substring(CHECK_PREFIX.length()));
+                    checkStartedAt = entry.value;
+                }
+            }
+        }
         committedSinceSlice = true;
         wallAtLastRecord = context.currentSystemTimeMs();
         wallAtStreamTime = wallAtLastRecord;
@@ -347,7 +378,6 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
         if (checkedUpTo == null) {
             checkStartedAt = streamTime;
         }
-        List<KeyValue<String, EntityWindows>> updates = new ArrayList<>();
         List<String> removals = new ArrayList<>();
         String last = null;
         boolean more;
@@ -362,39 +392,47 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
                 last = entry.key;
                 EntityWindows state = decoded.get(entry.key);
                 if (state == null) {
-                    state = readable(entry.key, entry.value);
+                    state = stored(entry.key, entry.value);
                 }
                 if (state == null) {
                     removals.add(entry.key); // written for another feature spec, or in a format this release cannot read
                     continue;
                 }
                 long before = state.nextWindowStart;
-                while (closed(state.nextWindowStart, streamTime) && inSession(state)) {
+                while (closed(state.nextWindowStart, checkStartedAt) && inSession(state)) {
                     emitNext(entry.key, state);
                 }
                 if (!inSession(state)) {
                     removals.add(entry.key);
                 } else if (state.nextWindowStart != before) {
-                    updates.add(KeyValue.pair(entry.key, state));
+                    decoded.put(entry.key, state); // ahead of the store, which catches up when read (the class comment)
                 }
             }
             more = entries.hasNext();
         }
-        for (KeyValue<String, EntityWindows> update : updates) { // not while iterating the store
-            save(update.key, update.value);
-        }
-        for (String entity : removals) {
+        for (String entity : removals) { // not while iterating the store
             windows.delete(entity);
             decoded.remove(entity);
         }
         active.addAndGet(-removals.size());
+        if (checkedUpTo != null) {
+            clock.delete(CHECK_PREFIX + checkedUpTo);
+        }
         if (more) {
-            checkedUpTo = last;
+            setCheckedUpTo(last);
+            clock.put(CHECK_PREFIX + last, checkStartedAt);
             committedSinceSlice = commits == null; // without the pre-commit layer every change is already written
         } else {
-            checkedUpTo = null;
+            setCheckedUpTo(null);
+            closedThrough = checkStartedAt;
+            clock.put(CLOSED_THROUGH_KEY, closedThrough);
             nextScanAt = nextBoundaryAfter(checkStartedAt); // a boundary crossed during the check starts the next one
         }
+    }
+
+    private void setCheckedUpTo(String entity) {
+        checkedUpTo = entity;
+        checkedUpToBytes = entity == null ? null : entity.getBytes(StandardCharsets.UTF_8);
     }
 
     /** The entity's state, or null if it has none (or one written for another feature spec or in an unreadable format). */
@@ -405,9 +443,25 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
         }
         if (state == null) {
             byte[] bytes = windows.get(entity);
-            state = bytes == null ? null : readable(entity, bytes);
+            state = bytes == null ? null : stored(entity, bytes);
             if (state != null) {
                 decoded.put(entity, state);
+            }
+        }
+        return state;
+    }
+
+    /**
+     * The stored state of {@code entity}, caught up with the windows checks have emitted since it was
+     * written, or null when it is unreadable (see {@link #readable(String, byte[])}).
+     */
+    private EntityWindows stored(String entity, byte[] bytes) {
+        EntityWindows state = readable(entity, bytes);
+        if (state != null) {
+            long emittedBy = checkedUpTo != null && Arrays.compareUnsigned(
+                    entity.getBytes(StandardCharsets.UTF_8), checkedUpToBytes) <= 0 ? checkStartedAt : closedThrough;
+            while (closed(state.nextWindowStart, emittedBy) && inSession(state)) {
+                next(state);
             }
         }
         return state;
@@ -446,15 +500,21 @@ final class WindowingProcessor implements Processor<byte[], byte[], byte[], byte
     }
 
     private void emitNext(String entity, EntityWindows state) {
+        FeatureVector vector = next(state);
+        context.forward(new Record<>(entity.getBytes(StandardCharsets.UTF_8), vectors.encode(vector),
+                vector.windowEnd()), TopologyProducer.FEATURES_SINK);
+        metrics.vectorOut(imputed[0]);
+    }
+
+    /** The entity's next window's vector, the state moved past it (its carried values, its next window). */
+    private FeatureVector next(EntityWindows state) {
         long start = state.nextWindowStart;
         WindowAccumulator taken = state.take(start);
         FeatureVector vector = layout.vector(state, start, taken, imputed);
         state.recycle(taken);
         state.emitted = true;
-        context.forward(new Record<>(entity.getBytes(StandardCharsets.UTF_8), vectors.encode(vector),
-                vector.windowEnd()), TopologyProducer.FEATURES_SINK);
-        metrics.vectorOut(imputed[0]);
         state.nextWindowStart = start + size;
+        return vector;
     }
 
     /** The next stream time at which some window closes: windows are aligned, so k * size + grace. */

@@ -52,12 +52,27 @@ class EntityWindowsFormatTest {
     }
 
     @Test
+    void version4StateWrittenBeforeTheChecksStoppedRewritingEntitiesIsReadAsItIs() throws Exception {
+        EntityWindows state = layout.newEntity(T0, T0 + SEC);
+        state.window(T0, layout).add(layout.channel("temp"), T0 + SEC, 21.5);
+        byte[] version4 = state.toBytes();
+        version4[1] = 4; // the same bytes under the previous version: only what they promise changed
+
+        EntityWindows read = EntityWindows.fromBytes(version4, layout);
+
+        assertThat(read.nextWindowStart).isEqualTo(T0);
+        assertThat(read.open).hasSize(1);
+        assertThat(read.open.get(0).mean[layout.channel("temp")]).isEqualTo(21.5);
+        assertThat(StateFormat.versionOf(read.toBytes())).as("written back in this release's version").isEqualTo(5);
+    }
+
+    @Test
     void stateOfAnotherVersionIsRefusedNeverMisread() {
         byte[] newer = new StateFormat(EntityWindows.FORMAT.name(), EntityWindows.FORMAT.version() + 1).allocate(1).array();
         byte[] beforeTheEnvelope = {3, 16, 0}; // version 3 began with its own format byte
 
         assertThatThrownBy(() -> EntityWindows.fromBytes(newer, layout)).isInstanceOf(UnreadableStateException.class)
-                .hasMessageContaining("written in version 5, this release reads version 4");
+                .hasMessageContaining("written in version 6, this release reads version 5");
         assertThatThrownBy(() -> EntityWindows.fromBytes(beforeTheEnvelope, layout)).isInstanceOf(UnreadableStateException.class)
                 .hasMessageContaining("before the versioned state format");
     }

@@ -80,6 +80,7 @@ class RestartMidStreamTest {
         test.idleTimeout = Duration.ofHours(1);
         test.wallClockAdvance = false;
         test.inMemoryStore = false;
+        test.closeSlice = 2; // each close in slices, each committed, entities' states not rewritten: a stop may fall between
         IngestSettings settings = test.build();
         FeatureSpec spec = new FeatureLayout(settings).spec();
         long t0 = (System.currentTimeMillis() - 3_600_000L) / SIZE * SIZE;
