@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -65,13 +66,13 @@ class WindowingRestartTest {
         for (String entity : List.of("e1", "e2", "e3", "e4", "e5")) {
             List<Long> starts = uninterrupted.stream().filter(v -> v.startsWith(entity + " ")).map(v -> Long.parseLong(v.split(" ")[1]))
                     .toList();
-            assertThat(starts).as(entity).isSorted().doesNotHaveDuplicates();
+            assertThat(starts).as(entity).containsExactly(T0, T0 + MIN, T0 + 2 * MIN, T0 + 3 * MIN, T0 + 4 * MIN, T0 + 5 * MIN);
         }
         for (int restartAfter = 0; restartAfter < READINGS.size(); restartAfter++) {
             assertThat(run(Set.of(restartAfter))).as("restarted after reading %d", restartAfter)
                     .containsExactlyElementsOf(uninterrupted);
         }
-        Set<Integer> everywhere = new java.util.HashSet<>();
+        Set<Integer> everywhere = new HashSet<>();
         for (int i = 0; i < READINGS.size(); i++) {
             everywhere.add(i);
         }
@@ -80,7 +81,7 @@ class WindowingRestartTest {
 
     @Test
     void aCloseWritesTheChecksProgressNotTheEntitiesItEmitted() {
-        Stores2 stores = new Stores2();
+        TaskStores stores = new TaskStores();
         Instance instance = new Instance(stores);
         for (Reading r : READINGS.subList(0, 8)) {
             instance.process(r);
@@ -108,7 +109,7 @@ class WindowingRestartTest {
 
     /** The vectors of a run over {@link #READINGS}, restarted after the readings at the given indexes: "entity start temp.mean". */
     private static List<String> run(Set<Integer> restartAfter) {
-        Stores2 stores = new Stores2();
+        TaskStores stores = new TaskStores();
         List<String> vectors = new ArrayList<>();
         Instance instance = new Instance(stores);
         for (int i = 0; i < READINGS.size(); i++) {
@@ -123,7 +124,7 @@ class WindowingRestartTest {
     }
 
     /** The task's two stores, kept across restarts as a changelog restores them. */
-    private static final class Stores2 {
+    private static final class TaskStores {
         final KeyValueStore<String, byte[]> windows = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(
                 TopologyProducer.WINDOWS_STORE), Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build();
         final KeyValueStore<String, Long> clock = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(
@@ -139,7 +140,7 @@ class WindowingRestartTest {
         private final FeatureLayout layout;
         private long offset;
 
-        Instance(Stores2 stores) {
+        Instance(TaskStores stores) {
             TestSettings s = new TestSettings();
             s.closeSlice = 2;
             s.wallClockAdvance = false;
