@@ -358,8 +358,8 @@ class WindowingTopologyTest {
         assertThat(stored.open).extracting(w -> w.start).containsExactly(T0, T0 + 2 * MIN);
         assertThat(EntityWindows.fromBytes(windows.get("t2"), layout).nextWindowStart).isEqualTo(T0);
 
-        // read back, t2's state is caught up: a record for the emitted window is late, and its next record writes the
-        // state past that window, carrying its last value into the window it missed
+        // a record for the emitted window is late; t2's next record writes the state the check moved past that window
+        // (kept in memory since), carrying its last value into the window it missed
         reading("t2", T0 + 50 * SEC, "temp", 99);
         assertThat(vectors()).isEmpty();
         reading("t2", T0 + 2 * MIN + SEC, "temp", 50);

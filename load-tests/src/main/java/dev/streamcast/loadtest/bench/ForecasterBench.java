@@ -12,6 +12,7 @@ import dev.streamcast.contracts.topics.TopicSpec;
 import dev.streamcast.contracts.topics.Topics;
 import dev.streamcast.contracts.state.UnreadableStateException;
 import dev.streamcast.forecaster.serving.ForecastTopology;
+import dev.streamcast.forecaster.state.EntityState;
 import dev.streamcast.forecaster.state.EntityStateFormat;
 import dev.streamcast.loadtest.LoadGenerator;
 import dev.streamcast.loadtest.LstmTraining;
@@ -374,7 +375,7 @@ public final class ForecasterBench {
     /**
      * The forecaster's state bytes per entity at each step of the run, from its served slot's changelog
      * (partition 0: the entities spread evenly): the mean size of the states it wrote once it had
-     * stepped each step's input (by the last input a state holds, {@link EntityStateFormat#lastInput}; not
+     * stepped each step's input (by the last input a state holds, {@link EntityState#lastInput}; not
      * the record's timestamp, which is that of the input being processed when a batch was stepped). An
      * entity's state grows through its warm-up (its inputs for a later swap, then its remembered
      * forecasts), so a ceiling that wrote the final size from the first step would write more than the
@@ -393,15 +394,16 @@ public final class ForecasterBench {
             if (r.value() == null) {
                 return;
             }
-            long step;
+            EntityState state;
             try {
-                if (EntityStateFormat.decode(r.value()).pending() != null) {
-                    return;
-                }
-                step = (EntityStateFormat.lastInput(r.value()) - ORIGIN) / STEP.toMillis() - 1; // by its window end
+                state = EntityStateFormat.decode(r.value());
             } catch (UnreadableStateException e) {
                 throw new IllegalStateException("the forecaster wrote a state this bench cannot read in " + changelog, e);
             }
+            if (state.pending() != null) {
+                return;
+            }
+            long step = (state.lastInput() - ORIGIN) / STEP.toMillis() - 1; // by its window end
             if (step >= 0 && step < steps) {
                 bytes[(int) step] += r.value().length;
                 writes[(int) step]++;
